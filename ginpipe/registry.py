@@ -1,0 +1,193 @@
+"""Makes any importable function or class usable from gin, on demand, with no decorator.
+
+A config names things in three ways, all resolved here the first time they are referenced:
+
+* a dotted path: `@torch.optim.AdamW`, `torch.optim.AdamW.lr = 1e-3`;
+* an alias declared once in a config (`import lightning.pytorch as pl`) or an import list
+  (`--module_list`, GinPipe's `module: alias` lines): `@pl.callbacks.ModelCheckpoint()`;
+* a short name of the project's own code (`@fit_model`, `Resnet.n_layers`), looked up in an index of
+  the project's packages that is read with `ast`, so that nothing is imported until it is referenced.
+
+Only referenced objects are imported and registered, so a config that never mentions torch never
+imports torch, and objects gin cannot wrap (pybind enums and the like) are never touched.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import gin
+
+from .errors import ConfigError, Where, did_you_mean
+
+__all__ = ["Registry", "import_object", "read_module_list"]
+
+
+@dataclass
+class Registry:
+    """Resolves names used in a config to gin selectors, importing and registering lazily."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> dotted path of module/object
+    packages: list[str] = field(default_factory=list)  # packages whose names are usable short
+    root: Path = field(default_factory=Path.cwd)
+    originals: dict[int, object] = field(default_factory=dict)  # id(gin wrapper) -> original
+    _index: dict[str, list[str]] | None = None  # short name -> dotted paths defining it
+
+    def resolve(self, selector: str, where: Where) -> str:
+        """Return the complete gin selector for `selector`, registering its object if needed."""
+        existing = _registered(selector)
+        if existing:
+            return existing
+        path, module_name = self._locate(selector, where)
+        obj = import_object(path, where, selector)
+        return self._register(obj, module_name, selector.rsplit(".", 1)[-1], where)
+
+    def _locate(self, selector: str, where: Where) -> tuple[str, str | None]:
+        """Find the dotted import path for `selector`, and the gin module name to register it under."""
+        parts = selector.split(".")
+        for n in range(len(parts), 0, -1):  # longest alias prefix wins: `pl.callbacks` before `pl`
+            alias = ".".join(parts[:n])
+            if alias in self.aliases:
+                path = ".".join([self.aliases[alias], *parts[n:]])
+                return path, ".".join(parts[:-1]) or None
+        if len(parts) > 1 and import_object(selector, where, selector, must_exist=False) is not None:
+            return selector, ".".join(parts[:-1])
+        candidates = [p for p in self.index().get(parts[-1], []) if ("." + p).endswith("." + selector)]
+        if len(candidates) == 1:
+            return candidates[0], candidates[0].rsplit(".", 1)[0]
+        if len(candidates) > 1:
+            listed = ", ".join(f"`{c}`" for c in sorted(candidates))
+            raise ConfigError(f"`{selector}` is ambiguous: it could be {listed}.", where,
+                              "Write the longer name, e.g. `@" + sorted(candidates)[0] + "`.")
+        hint = did_you_mean(parts[-1], self.index()) or did_you_mean(selector, _gin_names())
+        searched = ", ".join(self.packages) or "no project package"
+        raise ConfigError(
+            f"No configurable matching `{selector}`: it is neither an importable dotted path"
+            f" nor a name defined in {searched}.", where,
+            (hint.strip() + " " if hint else "")
+            + "Use a full dotted path (`@torch.optim.AdamW`), declare an alias"
+              " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
+
+    def _register(self, obj, module: str | None, name: str, where: Where) -> str:
+        if not (inspect.isclass(obj) or callable(obj)):
+            raise ConfigError(f"`{module}.{name}` is a {type(obj).__name__}, not a function or class;"
+                              " gin can only configure callables.", where)
+        try:
+            wrapped = gin.external_configurable(obj, name=name, module=module)
+        except Exception as e:  # gin cannot wrap some objects (pybind enums, builtins)
+            raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}", where) from None
+        self.originals[id(wrapped)] = obj
+        return f"{module}.{name}" if module else name
+
+    def index(self) -> dict[str, list[str]]:
+        """Short name -> dotted paths, from aliases' modules and the project's packages."""
+        if self._index is None:
+            self._index = {}
+            for alias, target in self.aliases.items():
+                module = _imported_module(target)
+                if module is not None:  # module lists: every public function and class
+                    for name, member in vars(module).items():
+                        if not name.startswith("_") and (inspect.isfunction(member) or inspect.isclass(member)):
+                            self._index.setdefault(name, []).append(f"{target}.{name}")
+            for package in self.packages:
+                for name, path in _index_package(package, self.root):
+                    self._index.setdefault(name, []).append(path)
+            for name, paths in self._index.items():
+                self._index[name] = sorted(set(paths))
+        return self._index
+
+
+def import_object(path: str, where: Where, selector: str, must_exist: bool = True):
+    """Import the module part of `path` and return the object it names (None if absent)."""
+    parts = path.split(".")
+    for n in range(len(parts), 0, -1):
+        module_name = ".".join(parts[:n])
+        try:
+            obj = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
+                continue  # that module does not exist: try a shorter prefix
+            raise ConfigError(f"Importing `{module_name}` for `{selector}` failed: {e}.", where,
+                              f"Install the missing package (`uv add {e.name}`).") from None
+        except Exception as e:
+            raise ConfigError(f"Importing `{module_name}` for `{selector}` failed:"
+                              f" {type(e).__name__}: {e}", where) from None
+        for attr in parts[n:]:
+            if not hasattr(obj, attr):
+                if not must_exist:
+                    return None
+                raise ConfigError(f"`{module_name}` has no `{'.'.join(parts[n:])}` (for `{selector}`).",
+                                  where, did_you_mean(attr, dir(obj)).strip() or None)
+            obj = getattr(obj, attr)
+        return obj
+    if must_exist:
+        raise ConfigError(f"Cannot import `{path}` (for `{selector}`): no such module.", where)
+    return None
+
+
+def read_module_list(path: str) -> dict[str, str]:
+    """Read a GinPipe import list: one `python.module: alias` per line (or `module.Object: alias`)."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"Import list {path} does not exist.", None,
+                          "Pass an existing file to --module_list (GinPipe's `configs/imports`).")
+    aliases: dict[str, str] = {}
+    for number, line in enumerate(file.read_text().splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        where = Where(path, number, line)
+        target, sep, alias = (part.strip() for part in text.partition(":"))
+        if not sep or not target or not alias or " " in target or " " in alias:
+            raise ConfigError("Malformed import-list line: expected `python.module: alias`.", where,
+                              "For example `torch.optim: optim` or `mypkg.tasks: tasks`.")
+        if _imported_module(target) is None:
+            import_object(target, where, alias)  # a single object, e.g. `transformers.Model: Model`
+        aliases[alias] = target
+    return aliases
+
+
+def _imported_module(path: str) -> ModuleType | None:
+    """Import `path` if it names a module (a local package folder included); None otherwise."""
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError as e:
+        if e.name and (path == e.name or path.startswith(e.name + ".")):
+            return None
+        raise ConfigError(f"Importing `{path}` failed: {e}.", None,
+                          f"Install the missing package (`uv add {e.name}`).") from None
+
+
+def _index_package(package: str, root: Path):
+    """Yield (name, dotted path) for public top-level defs and classes of a package, without importing."""
+    folder = root / package.replace(".", "/")
+    if not folder.is_dir():
+        spec = importlib.util.find_spec(package.split(".")[0])
+        if spec is None or not spec.submodule_search_locations:
+            return
+        folder = Path(list(spec.submodule_search_locations)[0]).joinpath(*package.split(".")[1:])
+    for file in sorted(folder.rglob("*.py")):
+        relative = file.relative_to(folder).with_suffix("")
+        module = ".".join([package, *relative.parts])
+        module = module.removesuffix(".__init__")
+        try:
+            tree = ast.parse(file.read_text(), filename=str(file))
+        except SyntaxError:
+            continue  # reported properly if and when the module is imported
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if not node.name.startswith("_"):
+                    yield node.name, f"{module}.{node.name}"
+
+
+def _registered(selector: str) -> str | None:
+    match = gin.config._REGISTRY.get_match(selector)  # noqa: SLF001 - gin has no public lookup
+    return match.selector if match else None
+
+
+def _gin_names() -> list[str]:
+    return [s for s in gin.config._REGISTRY.keys() if not s.startswith("gin.")]  # noqa: SLF001

@@ -1,0 +1,136 @@
+"""GinPipe's additions to gin syntax, turned into plain gin text with a line map.
+
+Handled here, before gin's own parser sees the text:
+
+* `!load_template:` blocks paste another file (relative to the current one) with `{name}` filled in;
+* `$key = value` lines at top level put a Python literal into the initial state;
+* `$(expression)` becomes a placeholder string, computed later once every macro is known;
+* `key += value` becomes `key = value`, and its line is remembered as an append.
+
+Every output line keeps the file and line it came from, so errors name the user's own file and line.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError, Where
+
+__all__ = ["ExpandedSource", "expand", "EXPRESSION_PLACEHOLDER"]
+
+EXPRESSION_PLACEHOLDER = re.compile(r"^__ginpipe_expr_(\d+)__$")
+_STATE_LINE = re.compile(r"^\$([A-Za-z_]\w*)\s*=(.*)$")
+_APPEND_LINE = re.compile(r"^(\s*)([A-Za-z_][\w./]*)\s*\+=")
+_TEMPLATE_START = "!load_template:"
+_placeholder_ids = itertools.count()
+
+
+@dataclass
+class ExpandedSource:
+    """Plain gin text plus what the GinPipe syntax said around it."""
+
+    text: str
+    origins: list[Where]  # origins[i] is where output line i + 1 came from
+    appends: set[int] = field(default_factory=set)  # output line numbers of `+=` statements
+    expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)  # placeholder -> expr
+    initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
+
+    def where(self, line: int) -> Where:
+        """The user's file and line behind output line `line` (1-based)."""
+        if 1 <= line <= len(self.origins):
+            return self.origins[line - 1]
+        return self.origins[-1] if self.origins else Where("<empty>", 0)
+
+
+def expand(text: str, filename: str, base_dir: Path | None = None) -> ExpandedSource:
+    """Expand GinPipe syntax in `text`, read from `filename` (templates resolve from `base_dir`)."""
+    out = ExpandedSource(text="", origins=[])
+    lines: list[str] = []
+    _expand_into(text, filename, base_dir or Path(filename).parent, out, lines, depth=0)
+    out.text = "\n".join(lines) + "\n"
+    return out
+
+
+def _expand_into(text, filename, base_dir, out, lines, depth):
+    raw = text.splitlines()
+    i = 0
+    while i < len(raw):
+        line, where = raw[i], Where(filename, i + 1, raw[i])
+        if line.strip() == _TEMPLATE_START:
+            block, i = _read_indented_block(raw, i + 1, filename)
+            _paste_template(block, where, base_dir, out, lines, depth)
+            continue
+        state_match = _STATE_LINE.match(line)
+        if state_match and not line.startswith("$("):
+            out.initial_state.append((state_match[1], _literal(state_match[2].strip()), where))
+            line = ""  # keeps the line numbers of everything below
+        line = _replace_expressions(line, where, out)
+        append = _APPEND_LINE.match(line)
+        if append:
+            line = _APPEND_LINE.sub(lambda m: f"{m[1]}{m[2]} =", line, count=1)
+            out.appends.add(len(lines) + 1)
+        lines.append(line)
+        out.origins.append(where)
+        i += 1
+
+
+def _read_indented_block(raw, start, filename):
+    """Collect `name = value` lines indented under `!load_template:`."""
+    block: dict[str, tuple[str, Where]] = {}
+    i = start
+    while i < len(raw) and (raw[i][:1] in (" ", "\t") or not raw[i].strip()):
+        stripped = raw[i].strip()
+        if stripped and not stripped.startswith("#"):
+            where = Where(filename, i + 1, raw[i])
+            if "=" not in stripped:
+                raise ConfigError("Expected `name = 'value'` inside `!load_template:`.", where,
+                                  "Write e.g. `template = 'models/block.gin'`.")
+            name, value = stripped.split("=", 1)
+            block[name.strip()] = (value.strip(), where)
+        i += 1
+    return block, i
+
+
+def _paste_template(block, where, base_dir, out, lines, depth):
+    if depth > 20:
+        raise ConfigError("`!load_template:` nests more than 20 deep (a template loads itself?).", where)
+    if "template" not in block:
+        raise ConfigError("`!load_template:` needs a `template = 'file.gin'` line.", where)
+    path_text, path_where = block.pop("template")
+    path = base_dir / str(_literal(path_text))
+    if not path.is_file():
+        raise ConfigError(f"Template file {path} does not exist.", path_where,
+                          "Template paths are relative to the config file that loads them.")
+    text = path.read_text()
+    for name, (value, _) in block.items():
+        text = text.replace("{" + name + "}", str(_literal(value)))
+    _expand_into(text, str(path), path.parent, out, lines, depth + 1)
+
+
+def _replace_expressions(line: str, where: Where, out: ExpandedSource) -> str:
+    """Swap each `$( ... )` for a placeholder string gin can parse; keep the text for later."""
+    while "$(" in line:
+        start = line.index("$(")
+        depth, end = 0, None
+        for j in range(start + 1, len(line)):
+            depth += {"(": 1, ")": -1}.get(line[j], 0)
+            if depth == 0:
+                end = j
+                break
+        if end is None:
+            raise ConfigError("`$(` has no matching `)`.", where, "Close the expression: `$(%A * 2)`.")
+        placeholder = f"__ginpipe_expr_{next(_placeholder_ids)}__"
+        out.expressions[placeholder] = (line[start + 2:end], where)
+        line = f"{line[:start]}'{placeholder}'{line[end + 1:]}"
+    return line
+
+
+def _literal(text: str):
+    """A Python literal if `text` is one, else the text itself (GinPipe kept such values as strings)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
