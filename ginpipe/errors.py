@@ -22,7 +22,8 @@ class Where:
     text: str = ""
 
     def __str__(self) -> str:
-        head = f'In file "{self.file}", line {self.line}'
+        head = (f"In --mods item {self.line}" if self.file == "--mods"
+                else f'In file "{self.file}", line {self.line}')
         return f"{head}:\n    {self.text.strip()}" if self.text.strip() else head
 
 

@@ -190,4 +190,4 @@ def _registered(selector: str) -> str | None:
 
 
 def _gin_names() -> list[str]:
-    return [s for s in gin.config._REGISTRY.keys() if not s.startswith("gin.")]  # noqa: SLF001
+    return [s for s, _ in gin.config._REGISTRY.items() if not s.startswith("gin.")]  # noqa: SLF001

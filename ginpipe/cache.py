@@ -1,0 +1,78 @@
+"""Cache keys of tasks and the records that let a rerun skip them.
+
+A task's key covers exactly what can change its result: the task's source, the gin bindings of
+every configurable it used (macros substituted), and the versions of the state keys it read. A value
+a task writes gets the version `digest(task key, state key)`: provenance, not content, so that
+deciding what to rerun never hashes a dataset or a model.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import asdict, dataclass, field
+
+from .composer import MacroRef
+from .fingerprint import digest
+from .resolution import ResolvedConfig
+
+__all__ = ["TaskRecord", "task_key", "written_version", "source_digest"]
+
+
+@dataclass
+class TaskRecord:
+    """What a finished task did, as stored in `state/index.json`."""
+
+    task: str  # dotted name of the task function
+    key: str
+    used: list[str]  # gin selectors of the configurables it used
+    reads: dict[str, str]  # state key -> version it read
+    writes: dict[str, dict] = field(default_factory=dict)  # key -> {version, file, format}
+    deletes: list[str] = field(default_factory=list)
+    folder: str | None = None  # under state/
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TaskRecord":
+        return cls(**data)
+
+
+def source_digest(fn) -> str:
+    """Hash of the task's own source (its function, or its class for callable objects)."""
+    target = fn if inspect.isfunction(fn) or inspect.isclass(fn) else type(fn)
+    try:
+        return digest(inspect.getsource(target))
+    except (OSError, TypeError):
+        return digest(getattr(target, "__qualname__", repr(target)))
+
+
+def task_key(identity: str, source: str, selectors, config: ResolvedConfig, reads: dict[str, str]) -> str:
+    """The cache key of a task (see module docstring)."""
+    wanted = set(selectors)
+    final = {}
+    for b in config.bindings:
+        if not b.is_macro and b.selector in wanted:
+            final[b.key] = _canonical_text(b.value, config.macros)
+    lines = [f"{scope}/{selector}.{arg}={text}" for (scope, selector, arg), text in sorted(final.items())]
+    read_lines = [f"{k}={v}" for k, v in sorted(reads.items())]
+    return digest(identity, source, *lines, "--reads--", *read_lines)
+
+
+def written_version(key: str, state_key: str) -> str:
+    return digest(key, state_key)
+
+
+def _canonical_text(value, macros: dict, depth: int = 0) -> str:
+    if depth > 50:
+        return repr(value)
+    if isinstance(value, MacroRef):
+        return _canonical_text(macros.get(value.name, value), macros, depth + 1) if value.name in macros else repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_canonical_text(v, macros, depth + 1) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_canonical_text(v, macros, depth + 1) for v in value) + ",)"
+    if isinstance(value, dict):
+        items = sorted((_canonical_text(k, macros, depth + 1), _canonical_text(v, macros, depth + 1))
+                       for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    return repr(value)

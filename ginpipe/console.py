@@ -1,0 +1,53 @@
+"""Logging: loguru on the console (configured by the CLI only) and a copy of it all in `logs/run.log`."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+from loguru import logger
+
+__all__ = ["configure_console", "log_to_file"]
+
+FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
+
+
+def configure_console(verbosity: int = 0) -> None:
+    """-q shows warnings only, default shows progress, -v shows debug details."""
+    level = {-1: "WARNING", 0: "INFO"}.get(verbosity, "DEBUG")
+    logger.remove()
+    logger.add(sys.stderr, level=level, format=FORMAT, colorize=None)
+
+
+class _Tee:
+    """A text stream that also writes everything to a log file."""
+
+    def __init__(self, stream, log):
+        self._stream, self._log = stream, log
+
+    def write(self, text):
+        self._log.write(text)
+        return self._stream.write(text)
+
+    def flush(self):
+        self._log.flush()
+        self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def log_to_file(path: Path, level: str = "DEBUG"):
+    """Copy log records and everything printed to stdout/stderr into `path` for the block's duration."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", buffering=1) as log:
+        sink = logger.add(log, level=level, colorize=False,
+                          format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}")
+        stdout, stderr = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Tee(stdout, log), _Tee(stderr, log)
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = stdout, stderr
+            logger.remove(sink)

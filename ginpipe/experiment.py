@@ -1,0 +1,105 @@
+"""The experiment folder: where a run writes, and the rules that keep earlier results safe.
+
+Never interactive, never silently destructive: a folder that holds a different config is refused
+with a diff and the two flags that say what to do (`--resume`, `--overwrite`); a folder another run
+is using is refused (file lock); under torch.distributed only rank 0 writes.
+"""
+from __future__ import annotations
+
+import difflib
+import fcntl
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ExperimentError
+from .storage import atomic_write
+
+__all__ = ["Experiment", "is_rank_zero"]
+
+OURS = {".lock", ".tmp"}
+
+
+def is_rank_zero() -> bool:
+    """False in the non-zero ranks of a torch.distributed job, which must not write."""
+    for variable in ("RANK", "LOCAL_RANK", "SLURM_PROCID"):
+        value = os.environ.get(variable)
+        if value not in (None, "", "0"):
+            return False
+    return True
+
+
+@dataclass
+class Experiment:
+    path: Path
+    _lock_fd: int | None = None
+
+    def open(self, config_text: str, resume: bool = False, overwrite: bool = False) -> None:
+        """Lock the folder, check it against `config_text`, and write `config.gin`."""
+        if resume and overwrite:
+            raise ExperimentError("--resume and --overwrite contradict each other: pass one of them.")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock()
+        except PermissionError as e:
+            raise ExperimentError(f"Cannot write the experiment folder {self.path}: {e.strerror}.",
+                                  hint="Choose a writable place with --output-dir.") from None
+        previous = self.path / "config.gin"
+        leftovers = [p.name for p in self.path.iterdir() if p.name not in OURS]
+        if overwrite:
+            self._clear()
+        elif previous.is_file():
+            old = previous.read_text()
+            if old != config_text and not resume:
+                self.close()
+                raise ExperimentError(
+                    f"Experiment {self.path} already exists with a different config:\n"
+                    + _diff(old, config_text, str(previous)),
+                    hint="Pass --resume to reuse what is still valid and rerun what changed,"
+                         " --overwrite to start it afresh, or another --experiment-name.")
+        elif leftovers:
+            self.close()
+            raise ExperimentError(
+                f"{self.path} exists and is not a ginpipe experiment (no config.gin; holds"
+                f" {', '.join(sorted(leftovers)[:5])}).",
+                hint="Pass --overwrite to empty it, or choose another --experiment-name/--output-dir.")
+        shutil.rmtree(self.path / ".tmp", ignore_errors=True)  # left by a run that was killed
+        atomic_write(previous, lambda f: f.write(config_text.encode()))
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write(self.path / name, lambda f: f.write(text.encode()))
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _lock(self) -> None:
+        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise ExperimentError(f"Another run (pid {holder}) is using {self.path}.",
+                                  hint="Wait for it to finish, or use another --experiment-name.") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    def _clear(self) -> None:
+        for child in self.path.iterdir():
+            if child.name == ".lock":
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+
+def _diff(old: str, new: str, name: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), f"{name} (saved)", "this run",
+                                 lineterm="", n=1)
+    return "\n".join(lines)

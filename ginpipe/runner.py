@@ -1,0 +1,179 @@
+"""`run()`: compose, validate, then execute one experiment. The CLI and the Python API both call it."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import gin
+from loguru import logger
+
+from .binding import bind_all
+from .composer import Binding, compose
+from .environment import describe_environment
+from .errors import GinpipeError, Where
+from .experiment import Experiment, is_rank_zero
+from .journal import Journal
+from .naming import choose_naming
+from .pipeline import Engine, execute_pipeline, task_name
+from .registry import Registry, read_module_list
+from .resolution import ResolvedConfig, resolve
+from .state import State
+from .console import log_to_file
+from .store import Store
+from .storage import write_json
+from .usage import UsageRecorder
+from .validation import check_parameters, check_task_lists
+
+__all__ = ["run", "prepare", "Prepared"]
+
+PIPELINE = "execute_pipeline"
+
+
+class Prepared:
+    """A composed, validated and bound configuration, ready to run (or to print, for --dry-run)."""
+
+    def __init__(self, config: ResolvedConfig, registry: Registry, naming, initial: dict):
+        self.config, self.registry, self.naming, self.initial = config, registry, naming, initial
+
+    def config_str(self) -> str:
+        return gin.config_str()
+
+    def top_tasks(self) -> list:
+        references = gin.query_parameter(f"{PIPELINE}.tasks")
+        return [r.scoped_configurable_fn if not r.evaluate else r.configurable.wrapped for r in references]
+
+    def selectors(self) -> dict[int, str]:
+        return {id(c.wrapped): s for s, c in gin.config._REGISTRY.items()}  # noqa: SLF001
+
+
+def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequence[str] = (),
+            experiment_name: str | None = None, project_name: str | None = None,
+            output_dir: str | os.PathLike | None = None) -> Prepared:
+    """Compose, register, validate and bind to gin. Raises ConfigError with the user's file:line."""
+    composition = compose([str(c) for c in configs], list(mods))
+    aliases: dict[str, str] = {}
+    for module_list in module_lists:
+        aliases.update(read_module_list(str(module_list)))
+    aliases.update(composition.aliases)
+    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
+    registry = Registry(aliases=aliases, packages=packages + composition.packages)
+    if not gin.config._REGISTRY.get_match(PIPELINE):  # noqa: SLF001
+        gin.external_configurable(execute_pipeline, name=PIPELINE, module="ginpipe")
+    naming = choose_naming(composition, experiment_name, project_name, output_dir)
+    for name, value in naming.macros().items():
+        composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
+    config = resolve(composition, registry, {})
+    check_parameters(config)
+    check_task_lists(config, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))
+    bind_all(config)
+    initial = {key: value for key, value, _ in composition.initial_state}
+    return Prepared(config, registry, naming, initial)
+
+
+def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = (), *,
+        module_lists: Sequence[str] = (), experiment_name: str | None = None,
+        project_name: str | None = None, output_dir: str | os.PathLike | None = None,
+        resume: bool = False, overwrite: bool = False, from_task: str | None = None,
+        no_cache: bool = False, command: str | None = None, log_level: str = "INFO") -> State:
+    """Run one experiment and return its final state.
+
+    Args:
+        configs: gin files, applied in order (later bindings win).
+        mods: extra bindings applied last, e.g. `["Resnet.n_layers=20", "SEED=3"]`.
+        module_lists: GinPipe import lists (`module: alias` lines).
+        experiment_name, project_name, output_dir: where to write (see `ginpipe.naming`).
+        resume: reuse what is still valid when the folder holds a different config.
+        overwrite: empty the folder first.
+        from_task: rerun from this task on, even if cached.
+        no_cache: rerun every task.
+        command: the command line, to tell the user how to resume after a failure.
+
+    Example:
+        >>> for layers in (8, 14):  # doctest: +SKIP
+        ...     state = ginpipe.run(["configs/base.gin"], mods=[f"Resnet.n_layers={layers}"])
+    """
+    if isinstance(configs, (str, os.PathLike)):
+        configs = [configs]
+    with _run_scope():
+        prepared = prepare(configs, mods, module_lists, experiment_name, project_name, output_dir)
+        naming, writer = prepared.naming, is_rank_zero()
+        experiment = Experiment(naming.output_dir)
+        state = State({"output_dir": str(naming.output_dir), **prepared.initial})
+        resume_hint = _resume_hint(command, naming, experiment_name)
+        if not writer:
+            return _execute(prepared, state, None, Journal(None), no_cache=True, resume_hint=resume_hint)
+        experiment.open(prepared.config_str(), resume=resume, overwrite=overwrite)
+        naming.export()
+        try:
+            with log_to_file(naming.output_dir / "logs" / "run.log", level=log_level):
+                logger.info(f"Experiment {naming.output_dir}")
+                write_json(naming.output_dir / "environment.json", describe_environment())
+                journal = Journal(naming.output_dir / "run.json", argv=sys.argv, command=command,
+                                  experiment=naming.experiment, project=naming.project,
+                                  output_dir=str(naming.output_dir), host=socket.gethostname(),
+                                  pid=os.getpid())
+                store = Store(naming.output_dir)
+                return _execute(prepared, state, store, journal, no_cache=no_cache,
+                                from_task=from_task, resume_hint=resume_hint)
+        finally:
+            experiment.write_text("operative_config.gin", gin.operative_config_str())
+            experiment.close()
+
+
+def _execute(prepared: Prepared, state: State, store: Store | None, journal: Journal,
+             no_cache: bool = False, from_task: str | None = None, resume_hint: str = "") -> State:
+    engine = Engine(prepared.config, store, journal, selectors=prepared.selectors(), no_cache=no_cache,
+                    from_task=from_task, resume_hint=resume_hint, usage=UsageRecorder())
+    if from_task:
+        _check_from_task(prepared, from_task)
+    try:
+        with engine, engine.usage:
+            state = gin.get_configurable(PIPELINE)(state)
+    except BaseException as e:
+        journal.end("failed", error=str(e), executed=engine.executed, cached=engine.cached)
+        raise
+    if store is not None:
+        store.prune(set(engine.executed) | set(engine.cached))
+    journal.end("done", executed=engine.executed, cached=engine.cached)
+    logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
+    return state
+
+
+def _check_from_task(prepared: Prepared, name: str) -> None:
+    from .errors import ConfigError, did_you_mean
+    names = [task_name(t) for t in prepared.top_tasks()]
+    labels = [f"{i:02d}-{n}" for i, n in enumerate(names, 1)]
+    if name not in names and name not in labels and "/" not in name:
+        raise ConfigError(f"--from {name}: no task of that name in the pipeline.{did_you_mean(name, names)}",
+                          hint="Tasks: " + ", ".join(names))
+
+
+def _resume_hint(command: str | None, naming, experiment_name: str | None) -> str:
+    if not command:
+        return (f"Fix the cause and run again with experiment_name={naming.experiment!r}:"
+                " finished tasks come from the cache.")
+    if not experiment_name:
+        command += f" --experiment-name {naming.experiment}"
+    return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {command}"
+
+
+@contextlib.contextmanager
+def _run_scope():
+    """The project folder is importable during a run; gin's config is clean before and after it."""
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    gin.clear_config()
+    try:
+        yield
+    except GinpipeError:
+        raise
+    finally:
+        gin.clear_config()
+        if added and cwd in sys.path:
+            sys.path.remove(cwd)

@@ -1,0 +1,117 @@
+"""Saves and loads state values in a format fit for their type, atomically.
+
+DataFrames go to parquet (when pyarrow is there and the frame fits parquet), torch tensors and
+modules to `torch.save`, everything else to pickle. Every file is written beside its destination
+under a temporary name, flushed to disk, then renamed into place: a reader (or a run killed midway)
+never sees a truncated file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from . import pickling
+
+__all__ = ["save_value", "load_value", "atomic_write", "write_json", "read_json", "safe_name"]
+
+TMP_PREFIX = ".tmp-"
+
+
+def atomic_write(path: Path, write: Callable, tmp_dir: Path | None = None) -> None:
+    """Call `write(file)` on a temporary file, then rename it to `path`.
+
+    The temporary file lives in `tmp_dir` (same file system; default: `path`'s folder), so that a
+    folder such as `state/` only ever holds complete files.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = tmp_dir or path.parent
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_json(path: Path, data) -> None:
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def read_json(path: Path, default=None):
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return default
+
+
+def safe_name(key: str) -> str:
+    """A file name for a state key (keys are free-form strings)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", key).lstrip(".") or "_"
+    return name[:120]
+
+
+def save_value(value, folder: Path, key: str, tmp_dir: Path | None = None) -> tuple[str, str]:
+    """Write `value` under `folder`; return (file name, format)."""
+    base = safe_name(key)
+    if _is_dataframe(value):
+        try:
+            import pyarrow  # noqa: F401 - parquet needs it
+            target = folder / f"{base}.parquet"
+            atomic_write(target, lambda f: value.to_parquet(f), tmp_dir)
+            return target.name, "parquet"
+        except Exception:  # object columns parquet cannot hold, or no pyarrow: pickle is exact
+            pass
+    if _is_torch(value):
+        import torch
+        target = folder / f"{base}.pt"
+        atomic_write(target, lambda f: torch.save(value, f, pickle_module=pickling), tmp_dir)
+        return target.name, "torch"
+    target = folder / f"{base}.pkl"
+    atomic_write(target, lambda f: pickling.dump(value, f), tmp_dir)
+    return target.name, "pickle"
+
+
+def load_value(path: Path, fmt: str):
+    if fmt == "parquet":
+        import pandas
+        return pandas.read_parquet(path)
+    if fmt == "torch":
+        import torch
+        return torch.load(path, weights_only=False)  # our own file, written by this runner
+    with open(path, "rb") as f:
+        return pickling.load(f)
+
+
+def _is_dataframe(value) -> bool:
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)
+
+
+def _is_torch(value) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,86 @@
+"""An experiment's `state/` folder: each task's written keys in their own folder, plus an index.
+
+`state/index.json` maps each task (by its place in the pipeline) to its `TaskRecord`. It is rewritten
+atomically after every task, and a task's old record is dropped before its files are replaced, so a
+run killed at any moment leaves an index that only points at complete files.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from loguru import logger
+
+from .cache import TaskRecord
+from .state import State
+from .storage import load_value, read_json, safe_name, save_value, write_json
+
+__all__ = ["Store"]
+
+
+class Store:
+    def __init__(self, experiment_dir: Path):
+        self.state_dir = experiment_dir / "state"
+        self.tmp_dir = experiment_dir / ".tmp"
+        self.index_path = self.state_dir / "index.json"
+        raw = read_json(self.index_path, {}) or {}
+        self.records: dict[str, TaskRecord] = {
+            label: TaskRecord.from_json(r) for label, r in raw.get("tasks", {}).items()}
+
+    def record(self, label: str) -> TaskRecord | None:
+        return self.records.get(label)
+
+    def restorable(self, record: TaskRecord, key: str) -> bool:
+        entry = record.writes.get(key) or {}
+        return bool(entry.get("file")) and (self.state_dir / record.folder / entry["file"]).is_file()
+
+    def restore(self, record: TaskRecord, state: State) -> None:
+        """Put a cached task's outputs into `state`, to be read from disk on first access."""
+        for key, entry in record.writes.items():
+            if self.restorable(record, key):
+                path = self.state_dir / record.folder / entry["file"]
+                state.put(key, version=entry["version"],
+                          loader=lambda p=path, f=entry["format"]: load_value(p, f))
+            else:
+                state.put(key, version=entry["version"], loader=_unsaved(key, record.task))
+        for key in record.deletes:
+            state.discard(key)
+
+    def save(self, label: str, record: TaskRecord, state: State, not_saved: set[str]) -> None:
+        """Write the task's keys, then its record; the old record goes first."""
+        if self.records.pop(label, None) is not None:
+            self._write_index()
+        folder = self.state_dir / safe_name(label.replace("/", "."))
+        shutil.rmtree(folder, ignore_errors=True)
+        record.folder = folder.name
+        for key, entry in record.writes.items():
+            if key in not_saved:
+                continue
+            try:
+                entry["file"], entry["format"] = save_value(state.peek(key), folder, key, self.tmp_dir)
+            except Exception as e:  # an object that cannot be serialised: rerun its task when needed
+                logger.warning(f"State key {key!r} ({type(state.peek(key)).__name__}) was not saved: {e}."
+                               " Tasks that need it will rerun the task that made it.")
+        self.records[label] = record
+        self._write_index()
+
+    def prune(self, alive: set[str]) -> None:
+        """Forget tasks that are no longer in the pipeline, and their files."""
+        for label in [label for label in self.records if label not in alive]:
+            record = self.records.pop(label)
+            if record.folder:
+                shutil.rmtree(self.state_dir / record.folder, ignore_errors=True)
+        self._write_index()
+
+    def _write_index(self) -> None:
+        write_json(self.index_path, {"version": 1,
+                                     "tasks": {label: r.to_json() for label, r in self.records.items()}})
+
+
+def _unsaved(key: str, task: str):
+    def fail():
+        from .errors import TaskError
+        raise TaskError(f"State key {key!r} was not saved (keys_not_saved, or not serialisable), and the"
+                        f" task that made it ({task}) was restored from the cache.",
+                        hint="Rerun with --no-cache, or --from that task.")
+    return fail

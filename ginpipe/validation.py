@@ -1,0 +1,75 @@
+"""Checks made before the first task runs: every bound parameter exists, the task list is usable.
+
+Errors name the user's file and line and suggest close matches, so a typo costs seconds, not a
+training run that dies an hour in.
+"""
+from __future__ import annotations
+
+import inspect
+
+import gin
+
+from .composer import Binding, Ref
+from .errors import ConfigError, did_you_mean
+from .resolution import ResolvedConfig
+
+__all__ = ["check_parameters", "check_task_lists", "original_of"]
+
+
+def original_of(selector: str):
+    """The plain function or class registered under a complete gin selector."""
+    return gin.config._REGISTRY[selector].wrapped  # noqa: SLF001 - gin has no public accessor
+
+
+def parameters_of(obj) -> list[str] | None:
+    """Names `obj` accepts as keyword arguments, or None when it accepts any (**kwargs) or is opaque."""
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+        return None
+    return [name for name, p in signature.parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def check_parameters(config: ResolvedConfig) -> None:
+    """Every `selector.arg` binding names a parameter that exists."""
+    for b in config.bindings:
+        if b.is_macro:
+            continue
+        accepted = parameters_of(original_of(b.selector))
+        if accepted is not None and b.arg not in accepted:
+            short = b.selector.rsplit(".", 1)[-1]
+            listed = ", ".join(accepted) if accepted else "none"
+            raise ConfigError(
+                f"`{short}` has no parameter `{b.arg}`.{did_you_mean(b.arg, accepted)}", b.where,
+                f"Parameters of `{b.selector}`: {listed}.")
+
+
+def check_task_lists(config: ResolvedConfig, pipeline_selector: str) -> None:
+    """The top-level task list exists and is non-empty; every task list holds callables."""
+    top = config.binding(pipeline_selector, "tasks")
+    if top is None:
+        raise ConfigError("No task list: nothing binds `execute_pipeline.tasks`.", None,
+                          "Add e.g. `execute_pipeline.tasks = [@set_seed, @load_dataset, @fit_model]`.")
+    for b in config.bindings:
+        if b.selector == pipeline_selector and b.arg == "tasks":
+            _check_tasks(b)
+
+
+def _check_tasks(binding: Binding) -> None:
+    tasks = binding.value
+    if not isinstance(tasks, (list, tuple)) or not tasks:
+        raise ConfigError(f"The task list is {'empty' if tasks in ([], ()) else repr(tasks)}:"
+                          " expected a non-empty list of tasks.", binding.where,
+                          "Write e.g. `execute_pipeline.tasks = [@set_seed, @load_dataset]`.")
+    for number, task in enumerate(tasks, 1):
+        if not isinstance(task, Ref):
+            raise ConfigError(f"Task {number} of the task list is {task!r}, which is not callable.",
+                              binding.where, "Tasks are referenced with `@`: `@load_dataset`.")
+        target = original_of(task.selector)
+        if task.evaluate and inspect.isclass(target) and target.__call__ is object.__call__:
+            raise ConfigError(f"Task {number} `{task!r}` makes a `{target.__name__}` object, which is"
+                              " not callable.", binding.where,
+                              f"Reference the function itself (`@{task.name}`) or give the class `__call__`.")
