@@ -16,7 +16,8 @@ def configure_console(verbosity: int = 0) -> None:
     """-q shows warnings only, default shows progress, -v shows debug details."""
     level = {-1: "WARNING", 0: "INFO"}.get(verbosity, "DEBUG")
     logger.remove()
-    logger.add(sys.stderr, level=level, format=FORMAT, colorize=None)
+    logger.add(sys.stderr, level=level, format=FORMAT, colorize=None,
+               filter=lambda record: not record["extra"].get("file_only"))
 
 
 class _Tee:
@@ -43,7 +44,8 @@ def log_to_file(path: Path, level: str = "DEBUG"):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", buffering=1) as log:
         sink = logger.add(log, level=level, colorize=False,
-                          format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}")
+                          format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}",
+                          backtrace=False, diagnose=False)
         stdout, stderr = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = _Tee(stdout, log), _Tee(stderr, log)
         try:

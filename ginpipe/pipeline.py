@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from loguru import logger
 
 from .cache import TaskRecord, source_digest, task_key, written_version
-from .errors import ConfigError, GinpipeError, TaskError
+from .errors import ConfigError, GinpipeError, TaskError, unwrap_gin_exception
 from .journal import Journal
 from .resolution import ResolvedConfig
 from .state import ABSENT, State
@@ -193,12 +193,13 @@ class Engine:
         try:
             with (self.usage.task() if self.usage else _nothing()) as used:
                 result = task(state)
-        except BaseException as e:
+        except BaseException as raised:
+            e = unwrap_gin_exception(raised)
             state.end()
             self.journal.finish(entry, "failed", error=f"{type(e).__name__}: {e}",
                                 wall_s=round(time.perf_counter() - wall, 4))
             if isinstance(e, GinpipeError) and not isinstance(e, ConfigError):
-                raise
+                raise e from e.__cause__
             what = "was interrupted" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
             raise TaskError(f"Task `{label}` {what}", hint=self.resume_hint or None) from e
         finally:

@@ -34,19 +34,29 @@ class Registry:
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> dotted path of module/object
     packages: list[str] = field(default_factory=list)  # packages whose names are usable short
     root: Path = field(default_factory=Path.cwd)
-    originals: dict[int, object] = field(default_factory=dict)  # id(gin wrapper) -> original
     _index: dict[str, list[str]] | None = None  # short name -> dotted paths defining it
 
     def resolve(self, selector: str, where: Where) -> str:
         """Return the complete gin selector for `selector`, registering its object if needed."""
-        existing = _registered(selector)
-        if existing:
-            return existing
-        path, module_name = self._locate(selector, where)
+        located = self._locate(selector, where)
+        if located is None:  # not ours to import: maybe registered by the user's own code
+            existing = _registered(selector)
+            if existing:
+                return existing
+            raise self._unknown(selector, where)
+        path, module_name = located
         obj = import_object(path, where, selector)
-        return self._register(obj, module_name, selector.rsplit(".", 1)[-1], where)
+        name = selector.rsplit(".", 1)[-1]
+        module_name = module_name or getattr(obj, "__module__", None)  # gin's own default
+        complete = f"{module_name}.{name}" if module_name else name
+        current = gin.config._REGISTRY.get(complete)  # noqa: SLF001 - gin has no public lookup
+        if current is not None:
+            if current.wrapped is obj:
+                return complete
+            gin.config._REGISTRY.pop(complete)  # noqa: SLF001 - stale: the module was reloaded
+        return self._register(obj, module_name, name, where)
 
-    def _locate(self, selector: str, where: Where) -> tuple[str, str | None]:
+    def _locate(self, selector: str, where: Where) -> tuple[str, str | None] | None:
         """Find the dotted import path for `selector`, and the gin module name to register it under."""
         parts = selector.split(".")
         for n in range(len(parts), 0, -1):  # longest alias prefix wins: `pl.callbacks` before `pl`
@@ -63,24 +73,26 @@ class Registry:
             listed = ", ".join(f"`{c}`" for c in sorted(candidates))
             raise ConfigError(f"`{selector}` is ambiguous: it could be {listed}.", where,
                               "Write the longer name, e.g. `@" + sorted(candidates)[0] + "`.")
-        hint = did_you_mean(parts[-1], self.index()) or did_you_mean(selector, _gin_names())
-        searched = ", ".join(self.packages) or "no project package"
-        raise ConfigError(
+        return None
+
+    def _unknown(self, selector: str, where: Where) -> ConfigError:
+        last = selector.split(".")[-1]
+        hint = did_you_mean(last, self.index()) or did_you_mean(selector, _gin_names())
+        searched = ", ".join(f"`{p}`" for p in self.packages) or "no project package"
+        return ConfigError(
             f"No configurable matching `{selector}`: it is neither an importable dotted path"
-            f" nor a name defined in {searched}.", where,
-            (hint.strip() + " " if hint else "")
-            + "Use a full dotted path (`@torch.optim.AdamW`), declare an alias"
-              " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
+            f" nor a name defined in {searched}.{hint}", where,
+            "Use a full dotted path (`@torch.optim.AdamW`), declare an alias"
+            " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
 
     def _register(self, obj, module: str | None, name: str, where: Where) -> str:
         if not (inspect.isclass(obj) or callable(obj)):
             raise ConfigError(f"`{module}.{name}` is a {type(obj).__name__}, not a function or class;"
                               " gin can only configure callables.", where)
         try:
-            wrapped = gin.external_configurable(obj, name=name, module=module)
+            gin.external_configurable(obj, name=name, module=module)
         except Exception as e:  # gin cannot wrap some objects (pybind enums, builtins)
             raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}", where) from None
-        self.originals[id(wrapped)] = obj
         return f"{module}.{name}" if module else name
 
     def index(self) -> dict[str, list[str]]:

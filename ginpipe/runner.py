@@ -14,7 +14,7 @@ from loguru import logger
 from .binding import bind_all
 from .composer import Binding, compose
 from .environment import describe_environment
-from .errors import GinpipeError, Where
+from .errors import GinpipeError, Where, unwrap_gin_exception
 from .experiment import Experiment, is_rank_zero
 from .journal import Journal
 from .naming import choose_naming
@@ -133,9 +133,12 @@ def _execute(prepared: Prepared, state: State, store: Store | None, journal: Jou
     try:
         with engine, engine.usage:
             state = gin.get_configurable(PIPELINE)(state)
-    except BaseException as e:
-        journal.end("failed", error=str(e), executed=engine.executed, cached=engine.cached)
-        raise
+    except BaseException as raised:
+        error = unwrap_gin_exception(raised)
+        journal.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+        if isinstance(error, GinpipeError):
+            logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
+        raise error from error.__cause__
     if store is not None:
         store.prune(set(engine.executed) | set(engine.cached))
     journal.end("done", executed=engine.executed, cached=engine.cached)
@@ -156,7 +159,7 @@ def _resume_hint(command: str | None, naming, experiment_name: str | None) -> st
     if not command:
         return (f"Fix the cause and run again with experiment_name={naming.experiment!r}:"
                 " finished tasks come from the cache.")
-    if not experiment_name:
+    if "--experiment" not in command and "--output" not in command:
         command += f" --experiment-name {naming.experiment}"
     return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {command}"
 

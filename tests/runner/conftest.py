@@ -1,0 +1,123 @@
+"""A tiny pure-Python project (a `tasks` package plus configs) in a temporary folder.
+
+The runner is tested with plain-Python tasks: no torch is needed to test composition, caching,
+persistence and the experiment folder.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+STEPS = '''
+"""Four pure-Python tasks, as a user's project would have them."""
+import os
+import time
+
+
+def set_seed(state, seed=0):
+    state.seed = seed
+
+
+def load(state, n=10, key_out="data"):
+    state[key_out] = list(range(n))
+
+
+def double(state, factor=2, pause=0.0):
+    time.sleep(pause)  # lets a test kill the run while this task is busy
+    state["data2"] = [x * factor for x in state["data"]]
+    return state
+
+
+def total(state):
+    state["total"] = sum(state["data2"])
+
+
+def add_column(state, column="label"):
+    # GinPipe-style: changes what it read, in place, without assigning the key again
+    state["table"][column] = [str(x) for x in state["table"]["value"]]
+
+
+def make_table(state, n=4):
+    state["table"] = {"value": list(range(n))}
+
+
+def explode(state, message="boom"):
+    raise RuntimeError(message)
+
+
+def record_pid(state):
+    state["pid"] = os.getpid()
+
+
+class Scaler:
+    """A configurable class: `@Scaler()` puts a gin-configured object into the state."""
+
+    def __init__(self, factor=1.0):
+        self.factor = factor
+
+
+def keep(state, obj=None, key="obj"):
+    state[key] = obj
+
+
+def counted(state, log_file="calls.log"):
+    with open(log_file, "a") as f:
+        f.write("counted\\n")
+    state["counted"] = True
+'''
+
+BASE = """
+N = 5
+execute_pipeline.tasks = [@set_seed, @load, @double, @total]
+set_seed.seed = 3
+load.n = $(%N * 2)
+"""
+
+
+class Project:
+    """A temporary project folder, current directory during the test."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    def exp(self, name: str, project: str = "my_project") -> Path:
+        return self.root / "experiments" / project / name
+
+    def cli(self, *args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "ginpipe.cli", *args], cwd=self.root,
+                              capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+        if check and done.returncode != 0:
+            raise AssertionError(done.stderr)
+        return done
+
+
+def _purge_project_modules():
+    for name in [m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Project:
+    root = tmp_path / "proj"
+    root.mkdir()
+    p = Project(root)
+    p.write("tasks/__init__.py", '"""The project\'s tasks."""\n')
+    p.write("tasks/steps.py", STEPS)
+    p.write("base.gin", BASE)
+    monkeypatch.chdir(root)
+    for variable in ("RANK", "LOCAL_RANK", "SLURM_PROCID", "GINPIPE_EXPERIMENT_NAME", "GINPIPE_OUTPUT_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    _purge_project_modules()
+    yield p
+    _purge_project_modules()

@@ -1,0 +1,37 @@
+"""The `ginpipe` command: exit codes and messages a user sees."""
+import subprocess
+import sys
+
+
+def test_help_lists_the_flags():
+    done = subprocess.run([sys.executable, "-m", "ginpipe.cli", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0
+    for flag in ("--mods", "--module_list", "--experiment-name", "--dry-run", "--resume", "--overwrite",
+                 "--from", "--no-cache"):
+        assert flag in done.stdout
+
+
+def test_config_error_is_a_short_message_with_exit_code_2(project):
+    project.write("c.gin", "load.nn = 3\n")
+    done = project.cli("base.gin", "c.gin")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: `load` has no parameter `nn`. Did you mean `n`?")
+    assert "Traceback" not in done.stderr
+
+
+def test_task_error_shows_the_resume_command_and_debug_shows_the_traceback(project):
+    project.write("c.gin", "execute_pipeline.tasks = [@set_seed, @explode]\n")
+    done = project.cli("c.gin", "--experiment-name", "x")
+    assert done.returncode == 2
+    assert "error: Task `02-explode` failed: RuntimeError: boom" in done.stderr
+    assert "ginpipe c.gin --experiment-name x" in done.stderr and "Traceback" not in done.stderr
+    assert "RuntimeError: boom" in (project.exp("x") / "logs" / "run.log").read_text()
+    done = project.cli("c.gin", "--experiment-name", "x", "--debug")
+    assert "Traceback" in done.stderr
+
+
+def test_quiet_hides_progress(project):
+    done = project.cli("base.gin", "-q", "--experiment-name", "q", check=True)
+    assert "▶" not in done.stderr
+    done = project.cli("base.gin", "--experiment-name", "v", check=True)
+    assert "▶ 01-set_seed" in done.stderr
