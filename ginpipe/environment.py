@@ -7,9 +7,7 @@ uncommitted diff when the run starts inside a repository.
 from __future__ import annotations
 
 import os
-import platform
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +32,12 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
+def _in_repository(folder: Path) -> bool:
+    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
+
+
 def _git(*args: str, cwd: Path) -> str | None:
+    import subprocess  # only inside a repository
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
@@ -44,16 +47,17 @@ def _git(*args: str, cwd: Path) -> str | None:
 
 def describe_environment(cwd: Path | None = None) -> dict:
     cwd = cwd or Path.cwd()
+    uname = os.uname()
     info = {
         "python": sys.version.split()[0],
         "executable": sys.executable,
-        "platform": platform.platform(),
-        "machine": platform.machine(),
+        "platform": f"{uname.sysname}-{uname.release}-{uname.machine}",
+        "machine": uname.machine,
         "cpu_count": os.cpu_count(),
         "packages": installed_packages(),
         "git": None,
     }
-    commit = _git("rev-parse", "HEAD", cwd=cwd)
+    commit = _git("rev-parse", "HEAD", cwd=cwd) if _in_repository(cwd.resolve()) else None
     if commit:
         status = _git("status", "--porcelain", cwd=cwd) or ""
         info["git"] = {

@@ -4,7 +4,6 @@ The CLI prints a `GinpipeError` as a short message (exit code 2) with no traceba
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -57,6 +56,7 @@ class ExperimentError(GinpipeError):
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return ' Did you mean `a` or `b`?' for the closest candidates, or '' when none is close."""
+    import difflib  # only when there is an error to explain
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=n, cutoff=0.6)
     if not matches:
         return ""

@@ -6,7 +6,6 @@ is using is refused (file lock); under torch.distributed only rank 0 writes.
 """
 from __future__ import annotations
 
-import difflib
 import fcntl
 import os
 import shutil
@@ -65,10 +64,10 @@ class Experiment:
                 f" {', '.join(sorted(leftovers)[:5])}).",
                 hint="Pass --overwrite to empty it, or choose another --experiment-name/--output-dir.")
         shutil.rmtree(self.path / ".tmp", ignore_errors=True)  # left by a run that was killed
-        atomic_write(previous, lambda f: f.write(config_text.encode()))
+        atomic_write(previous, lambda f: f.write(config_text.encode()), durable=False)
 
     def write_text(self, name: str, text: str) -> None:
-        atomic_write(self.path / name, lambda f: f.write(text.encode()))
+        atomic_write(self.path / name, lambda f: f.write(text.encode()), durable=False)
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -100,6 +99,7 @@ class Experiment:
 
 
 def _diff(old: str, new: str, name: str) -> str:
+    import difflib  # only when a run is refused
     lines = difflib.unified_diff(old.splitlines(), new.splitlines(), f"{name} (saved)", "this run",
                                  lineterm="", n=1)
     return "\n".join(lines)

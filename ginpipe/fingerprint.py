@@ -60,8 +60,9 @@ def _feed_array_like(h, value) -> bool:
         h.update(numpy.ascontiguousarray(value).tobytes())
         return True
     if pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series)):
-        h.update(repr(list(getattr(value, "columns", [value.name]))).encode())
-        h.update(repr(list(map(str, getattr(value, "dtypes", [value.dtype])))).encode())
+        frame = isinstance(value, pandas.DataFrame)
+        h.update(repr(list(value.columns) if frame else [value.name]).encode())
+        h.update(repr(list(map(str, value.dtypes)) if frame else [str(value.dtype)]).encode())
         try:
             hashed = pandas.util.hash_pandas_object(value, index=True)
         except TypeError:  # unhashable cells (lists, arrays): hash them one by one

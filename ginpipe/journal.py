@@ -23,8 +23,7 @@ class Journal:
 
     def start(self, label: str, task: str) -> dict:
         entry = {"label": label, "task": task, "status": "running"}
-        self.data["tasks"].append(entry)
-        self.flush()
+        self.data["tasks"].append(entry)  # written when it finishes: one write per task
         return entry
 
     def finish(self, entry: dict, status: str, **fields) -> None:
@@ -37,4 +36,4 @@ class Journal:
 
     def flush(self) -> None:
         if self.path is not None:
-            write_json(self.path, self.data)
+            write_json(self.path, self.data, durable=False)  # a log: a kill cannot truncate it

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -111,10 +110,10 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         try:
             with log_to_file(naming.output_dir / "logs" / "run.log", level=log_level):
                 logger.info(f"Experiment {naming.output_dir}")
-                write_json(naming.output_dir / "environment.json", describe_environment())
+                write_json(naming.output_dir / "environment.json", describe_environment(), durable=False)
                 journal = Journal(naming.output_dir / "run.json", argv=sys.argv, command=command,
                                   experiment=naming.experiment, project=naming.project,
-                                  output_dir=str(naming.output_dir), host=socket.gethostname(),
+                                  output_dir=str(naming.output_dir), host=os.uname().nodename,
                                   pid=os.getpid())
                 store = Store(naming.output_dir)
                 return _execute(prepared, state, store, journal, no_cache=no_cache,

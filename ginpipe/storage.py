@@ -7,11 +7,11 @@ never sees a truncated file.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -20,33 +20,37 @@ from . import pickling
 __all__ = ["save_value", "load_value", "atomic_write", "write_json", "read_json", "safe_name"]
 
 TMP_PREFIX = ".tmp-"
+_tmp_names = itertools.count()
 
 
-def atomic_write(path: Path, write: Callable, tmp_dir: Path | None = None) -> None:
+def atomic_write(path: Path, write: Callable, tmp_dir: Path | None = None, durable: bool = True) -> None:
     """Call `write(file)` on a temporary file, then rename it to `path`.
 
     The temporary file lives in `tmp_dir` (same file system; default: `path`'s folder), so that a
-    folder such as `state/` only ever holds complete files.
+    folder such as `state/` only ever holds complete files. `durable` also flushes the file to the
+    disk before the rename (state and index: they must survive a power cut, not just a kill).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = tmp_dir or path.parent
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=tmp_dir)
+    tmp = tmp_dir / f"{TMP_PREFIX}{os.getpid()}-{next(_tmp_names)}-{path.name}"
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             write(f)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
-def write_json(path: Path, data) -> None:
+def write_json(path: Path, data, durable: bool = True) -> None:
     text = json.dumps(data, indent=2, default=str) + "\n"
-    atomic_write(path, lambda f: f.write(text.encode()))
+    atomic_write(path, lambda f: f.write(text.encode()), durable=durable)
 
 
 def read_json(path: Path, default=None):
