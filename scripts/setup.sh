@@ -8,5 +8,5 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
     python3 -m pip install --quiet uv
 fi
 # Use the system's certificate store, so that uv works behind the same TLS proxies as pip does.
-export UV_NATIVE_TLS=1
+export UV_SYSTEM_CERTS=1
 python3 -m uv sync --locked --quiet

@@ -91,3 +91,10 @@ def test_importing_ginpipe_has_no_side_effects():
             "print(sys.path == before, 'torch' in sys.modules, 'gin' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["True", "False", "False"], done.stderr
+
+
+def test_import_statement_makes_a_package_usable_by_short_names(project):
+    project.write("extra/__init__.py", "")
+    project.write("extra/more.py", "def halve(state):\n    state['half'] = state['total'] / 2\n")
+    project.write("c.gin", "import extra\nexecute_pipeline.tasks += [@halve]\n")
+    assert run(project, "base.gin", "c.gin")["half"] == 45
