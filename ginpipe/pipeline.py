@@ -54,6 +54,7 @@ class Decision:
     reason: str = ""
     record: TaskRecord | None = None
     missing: list[str] = field(default_factory=list)
+    source: Store | None = None  # the store the record is in
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Engine:
     not_saved: set[str] = field(default_factory=set)
     resume_hint: str = ""
     usage: UsageRecorder | None = None
+    share: bool = True  # reuse identical tasks of sibling experiments of the same project
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     _forcing: bool = False
@@ -91,7 +93,6 @@ class Engine:
                     state = self._run_nested(task, decision.label, state)
                 elif self._reuse(task, decision, state, cache):
                     self.cached.append(decision.label)
-                    logger.info(f"↷ {decision.label}: cached")
                 else:
                     state = self._execute(task, decision.label, state)
             return state
@@ -105,6 +106,7 @@ class Engine:
         known = True  # False once a task's outputs cannot be predicted
         decisions: list[Decision] = []
         forcing = self._forcing
+        caching = self.store is not None and cache and not self.no_cache
         for number, task in enumerate(tasks, 1):
             label = f"{prefix}{number:02d}-{task_name(task)}"
             forcing = forcing or self._starts_forcing(task, label)
@@ -112,38 +114,36 @@ class Engine:
                 decisions.append(Decision(label, "nested"))
                 known = False
                 continue
-            record = self.store.record(label) if self.store else None
-            missing = [k for k, v in (record.reads if record else {}).items() if v != ABSENT and k not in versions]
-            if forcing or self.no_cache or not cache or self.store is None:
-                decisions.append(Decision(label, "run", "forced" if forcing else "caching off", record, missing))
-                if record is not None and known:  # predict what it will write, for the tasks after it
-                    key = self._key(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads})
-                    versions.update({k: written_version(key, k) for k in record.writes})
-                    continue
-            elif record is None:
-                decisions.append(Decision(label, "run", "never ran", None))
-            elif not known:
-                decisions.append(Decision(label, "decide", "after earlier tasks", record, missing))
+            own = self.store.record(label) if self.store else None
+            if not known:
+                decisions.append(Decision(label, "decide", "after earlier tasks", own, source=self.store))
                 continue
-            else:
-                key = self._key(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads})
-                hit = key == record.key
-                decisions.append(Decision(label, "cached" if hit else "run", "" if hit else "inputs changed",
-                                          record, missing))
-                if not hit:
-                    for k in record.writes:
-                        versions[k] = written_version(key, k)
-                    for k in record.deletes:
-                        versions.pop(k, None)
-                    continue
-            if decisions[-1].action == "cached":
-                versions.update({k: w["version"] for k, w in record.writes.items()})
-                for k in record.deletes:
-                    versions.pop(k, None)
-            elif record is None:
+            hit = None if forcing or not caching else self._find_hit(task, label, versions)
+            if hit is not None:
+                source, record = hit
+                reason = "" if source is self.store else f"from experiment {source.name}"
+                decisions.append(Decision(label, "cached", reason, record, source=source))
+                _apply(versions, record, {k: w["version"] for k, w in record.writes.items()})
+                continue
+            reason = ("forced" if forcing else "caching off" if not caching
+                      else "never ran" if own is None else "inputs changed")
+            missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
+            decisions.append(Decision(label, "run", reason, own, missing, self.store))
+            if own is None:
                 known = False
+                continue
+            key = self._key(task, own.used, {k: versions.get(k, ABSENT) for k in own.reads})
+            _apply(versions, own, {k: written_version(key, k) for k in own.writes})
         self._rerun_producers_of_unsaved(decisions)
         return decisions
+
+    def _find_hit(self, task, label: str, versions: dict[str, str]):
+        """The first stored record of this task (this experiment's, then its siblings') still valid."""
+        for store, record in self.store.candidates(label, siblings=self.share):
+            key = self._key(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads})
+            if key == record.key and store.complete(record):
+                return store, record
+        return None
 
     def _rerun_producers_of_unsaved(self, decisions: list[Decision]) -> None:
         """A task that runs may need a value a cached task made but did not save: rerun that task."""
@@ -158,7 +158,7 @@ class Engine:
                     if producer.action != "cached":
                         continue
                     unsaved = {k for k in producer.record.writes
-                               if not self.store.restorable(producer.record, k)}
+                               if not producer.source.restorable(producer.record, k)}
                     wanted = unsaved if needs is None else unsaved & needs
                     if wanted:
                         producer.action, producer.reason = "run", f"{sorted(wanted)} not saved"
@@ -170,17 +170,22 @@ class Engine:
 
     # -- executing -------------------------------------------------------------------------------
     def _reuse(self, task, decision: Decision, state: State, cache: bool) -> bool:
-        if decision.action == "run" or decision.record is None or self.store is None:
+        """Restore a task's outputs instead of running it, if a stored record is still valid now."""
+        if decision.action not in ("cached", "decide") or self.store is None or self.no_cache or not cache:
             return False
-        if self.no_cache or not cache or self._forcing or self._starts_forcing(task, decision.label):
+        if self._forcing or self._starts_forcing(task, decision.label):
             return False
-        record = decision.record
-        key = self._key(task, record.used, {k: state.version(k) for k in record.reads})
-        if key != record.key:
+        hit = self._find_hit(task, decision.label, {k: state.version(k) for k in state})
+        if hit is None:
             return False
+        source, record = hit
+        if source is not self.store:  # another experiment of the project made exactly this
+            record = self.store.adopt(decision.label, record, source)
         self.store.restore(record, state)
         entry = self.journal.start(decision.label, record.task)
-        self.journal.finish(entry, "cached", key=key)
+        origin = {} if source is self.store else {"from": source.name}
+        self.journal.finish(entry, "cached", key=record.key, **origin)
+        logger.info(f"↷ {decision.label}: cached" + (f" (from experiment {source.name})" if origin else ""))
         return True
 
     def _execute(self, task, label: str, state: State) -> State:
@@ -246,6 +251,12 @@ class Engine:
 
     def _selector_of(self, task) -> str | None:
         return self.selectors.get(id(original(task)))
+
+
+def _apply(versions: dict[str, str], record: TaskRecord, written: dict[str, str]) -> None:
+    versions.update(written)
+    for key in record.deletes:
+        versions.pop(key, None)
 
 
 class _nothing:

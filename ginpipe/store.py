@@ -6,7 +6,9 @@ run killed at any moment leaves an index that only points at complete files.
 """
 from __future__ import annotations
 
+import os
 import shutil
+from copy import deepcopy
 from pathlib import Path
 
 from loguru import logger
@@ -20,6 +22,9 @@ __all__ = ["Store"]
 
 class Store:
     def __init__(self, experiment_dir: Path):
+        self.experiment_dir = experiment_dir
+        self.name = experiment_dir.name
+        self._siblings: list[Store] | None = None
         self.state_dir = experiment_dir / "state"
         self.tmp_dir = experiment_dir / ".tmp"
         self.index_path = self.state_dir / "index.json"
@@ -29,6 +34,54 @@ class Store:
 
     def record(self, label: str) -> TaskRecord | None:
         return self.records.get(label)
+
+    def candidates(self, label: str, siblings: bool = True):
+        """(store, record) pairs for this task: this experiment's first, then other experiments'."""
+        own = self.records.get(label)
+        if own is not None:
+            yield self, own
+        for sibling in (self.siblings() if siblings else []):
+            record = sibling.records.get(label)
+            if record is not None:
+                yield sibling, record
+
+    def siblings(self) -> list["Store"]:
+        """The other experiments of the same project, most recent first (read once, lazily)."""
+        if self._siblings is None:
+            project = self.experiment_dir.parent
+            found = [p for p in project.glob("*/state/index.json")
+                     if p.parent.parent.resolve() != self.experiment_dir.resolve()]
+            found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+            self._siblings = [Store(p.parent.parent) for p in found]
+        return self._siblings
+
+    def complete(self, record: TaskRecord) -> bool:
+        """Every file the record names is there."""
+        return all(self.restorable(record, key) for key, entry in record.writes.items() if entry.get("file"))
+
+    def adopt(self, label: str, record: TaskRecord, source: "Store") -> TaskRecord:
+        """Take another experiment's outputs of an identical task: hard links (copies across devices)."""
+        if self.records.pop(label, None) is not None:
+            self._write_index()
+        folder = self.state_dir / safe_name(label.replace("/", "."))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        for entry in record.writes.values():
+            if entry.get("file"):
+                temporary = self.tmp_dir / f".tmp-{os.getpid()}-{entry['file']}"
+                temporary.unlink(missing_ok=True)
+                origin = source.state_dir / record.folder / entry["file"]
+                try:
+                    os.link(origin, temporary)
+                except OSError:
+                    shutil.copy2(origin, temporary)
+                os.replace(temporary, folder / entry["file"])
+        adopted = deepcopy(record)
+        adopted.folder = folder.name
+        self.records[label] = adopted
+        self._write_index()
+        return adopted
 
     def restorable(self, record: TaskRecord, key: str) -> bool:
         entry = record.writes.get(key) or {}

@@ -33,5 +33,5 @@ def test_task_error_shows_the_resume_command_and_debug_shows_the_traceback(proje
 def test_quiet_hides_progress(project):
     done = project.cli("base.gin", "-q", "--experiment-name", "q", check=True)
     assert "▶" not in done.stderr
-    done = project.cli("base.gin", "--experiment-name", "v", check=True)
+    done = project.cli("base.gin", "--experiment-name", "v", "--no-cache", check=True)
     assert "▶ 01-set_seed" in done.stderr

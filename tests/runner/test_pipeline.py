@@ -151,3 +151,17 @@ def test_python_api_in_a_loop(project):
         state = run(project, "base.gin", mods=[f"double.factor={factor}"], name=f"grid{factor}")
         totals.append(state["total"])
     assert totals == [45, 90, 135]
+
+
+def test_experiments_of_a_project_share_identical_tasks(project):
+    run(project, "base.gin", name="first")
+    state = run(project, "base.gin", mods=["double.factor=5"], name="second")
+    runs = json.loads((project.exp("second") / "run.json").read_text())["tasks"]
+    assert [(t["label"], t["status"], t.get("from")) for t in runs] == [
+        ("01-set_seed", "cached", "first"), ("02-load", "cached", "first"),
+        ("03-double", "done", None), ("04-total", "done", None)]
+    assert state["total"] == 225
+    # the second experiment holds its own copy (a hard link): deleting the first loses nothing
+    import shutil
+    shutil.rmtree(project.exp("first"))
+    assert ginpipe.load_state(project.exp("second"))["data"] == list(range(10))
