@@ -1,0 +1,1 @@
+"""Datasets, collation and the `get_dataloaders` task."""

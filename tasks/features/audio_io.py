@@ -1,0 +1,29 @@
+"""Decoding audio with soundfile (torchaudio's loader needs FFmpeg), mixed to mono and resampled."""
+from __future__ import annotations
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+
+def load_audio(path: str, sample_rate: int | None = None, start: int = 0,
+               frames: int = -1) -> torch.Tensor:
+    """Read `frames` samples from `start` (in the file's own rate), as a mono (1, T) float32 tensor.
+
+    Args:
+        path: audio file soundfile can read (wav, flac, ogg, au, ...).
+        sample_rate: resample to this rate; None keeps the file's rate.
+        start: first sample to read, at the file's rate (random crops read only what they need).
+        frames: number of samples to read; -1 reads to the end.
+
+    Example:
+        >>> load_audio("clip.wav", sample_rate=16000).shape  # doctest: +SKIP
+        torch.Size([1, 16000])
+    """
+    data, rate = sf.read(path, start=start, frames=frames, dtype="float32", always_2d=True)
+    # Averaging channels keeps the level of a centred source instead of summing it up.
+    wave = torch.from_numpy(np.ascontiguousarray(data.mean(axis=1)))[None, :]
+    if sample_rate is not None and rate != sample_rate:
+        wave = AF.resample(wave, rate, sample_rate)
+    return wave

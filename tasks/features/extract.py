@@ -1,0 +1,110 @@
+"""The `extract_features` task: every file's features computed once, in parallel, cached on disk."""
+from __future__ import annotations
+
+import os
+from typing import Any, MutableMapping
+
+import numpy as np
+import pyarrow as pa
+import torch
+from loguru import logger
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on a DataLoader
+
+from .audio_io import load_audio
+from .cache import FeatureCache, hash_file
+from .extractors import LogMel
+from .feature_set import FeatureSet
+
+# Counts extractions done in this process and its workers' reports; benchmarks and tests read it to
+# show that epochs after the first recompute nothing.
+EXTRACTION_COUNTER = {"computed": 0}
+
+
+class _ExtractionJobs(Dataset):
+    """Item i: make sure file i's features are cached; return (path, frames, computed?)."""
+
+    def __init__(self, paths: list[str], extractor: Any, cache: FeatureCache):
+        self.paths, self.extractor, self.cache = paths, extractor, cache
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> tuple[str, int, int, bool]:
+        content = hash_file(self.paths[i])
+        cached = self.cache.load(content, mmap=True)  # mmap: only the header is read
+        if cached is not None:
+            return str(self.cache.path(content)), cached.shape[0], cached.shape[-1], False
+        features = self.extractor(load_audio(self.paths[i], self.extractor.sample_rate))
+        path = self.cache.save(content, features.numpy().astype(np.float32, copy=False))
+        return str(path), features.shape[0], features.shape[-1], True
+
+
+def _first(batch):  # collate for batch_size=None items: keep the tuple as it is
+    return batch
+
+
+def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: bool = False,
+                     cache_dir: str = ".cache/features", n_jobs: int | None = None,
+                     progress: bool = True, key_in: str = "dataset_metadata",
+                     key_out: str = "features") -> MutableMapping:
+    """Compute features for every row of the metadata, or prepare on-the-fly extraction.
+
+    Cached mode (default) hashes each file, and computes and stores features only for content not yet
+    in `cache_dir` for these extractor settings; decoding runs in `n_jobs` worker processes with a
+    progress bar. On-the-fly mode computes nothing here: the Dataset decodes audio per item, which
+    allows random crops of the audio itself.
+
+    Args:
+        state: pipeline state.
+        extractor: a callable `(1, T) -> (dim, frames)` with `sample_rate` and `settings()`;
+            default `LogMel()`. Audio is resampled to `extractor.sample_rate` and mixed to mono.
+        on_the_fly: skip the cache and extract in the DataLoader instead.
+        cache_dir: cache root shared by experiments (relative paths are relative to the cwd).
+        n_jobs: worker processes (default: every core; 0 runs in this process).
+        progress: show a progress bar.
+        key_in: state key of the metadata (needs `path`, `sample_rate`, `frames`).
+        key_out: state key of the `FeatureSet` written.
+
+    Example (gin):
+        extract_features.extractor = @LogMel()
+        LogMel.n_mels = 64
+    """
+    extractor = LogMel() if extractor is None else extractor
+    metadata = state[key_in]
+    paths = metadata["path"].astype(str).tolist()
+    # One real extraction tells the feature size, whichever mode and extractor.
+    probe = extractor(load_audio(paths[0], extractor.sample_rate))
+    feature_set = FeatureSet(
+        extractor=extractor, on_the_fly=on_the_fly, audio_paths=pa.array(paths, pa.string()),
+        source_rates=metadata["sample_rate"].to_numpy(np.int64),
+        source_frames=metadata["frames"].to_numpy(np.int64),
+        feature_dim=int(probe.shape[0]), frame_rate=float(extractor.frame_rate))
+    if on_the_fly:
+        logger.info(f"features computed on the fly by {extractor!r}")
+        state[key_out] = feature_set
+        return state
+
+    cache = FeatureCache(cache_dir, extractor.settings())
+    cache.prepare()
+    n_jobs = os.cpu_count() or 1 if n_jobs is None else n_jobs
+    jobs = _ExtractionJobs(paths, extractor, cache)
+    # A DataLoader is torch's own fork-safe process pool: workers get one intra-op thread each.
+    loader = DataLoader(jobs, batch_size=None, num_workers=n_jobs, collate_fn=_first,
+                        prefetch_factor=8 if n_jobs else None)
+    feature_paths, dims, frames, computed = [], set(), np.empty(len(paths), np.int64), 0
+    for i, (path, dim, n_frames, fresh) in enumerate(
+            tqdm(loader, total=len(jobs), desc="extract features", unit="file", disable=not progress)):
+        feature_paths.append(path)
+        dims.add(dim)
+        frames[i] = n_frames
+        computed += fresh
+    EXTRACTION_COUNTER["computed"] += computed
+    if len(dims) != 1:
+        raise RuntimeError(f"Extractor {extractor!r} returned different feature sizes {sorted(dims)}.")
+    logger.info(f"features: {computed} computed, {len(paths) - computed} reused from {cache.folder}")
+    feature_set.feature_paths = pa.array(feature_paths, pa.string())
+    feature_set.num_frames = frames
+    feature_set.cache_key = cache.key
+    state[key_out] = feature_set
+    return state

@@ -1,0 +1,35 @@
+"""`FeatureSet`: what `extract_features` hands to `get_dataloaders`, stored columnar.
+
+Paths live in pyarrow string arrays and lengths in numpy arrays: a million rows take tens of MB,
+pickle quickly to DataLoader workers, and reading row `i` touches no Python object per row (forked
+workers do not copy pages by bumping reference counts, as they would with a list of str).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass
+class FeatureSet:
+    """Features for every metadata row, cached on disk or computed on the fly."""
+
+    extractor: object  # the callable `(1, T) waveform -> (feature_dim, frames)`, with `settings()`
+    on_the_fly: bool  # True: the Dataset decodes audio and extracts per item (random crops of audio)
+    audio_paths: pa.Array  # source audio per row, aligned with the metadata it was built from
+    source_rates: np.ndarray  # int: sample rate of each source file
+    source_frames: np.ndarray  # int: length of each source file, in its own samples
+    feature_dim: int  # size of the first axis of every feature array
+    frame_rate: float  # feature frames per second
+    feature_paths: pa.Array | None = None  # cached `.npy` per row (None on the fly)
+    num_frames: np.ndarray | None = None  # feature frames per row (None on the fly)
+    cache_key: str | None = None  # the cache folder these features came from
+
+    def __len__(self) -> int:
+        return len(self.audio_paths)
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.extractor.sample_rate)

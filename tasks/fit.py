@@ -1,0 +1,124 @@
+"""The `fit_model` task: a Lightning Trainer from gin, checkpoints and logs in the experiment folder."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Callable, MutableMapping, Sequence
+
+from loguru import logger
+
+from .ranks import is_main_process
+
+CHECKPOINTS = "checkpoints"
+_SIGNATURE = "signature.json"
+
+
+def _signature(model: Any, class_map: dict) -> dict[str, Any]:
+    """What must match for `last.ckpt` to be a crashed run of this very fit (and not another config)."""
+    gin = sys.modules.get("gin")  # the composed config, when run by ginpipe
+    config = gin.config_str() if gin is not None else ""
+    return {"model_class": f"{type(model).__module__}.{type(model).__qualname__}",
+            "hparams": {k: repr(v) for k, v in dict(model.hparams).items()},
+            "classes": list(class_map),
+            "config_sha1": hashlib.sha1(config.encode()).hexdigest()}
+
+
+def _resume_path(folder: Path, signature: dict[str, Any], resume: bool) -> str | None:
+    """`last.ckpt` when it belongs to this configuration; otherwise move stale checkpoints aside."""
+    last, stored = folder / "last.ckpt", folder / _SIGNATURE
+    previous = json.loads(stored.read_text()) if stored.is_file() else None
+    if resume and last.is_file() and previous == signature:
+        logger.info(f"resuming from {last}")
+        return str(last)
+    if is_main_process():
+        if folder.is_dir() and any(folder.glob("*.ckpt")):
+            old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
+            aside = folder.with_name(f"{folder.name}-{old_key}")
+            shutil.rmtree(aside, ignore_errors=True)
+            folder.rename(aside)
+            logger.warning(f"checkpoints of a different configuration moved to {aside}")
+        folder.mkdir(parents=True, exist_ok=True)
+        stored.write_text(json.dumps(signature, indent=2))
+    return None
+
+
+def _loggers(log_dir: Path) -> list:
+    import lightning.pytorch.loggers as L
+
+    loggers = [L.CSVLogger(save_dir=str(log_dir), name="training", version="")]
+    if importlib.util.find_spec("tensorboard") or importlib.util.find_spec("tensorboardX"):
+        loggers.append(L.TensorBoardLogger(save_dir=str(log_dir), name="tensorboard", version=""))
+    return loggers
+
+
+def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
+              trainer: Callable[..., Any] | None = None, monitor: str = "val_accuracy",
+              mode: str = "max", callbacks: Sequence[Any] = (), resume: bool = True,
+              dataloaders_key: str = "dataloaders", class_map_key: str = "class_map",
+              features_key: str = "features", seed_key: str = "seed", key_out: str = "best_checkpoint",
+              model_key: str = "model", log_key: str = "training_log") -> MutableMapping:
+    """Train `model` with a Lightning Trainer; keep the best and last checkpoints.
+
+    Writes `<experiment>/checkpoints/` (best by `monitor`, plus `last.ckpt`) and
+    `<experiment>/logs/training/metrics.csv` (and TensorBoard logs when installed). When the run is
+    repeated with the same configuration (after a crash, say), training resumes from `last.ckpt`;
+    checkpoints of another configuration are moved to `checkpoints-<hash>` instead of resumed.
+
+    Args:
+        state: pipeline state.
+        model: model class, called as `model(num_classes=..., input_dim=...)`; e.g. `@Resnet`.
+        trainer: Trainer factory, e.g. `@pl.Trainer` (bind `pl.Trainer.max_epochs` etc. in gin);
+            `callbacks`, `logger` and `default_root_dir` are set here.
+        monitor: metric that picks the best checkpoint (falls back to `train_loss` without a
+            validation split).
+        mode: `'max'` or `'min'` for `monitor`.
+        callbacks: extra Lightning callbacks, e.g. `[@pl.callbacks.EarlyStopping()]`.
+        resume: resume from a matching `last.ckpt` when one exists.
+        dataloaders_key, class_map_key, features_key, seed_key: state keys read.
+        key_out: state key of the best checkpoint's path.
+        model_key: state key of the trained model (best weights loaded).
+        log_key: state key of the CSV training log's path.
+
+    Example (gin):
+        fit_model.model = @Resnet
+        fit_model.trainer = @pl.Trainer
+        pl.Trainer.max_epochs = 20
+    """
+    import lightning.pytorch as pl
+    import torch
+
+    from .models.resnet import Resnet
+
+    loaders = state[dataloaders_key]
+    class_map, features = state[class_map_key], state[features_key]
+    if seed_key in state:  # reseed here too, so this task is reproducible even when set_seed is cached
+        pl.seed_everything(int(state[seed_key]), workers=True, verbose=False)
+    module = (model or Resnet)(num_classes=len(class_map), input_dim=features.feature_dim)
+    output_dir = Path(state["output_dir"])
+    folder = output_dir / CHECKPOINTS
+    validation = loaders.get("validation")
+    if validation is None:
+        logger.warning(f"no validation split: the best checkpoint is chosen by train_loss, not {monitor}")
+        monitor, mode = "train_loss", "min"
+    checkpoint = pl.callbacks.ModelCheckpoint(
+        dirpath=str(folder), filename="best-{epoch:03d}-{" + monitor + ":.4f}", monitor=monitor,
+        mode=mode, save_top_k=1, save_last=True)
+    resume_from = _resume_path(folder, _signature(module, class_map), resume)
+    fit_trainer = (trainer or pl.Trainer)(default_root_dir=str(output_dir), logger=_loggers(output_dir / "logs"),
+                                          callbacks=[checkpoint, *callbacks])
+    fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
+                    ckpt_path=resume_from)
+
+    best = checkpoint.best_model_path or checkpoint.last_model_path
+    if best:
+        weights = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+        module.load_state_dict(weights)
+    logger.info(f"best checkpoint: {best} ({monitor} = {checkpoint.best_model_score})")
+    state[key_out] = best
+    state[model_key] = module.cpu().eval()
+    state[log_key] = str(output_dir / "logs" / "training" / "metrics.csv")
+    return state

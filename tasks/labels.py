@@ -1,0 +1,42 @@
+"""The `make_labels` task: a class map from a metadata column, and an integer target per row."""
+from __future__ import annotations
+
+from typing import MutableMapping, Sequence
+
+import numpy as np
+import pandas as pd
+from loguru import logger
+
+
+def make_labels(state: MutableMapping, column: str = "label", classes: Sequence[str] | None = None,
+                target_column: str = "target", key_in: str = "dataset_metadata",
+                key_out: str = "dataset_metadata", class_map_key: str = "class_map") -> MutableMapping:
+    """Map each label to an integer; `fit_model` gives models `num_classes = len(class_map)`.
+
+    Args:
+        state: pipeline state.
+        column: metadata column holding the labels.
+        classes: fixed class order (e.g. to keep indices stable across datasets); rows with other
+            labels raise. Default: the sorted unique labels.
+        target_column: integer column written into the metadata.
+        key_in: state key of the metadata to read.
+        key_out: state key of the metadata written back.
+        class_map_key: state key of the `{label: index}` dict.
+
+    Example (gin):
+        make_labels.column = 'category'
+    """
+    metadata = state[key_in].copy()
+    labels = metadata[column].astype(str)
+    names = sorted(labels.unique()) if classes is None else [str(c) for c in classes]
+    class_map = {name: index for index, name in enumerate(names)}
+    # Categorical codes map a million rows without a Python-level lookup per row.
+    codes = pd.Categorical(labels, categories=names).codes  # -1 where absent
+    if (codes < 0).any():
+        unknown = sorted(labels[codes < 0].unique())[:10]
+        raise ValueError(f"make_labels.classes has no entry for labels {unknown}; its classes are {names}.")
+    metadata[target_column] = codes.astype(np.int64)
+    logger.info(f"{len(class_map)} classes: {names if len(names) <= 20 else names[:20] + ['...']}")
+    state[key_out] = metadata
+    state[class_map_key] = class_map
+    return state

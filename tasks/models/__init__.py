@@ -1,0 +1,1 @@
+"""Classifiers as LightningModules: `Resnet` (spectrograms), `CNN1D` (waveforms), `MLP` (pooled)."""

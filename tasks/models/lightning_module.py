@@ -1,0 +1,83 @@
+"""`AudioClassifier`: the LightningModule every model shares (steps, loss, metrics, optimisers)."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Mapping
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
+
+# Arguments that are code, not numbers: kept out of `hparams` (and so out of checkpoints).
+_NOT_HYPERPARAMETERS = ["optimizer", "lr_scheduler", "loss_fn", "metrics"]
+_DEFAULT_METRICS = {
+    "accuracy": functools.partial(MulticlassAccuracy, average="micro"),
+    "f1": functools.partial(MulticlassF1Score, average="macro"),
+}
+
+
+class AudioClassifier(pl.LightningModule):
+    """Shared training logic; subclasses build layers and define `forward(x, lengths) -> logits`.
+
+    Args:
+        num_classes: number of classes (given by `fit_model` from the class map).
+        input_dim: size of the feature axis (given by `fit_model` from the features).
+        optimizer: factory called with the parameters, e.g. `@torch.optim.AdamW` (default AdamW 1e-3).
+        lr_scheduler: optional factory called with the optimizer, e.g.
+            `@torch.optim.lr_scheduler.CosineAnnealingLR`.
+        scheduler_interval: `'epoch'` or `'step'`: when the scheduler steps.
+        loss_fn: loss module (default cross-entropy).
+        metrics: name -> torchmetrics class (called with `num_classes`), logged as `train_<name>` and
+            `val_<name>` each epoch (default: micro accuracy and macro F1).
+    """
+
+    def __init__(self, num_classes: int, input_dim: int, optimizer: OptimizerFactory | None = None,
+                 lr_scheduler: SchedulerFactory | None = None, scheduler_interval: str = "epoch",
+                 loss_fn: nn.Module | None = None, metrics: Mapping[str, Callable] | None = None):
+        super().__init__()
+        # Lightning collects the subclass's __init__ arguments too, so n_layers etc. are saved.
+        self.save_hyperparameters(ignore=_NOT_HYPERPARAMETERS)
+        self.optimizer_factory = optimizer or functools.partial(torch.optim.AdamW, lr=1e-3)
+        self.scheduler_factory = lr_scheduler
+        self.loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+        collection = MetricCollection({name: factory(num_classes=num_classes)
+                                       for name, factory in (metrics or _DEFAULT_METRICS).items()})
+        self.train_metrics = collection.clone(prefix="train_")
+        self.val_metrics = collection.clone(prefix="val_")
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _step(self, batch: Mapping[str, torch.Tensor], stage: str) -> torch.Tensor:
+        logits = self(batch["x"], batch["lengths"])
+        loss = self.loss_fn(logits, batch["y"])
+        metrics = self.train_metrics if stage == "train" else self.val_metrics
+        metrics.update(logits, batch["y"])
+        batch_size = len(batch["y"])
+        self.log(f"{stage}_loss", loss, on_step=False, on_epoch=True, prog_bar=True,
+                 batch_size=batch_size, sync_dist=True)
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage == "val", batch_size=batch_size)
+        return loss
+
+    def training_step(self, batch: Mapping[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Mapping[str, torch.Tensor], batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def configure_optimizers(self):
+        optimizer = self.optimizer_factory(self.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        scheduler = self.scheduler_factory(optimizer)
+        return {"optimizer": optimizer, "lr_scheduler": {
+            "scheduler": scheduler, "interval": self.hparams.scheduler_interval, "monitor": "val_loss"}}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # Lets `evaluate_model` (and a later demo) rebuild the right class from the file alone.
+        checkpoint["model_class"] = f"{type(self).__module__}.{type(self).__qualname__}"
