@@ -14,7 +14,7 @@ from loguru import logger
 from .ranks import is_main_process
 
 CHECKPOINTS = "checkpoints"
-_SIGNATURE = "signature.json"
+_SIGNATURE = "checkpoints.json"  # beside the folder: Lightning warns about foreign files in it
 
 
 def _signature(model: Any, class_map: dict) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def _signature(model: Any, class_map: dict) -> dict[str, Any]:
 
 def _resume_path(folder: Path, signature: dict[str, Any], resume: bool) -> str | None:
     """`last.ckpt` when it belongs to this configuration; otherwise move stale checkpoints aside."""
-    last, stored = folder / "last.ckpt", folder / _SIGNATURE
+    last, stored = folder / "last.ckpt", folder.parent / _SIGNATURE
     previous = json.loads(stored.read_text()) if stored.is_file() else None
     if resume and last.is_file() and previous == signature:
         logger.info(f"resuming from {last}")

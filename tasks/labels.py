@@ -30,8 +30,8 @@ def make_labels(state: MutableMapping, column: str = "label", classes: Sequence[
     labels = metadata[column].astype(str)
     names = sorted(labels.unique()) if classes is None else [str(c) for c in classes]
     class_map = {name: index for index, name in enumerate(names)}
-    # Categorical codes map a million rows without a Python-level lookup per row.
-    codes = pd.Categorical(labels, categories=names).codes  # -1 where absent
+    # A hash-index lookup maps a million rows without a Python-level lookup per row.
+    codes = pd.Index(names).get_indexer(labels)  # -1 where absent
     if (codes < 0).any():
         unknown = sorted(labels[codes < 0].unique())[:10]
         raise ValueError(f"make_labels.classes has no entry for labels {unknown}; its classes are {names}.")

@@ -1,7 +1,8 @@
 """The embedded default dataset: ten classes of synthetic sounds, generated on first use.
 
 Each class differs from the others in several ways at once (pitch range, harmonic timbre, envelope,
-rhythm, noise) and every clip draws its own pitch, timing, gain and background noise, so a model has
+rhythm, noise); every clip draws its own pitch, timing, duration and gain, over a quieter sound of
+another class and background noise at a random SNR, so a model has
 to learn the class, not a fixed waveform. Clips are generated deterministically from
 `(seed, class, clip)` into a cache folder keyed by the generation settings, so changing a setting
 never reuses stale audio, and a second call only lists the files.
@@ -22,7 +23,7 @@ import soundfile as sf
 from .readers import read_folder
 
 # Bump when the recipes below change: the cache folder name includes it.
-_VERSION = 1
+_VERSION = 2
 _COMPLETE = "_COMPLETE.json"
 
 _Recipe = Callable[[np.random.Generator, np.ndarray, int], np.ndarray]
@@ -126,9 +127,20 @@ _RECIPES: dict[str, _Recipe] = {
 SYNTHETIC_CLASSES = tuple(_RECIPES)
 
 
+def _event_window(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """The sound lasts 40-100 % of the clip, at a random position, with 10 ms fades."""
+    length = rng.uniform(0.4, 1.0) * t[-1]
+    start = rng.uniform(0, t[-1] - length)
+    return np.clip((t - start) / 0.01, 0, 1) * np.clip((start + length - t) / 0.01, 0, 1)
+
+
 def synthesize_clip(label: str, index: int, sample_rate: int = 16000, duration: float = 1.0,
                     seed: int = 0) -> np.ndarray:
     """One deterministic clip of class `label`, float32 in [-1, 1].
+
+    The target sound plays for part of the clip, over a quieter sound of another class and
+    background noise at a random SNR, so no single cue (loudness, onset, noise floor) gives the
+    class away and a model has to learn.
 
     Example:
         >>> clip = synthesize_clip("bell", 0)
@@ -138,10 +150,13 @@ def synthesize_clip(label: str, index: int, sample_rate: int = 16000, duration: 
     class_id = SYNTHETIC_CLASSES.index(label)
     rng = np.random.default_rng([seed, class_id, index])
     t = np.arange(int(round(sample_rate * duration))) / sample_rate
-    clip = _RECIPES[label](rng, t, sample_rate)
+    clip = _RECIPES[label](rng, t, sample_rate) * _event_window(rng, t)
     clip = clip / (np.abs(clip).max() + 1e-9)
+    other = SYNTHETIC_CLASSES[(class_id + rng.integers(1, len(SYNTHETIC_CLASSES))) % len(SYNTHETIC_CLASSES)]
+    distractor = _RECIPES[other](rng, t, sample_rate) * _event_window(rng, t)
+    clip = clip + 10 ** (-rng.uniform(6, 12) / 20) * distractor / (np.abs(distractor).max() + 1e-9)
     # Background noise at a random SNR and a random gain, so loudness and noise floor carry no label.
-    clip = clip + 10 ** (-rng.uniform(15, 35) / 20) * rng.standard_normal(len(t))
+    clip = clip + 10 ** (-rng.uniform(5, 25) / 20) * rng.standard_normal(len(t))
     clip = clip / (np.abs(clip).max() + 1e-9) * rng.uniform(0.3, 0.9)
     return clip.astype(np.float32)
 

@@ -45,7 +45,7 @@ def _first(batch):  # collate for batch_size=None items: keep the tuple as it is
 
 
 def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: bool = False,
-                     cache_dir: str = ".cache/features", n_jobs: int | None = None,
+                     cache_dir: str = "data/generated/features", n_jobs: int | None = None,
                      progress: bool = True, key_in: str = "dataset_metadata",
                      key_out: str = "features") -> MutableMapping:
     """Compute features for every row of the metadata, or prepare on-the-fly extraction.

@@ -1,0 +1,98 @@
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from tasks.features.audio_io import load_audio
+from tasks.features.cache import FeatureCache
+from tasks.features.extract import EXTRACTION_COUNTER, extract_features
+from tasks.features.extractors import MFCC, Fbank, LogMel, RawWaveform
+
+
+def test_load_audio_mixes_to_mono_and_resamples(tmp_path, write_tone):
+    path = write_tone(tmp_path / "stereo.flac", 440, seconds=0.5, rate=22050, channels=2)
+    wave = load_audio(str(path), 16000)
+    assert wave.shape == (1, 8000) and wave.dtype == torch.float32
+    crop = load_audio(str(path), None, start=100, frames=1000)
+    assert crop.shape == (1, 1000)
+
+
+@pytest.mark.parametrize("extractor, dim", [(LogMel(n_mels=40), 40), (MFCC(n_mfcc=13), 13),
+                                            (Fbank(num_mel_bins=23), 23), (RawWaveform(), 1)])
+def test_extractors_give_feature_by_frame_arrays(extractor, dim):
+    features = extractor(torch.randn(1, 16000) * 0.1)
+    assert features.shape[0] == dim
+    assert abs(features.shape[1] - extractor.frame_rate) <= 2  # one second of audio
+    assert torch.isfinite(features).all()
+
+
+def test_extractor_pickles_as_settings_only():
+    import pickle
+
+    mel = LogMel(n_mels=32)
+    mel(torch.zeros(1, 1600))  # builds the lazy transform
+    clone = pickle.loads(pickle.dumps(mel))
+    assert clone.settings() == mel.settings() and not hasattr(clone, "_transform")
+
+
+def test_features_cached_by_content_and_settings(featurised_state, tmp_path):
+    state = featurised_state
+    features = state["features"]
+    assert features.feature_dim == 64 and len(features) == len(state["dataset_metadata"])
+    first = np.load(features.feature_paths[0].as_py())
+    np.testing.assert_allclose(first, LogMel()(load_audio(features.audio_paths[0].as_py(), 16000)).numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+    before = EXTRACTION_COUNTER["computed"]
+    extract_features(state, cache_dir=str(tmp_path / "features"), n_jobs=0, progress=False)
+    assert EXTRACTION_COUNTER["computed"] == before  # everything came from the cache
+
+    # Same content under another path: same cache entry. Other settings: another cache folder.
+    meta = state["dataset_metadata"].head(3).copy()
+    for i, path in enumerate(meta["path"]):
+        copy = tmp_path / "copies" / f"{i}.wav"
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy(path, copy)
+        meta.loc[meta.index[i], "path"] = str(copy)
+    state["dataset_metadata"] = meta
+    extract_features(state, cache_dir=str(tmp_path / "features"), n_jobs=0, progress=False)
+    assert EXTRACTION_COUNTER["computed"] == before
+    assert state["features"].feature_paths[0].as_py() == features.feature_paths[0].as_py()
+    extract_features(state, extractor=LogMel(n_mels=32), cache_dir=str(tmp_path / "features"),
+                     n_jobs=0, progress=False)
+    assert EXTRACTION_COUNTER["computed"] == before + 3
+    assert state["features"].cache_key != features.cache_key
+
+
+def test_parallel_extraction_matches_single_process(state, read_small_synthetic, tmp_path):
+    from tasks.datasets.load import load_dataset
+
+    load_dataset(state, [read_small_synthetic])
+    extract_features(state, cache_dir=str(tmp_path / "one"), n_jobs=0, progress=False)
+    single = state["features"]
+    extract_features(state, cache_dir=str(tmp_path / "two"), n_jobs=2, progress=False)
+    parallel = state["features"]
+    assert parallel.num_frames.tolist() == single.num_frames.tolist()
+    for a, b in zip(single.feature_paths.to_pylist()[:5], parallel.feature_paths.to_pylist()[:5]):
+        np.testing.assert_array_equal(np.load(a), np.load(b))
+
+
+def test_cache_layout_is_readable(tmp_path):
+    cache = FeatureCache(tmp_path, {"extractor": "LogMel", "n_mels": 64})
+    cache.prepare()
+    assert (cache.folder / "settings.json").is_file()
+    path = cache.save("abcdef0123", np.ones((2, 3), np.float32))
+    assert path == cache.folder / "ab" / "abcdef0123.npy"
+    assert cache.load("abcdef0123").shape == (2, 3) and cache.load("missing") is None
+    assert not list(cache.folder.rglob("*.tmp"))
+
+
+def test_on_the_fly_mode_computes_nothing_up_front(state, read_small_synthetic, tmp_path):
+    from tasks.datasets.load import load_dataset
+
+    load_dataset(state, [read_small_synthetic])
+    before = EXTRACTION_COUNTER["computed"]
+    extract_features(state, extractor=RawWaveform(), on_the_fly=True, cache_dir=str(tmp_path / "c"))
+    assert EXTRACTION_COUNTER["computed"] == before and not (tmp_path / "c").exists()
+    assert state["features"].on_the_fly and state["features"].feature_dim == 1
