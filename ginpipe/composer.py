@@ -79,6 +79,7 @@ class Composition:
     initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
     expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, includes and templates too
+    sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # `!sweep:` lines, see ginpipe.sweep
 
     def macros(self) -> dict[str, Binding]:
         """Macro name -> its last binding."""
@@ -136,6 +137,7 @@ def _add_source(composition: Composition, source: ExpandedSource, base: Path, de
                 mod_number: int | None = None) -> None:
     composition.initial_state.extend(source.initial_state)
     composition.expressions.update(source.expressions)
+    composition.sweeps.extend(source.sweeps)
     named = io.StringIO(source.text)
     for statement in _parse(named, source, mod_number):
         line = statement.location.line_num

@@ -5,7 +5,8 @@ Handled here, before gin's own parser sees the text:
 * `!load_template:` blocks paste another file (relative to the current one) with `{name}` filled in;
 * `$key = value` lines at top level put a Python literal into the initial state;
 * `$(expression)` becomes a placeholder string, computed later once every macro is known;
-* `key += value` becomes `key = value`, and its line is remembered as an append.
+* `key += value` becomes `key = value`, and its line is remembered as an append;
+* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweep`.
 
 Every output line keeps the file and line it came from, so errors name the user's own file and line.
 """
@@ -25,6 +26,7 @@ EXPRESSION_PLACEHOLDER = re.compile(r"^__ginpipe_expr_(\d+)__$")
 _STATE_LINE = re.compile(r"^\$([A-Za-z_]\w*)\s*=(.*)$")
 _APPEND_LINE = re.compile(r"^(\s*)([A-Za-z_][\w./]*)\s*\+=")
 _TEMPLATE_START = "!load_template:"
+_SWEEP_START = "!sweep:"
 _placeholder_ids = itertools.count()
 
 
@@ -37,6 +39,7 @@ class ExpandedSource:
     appends: set[int] = field(default_factory=set)  # output line numbers of `+=` statements
     expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)  # placeholder -> expr
     initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
+    sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # (binding, values text, where)
 
     def where(self, line: int) -> Where:
         """The user's file and line behind output line `line` (1-based)."""
@@ -63,6 +66,11 @@ def _expand_into(text, filename, base_dir, out, lines, depth):
             block, i = _read_indented_block(raw, i + 1, filename)
             _paste_template(block, where, base_dir, out, lines, depth)
             continue
+        if line.strip() == _SWEEP_START:
+            block, i = _read_indented_block(raw, i + 1, filename, _SWEEP_START, "`name.param = [values]`",
+                                            "`Resnet.n_layers = [8, 14, 20]`")
+            out.sweeps.extend((name, value, at) for name, (value, at) in block.items())
+            continue
         state_match = _STATE_LINE.match(line)
         if state_match and not line.startswith("$("):
             out.initial_state.append((state_match[1], _literal(state_match[2].strip()), where))
@@ -77,8 +85,9 @@ def _expand_into(text, filename, base_dir, out, lines, depth):
         i += 1
 
 
-def _read_indented_block(raw, start, filename):
-    """Collect `name = value` lines indented under `!load_template:`."""
+def _read_indented_block(raw, start, filename, header=_TEMPLATE_START, expected="`name = 'value'`",
+                         example="`template = 'models/block.gin'`"):
+    """Collect `name = value` lines indented under `!load_template:` (or `!sweep:`)."""
     block: dict[str, tuple[str, Where]] = {}
     i = start
     while i < len(raw) and (raw[i][:1] in (" ", "\t") or not raw[i].strip()):
@@ -86,8 +95,7 @@ def _read_indented_block(raw, start, filename):
         if stripped and not stripped.startswith("#"):
             where = Where(filename, i + 1, raw[i])
             if "=" not in stripped:
-                raise ConfigError("Expected `name = 'value'` inside `!load_template:`.", where,
-                                  "Write e.g. `template = 'models/block.gin'`.")
+                raise ConfigError(f"Expected {expected} inside `{header}`.", where, f"Write e.g. {example}.")
             name, value = stripped.split("=", 1)
             block[name.strip()] = (value.strip(), where)
         i += 1
