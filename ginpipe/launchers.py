@@ -1,0 +1,205 @@
+"""Where sweep members run: local processes, or jobs of a cluster through submitit.
+
+A launcher has a `capacity` (how many members may run at once) and `start(member)`, which returns a
+handle whose `poll()` gives None while the member runs, then `(ok, error, last_log_lines)`.
+
+* `LocalLauncher`: one `ginpipe` process per member, `jobs` at once; with GPUs visible, each running
+  member gets its own (`CUDA_VISIBLE_DEVICES`, round-robin when there are more jobs than GPUs).
+* `SubmititLauncher`: each member is a job submitted through `submitit.AutoExecutor` (SLURM, or its
+  local executor), with the resources a gin file binds to `submitit` (see `submitit_resources`).
+"""
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ConfigError
+
+__all__ = ["LocalLauncher", "SubmititLauncher", "visible_gpus", "submitit_resources", "read_resources",
+           "run_member"]
+
+_TAIL = 30  # lines of a member's output kept to explain a failure
+
+
+def visible_gpus(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The GPU ids this machine lets us use, without importing torch.
+
+    `CUDA_VISIBLE_DEVICES` when it is set (empty or -1: none), else one id per `nvidia-smi -L` line.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get("CUDA_VISIBLE_DEVICES")
+    if value is not None:
+        ids = [v.strip() for v in value.split(",") if v.strip()]
+        return [] if not ids or ids[0] == "-1" else ids
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return []
+    try:
+        listing = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [str(i) for i, line in enumerate(l for l in listing.splitlines() if l.startswith("GPU "))]
+
+
+def _error_of(lines: list[str], fallback: str) -> str:
+    errors = [line[len("error: "):] for line in lines if line.startswith("error: ")]
+    return errors[-1] if errors else fallback
+
+
+class LocalLauncher:
+    """Runs each member as `python -m ginpipe.cli ...` here, `jobs` at once, one GPU each if any."""
+
+    def __init__(self, jobs: int = 1, gpus: list[str] | None = None, prefix_output: bool | None = None,
+                 cwd: str | os.PathLike | None = None):
+        self.capacity = max(1, int(jobs))
+        self.gpus = visible_gpus() if gpus is None else list(gpus)
+        self.prefix_output = self.capacity > 1 if prefix_output is None else prefix_output
+        self.cwd = cwd
+        self._free = list(range(self.capacity))  # slots: slot k uses GPU gpus[k % len(gpus)]
+
+    def start(self, member) -> "_LocalHandle":
+        slot = self._free.pop(0)
+        env = dict(os.environ)
+        if self.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = self.gpus[slot % len(self.gpus)]
+        process = subprocess.Popen([sys.executable, "-m", "ginpipe.cli", *member.argv], cwd=self.cwd, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        return _LocalHandle(self, slot, process, f"[{member.short}] " if self.prefix_output else "")
+
+
+class _LocalHandle:
+    def __init__(self, launcher: LocalLauncher, slot: int, process: subprocess.Popen, prefix: str):
+        self.launcher, self.slot, self.process = launcher, slot, process
+        self.tail: collections.deque[str] = collections.deque(maxlen=_TAIL)
+        self.reader = threading.Thread(target=self._copy, args=(prefix,), daemon=True)
+        self.reader.start()
+
+    def _copy(self, prefix: str) -> None:
+        for line in self.process.stdout:  # the member's console, shown as it comes
+            self.tail.append(line.rstrip("\n"))
+            sys.stderr.write(prefix + line)
+        self.process.stdout.close()
+
+    def poll(self):
+        if self.process.poll() is None:
+            return None
+        self.reader.join()
+        self.launcher._free.append(self.slot)
+        self.launcher._free.sort()
+        code = self.process.returncode
+        lines = list(self.tail)
+        return code == 0, "" if code == 0 else _error_of(lines, f"exit code {code}"), lines
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+
+
+def run_member(argv: list[str], cwd: str) -> int:
+    """The body of a submitit job: run one member's `ginpipe` command in this process."""
+    os.chdir(cwd)
+    from .cli import main
+    return main(list(argv))
+
+
+def submitit_resources(cluster: str | None = None, partition: str | None = None, gpus_per_node: int | None = None,
+                       cpus_per_task: int | None = None, mem_gb: float | None = None, timeout_min: int = 60,
+                       nodes: int = 1, tasks_per_node: int = 1, account: str | None = None,
+                       qos: str | None = None, constraint: str | None = None, setup: list | None = None,
+                       additional_parameters: dict | None = None) -> tuple[str | None, dict]:
+    """Resources of each sweep member's job; bound in a gin file as `submitit.<param> = ...`.
+
+    Args:
+        cluster: 'slurm', 'local' (submitit's local executor, for tests) or None (SLURM when `sbatch` exists).
+        partition, account, qos, constraint: SLURM's options of the same names.
+        gpus_per_node, cpus_per_task, mem_gb, timeout_min, nodes, tasks_per_node: the job's size. For DDP
+            over several GPUs, `tasks_per_node = gpus_per_node` (one process per GPU, started by SLURM).
+        setup: shell lines run before the job (`['module load cuda']`).
+        additional_parameters: any other sbatch option, e.g. `{'mail-type': 'END'}`.
+
+    Example (configs/launcher/slurm.gin):
+        submitit.partition = 'gpu'
+        submitit.gpus_per_node = 1
+    """
+    generic = {"gpus_per_node": gpus_per_node, "cpus_per_task": cpus_per_task, "mem_gb": mem_gb,
+               "timeout_min": timeout_min, "nodes": nodes, "tasks_per_node": tasks_per_node}
+    slurm = {"partition": partition, "account": account, "qos": qos, "constraint": constraint,
+             "setup": setup, "additional_parameters": additional_parameters}
+    parameters = {k: v for k, v in generic.items() if v is not None}
+    parameters.update({f"slurm_{k}": v for k, v in slurm.items() if v is not None})
+    return cluster, parameters
+
+
+def read_resources(path: str | os.PathLike | None) -> tuple[str | None, dict]:
+    """Call `submitit_resources` with the bindings of the gin file `path` (defaults when None)."""
+    if path is None:
+        return submitit_resources()
+    import gin
+    if not Path(path).is_file():
+        raise ConfigError(f"Launcher config {path} does not exist.")
+    gin.clear_config()
+    try:
+        if not gin.config._REGISTRY.get_match("submitit"):  # noqa: SLF001
+            gin.external_configurable(submitit_resources, name="submitit", module="ginpipe")
+        try:
+            gin.parse_config_file(str(path))
+            return gin.get_configurable("submitit")()
+        except (ValueError, TypeError, SyntaxError) as e:
+            raise ConfigError(f"In launcher config {path}: {e}",
+                              hint="It binds `submitit.<param>`: cluster, partition, gpus_per_node, cpus_per_task,"
+                                   " mem_gb, timeout_min, nodes, tasks_per_node, account, qos, constraint, setup,"
+                                   " additional_parameters.") from None
+    finally:
+        gin.clear_config()
+
+
+class SubmititLauncher:
+    """Submits each member as a job through `submitit.AutoExecutor`; the logs go to `folder`."""
+
+    def __init__(self, folder: str | os.PathLike, resources: tuple[str | None, dict] = (None, {}),
+                 jobs: int | None = None):
+        try:
+            import submitit
+        except ImportError:
+            raise ConfigError("--launcher submitit needs the `submitit` package.",
+                              hint="Install it (`uv add submitit` or `pip install submitit`).") from None
+        cluster, parameters = resources
+        self.folder = Path(folder)
+        self.executor = submitit.AutoExecutor(folder=self.folder / "%j", cluster=cluster)
+        try:
+            self.executor.update_parameters(**parameters)
+        except (NameError, AssertionError) as e:
+            raise ConfigError(f"submitit refused the launcher resources: {e}") from None
+        self.capacity = jobs or 1_000_000  # the cluster's scheduler decides; --jobs caps submissions
+
+    def start(self, member) -> "_SubmititHandle":
+        self.executor.update_parameters(name=member.name)
+        job = self.executor.submit(run_member, list(member.argv), os.getcwd())
+        return _SubmititHandle(job)
+
+
+class _SubmititHandle:
+    def __init__(self, job):
+        self.job = job
+
+    def poll(self):
+        if not self.job.done():
+            return None
+        lines = (self.job.stderr() or "").splitlines()[-_TAIL:]
+        try:
+            code = self.job.result()
+        except Exception as e:  # the job died (timeout, node failure, exception outside ginpipe)
+            return False, f"job {self.job.job_id}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}", lines
+        if code == 0:
+            return True, "", lines
+        return False, _error_of(lines, f"job {self.job.job_id} exit code {code}"), lines
+
+    def cancel(self) -> None:
+        self.job.cancel(check=False)
