@@ -150,7 +150,7 @@ def _print(report: Reproduction, compared: int) -> None:
     else:
         print(f"Metrics differ ({len(report.differences)} of {compared}):")
         for name, (old, new) in report.differences.items():
-            delta = f"  (difference {new - old:+.3g})" if old is not None and new is not None else ""
+            delta = f" (difference {new - old:+.3g})" if old is not None and new is not None else ""
             print(f"  {name}: recorded {old}, reproduced {new}{delta}")
     if report.environment:
         print(f"Environment: {len(report.environment)} difference(s) from the recorded run (warned above).")
