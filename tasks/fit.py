@@ -14,6 +14,7 @@ from loguru import logger
 from .ranks import is_main_process
 
 CHECKPOINTS = "checkpoints"
+_TRAINING_LOGS = "training"  # under <experiment>/logs/
 _SIGNATURE = "checkpoints.json"  # beside the folder: Lightning warns about foreign files in it
 
 
@@ -27,21 +28,26 @@ def _signature(model: Any, class_map: dict) -> dict[str, Any]:
             "config_sha1": hashlib.sha1(config.encode()).hexdigest()}
 
 
-def _resume_path(folder: Path, signature: dict[str, Any], resume: bool) -> str | None:
-    """`last.ckpt` when it belongs to this configuration; otherwise move stale checkpoints aside."""
-    last, stored = folder / "last.ckpt", folder.parent / _SIGNATURE
+def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: bool) -> str | None:
+    """`last.ckpt` when it belongs to this configuration; otherwise set earlier outputs aside.
+
+    `folders[0]` holds the checkpoints; the others (the training logs) are moved with it, so curves
+    of two configurations never end up appended in one CSV file.
+    """
+    last, stored = folders[0] / "last.ckpt", folders[0].parent / _SIGNATURE
     previous = json.loads(stored.read_text()) if stored.is_file() else None
     if resume and last.is_file() and previous == signature:
         logger.info(f"resuming from {last}")
         return str(last)
     if is_main_process():
-        if folder.is_dir() and any(folder.glob("*.ckpt")):
-            old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
-            aside = folder.with_name(f"{folder.name}-{old_key}")
-            shutil.rmtree(aside, ignore_errors=True)
-            folder.rename(aside)
-            logger.warning(f"checkpoints of a different configuration moved to {aside}")
-        folder.mkdir(parents=True, exist_ok=True)
+        old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
+        for folder in folders:
+            if folder.is_dir() and any(folder.iterdir()):
+                aside = folder.with_name(f"{folder.name}-{old_key}")
+                shutil.rmtree(aside, ignore_errors=True)
+                folder.rename(aside)
+                logger.warning(f"outputs of an earlier fit (another configuration) moved to {aside}")
+        folders[0].mkdir(parents=True, exist_ok=True)
         stored.write_text(json.dumps(signature, indent=2))
     return None
 
@@ -49,7 +55,7 @@ def _resume_path(folder: Path, signature: dict[str, Any], resume: bool) -> str |
 def _loggers(log_dir: Path) -> list:
     import lightning.pytorch.loggers as L
 
-    loggers = [L.CSVLogger(save_dir=str(log_dir), name="training", version="")]
+    loggers = [L.CSVLogger(save_dir=str(log_dir), name=_TRAINING_LOGS, version="")]
     if importlib.util.find_spec("tensorboard") or importlib.util.find_spec("tensorboardX"):
         loggers.append(L.TensorBoardLogger(save_dir=str(log_dir), name="tensorboard", version=""))
     return loggers
@@ -65,8 +71,9 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
 
     Writes `<experiment>/checkpoints/` (best by `monitor`, plus `last.ckpt`) and
     `<experiment>/logs/training/metrics.csv` (and TensorBoard logs when installed). When the run is
-    repeated with the same configuration (after a crash, say), training resumes from `last.ckpt`;
-    checkpoints of another configuration are moved to `checkpoints-<hash>` instead of resumed.
+    repeated with the same configuration (after a crash, say), training resumes from `last.ckpt` and
+    the CSV log continues; checkpoints and logs of another configuration (another `n_layers`, say)
+    are moved to `checkpoints-<hash>` and `logs/training-<hash>` instead of resumed.
 
     Args:
         state: pipeline state.
@@ -107,8 +114,10 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     checkpoint = pl.callbacks.ModelCheckpoint(
         dirpath=str(folder), filename="best-{epoch:03d}-{" + monitor + ":.4f}", monitor=monitor,
         mode=mode, save_top_k=1, save_last=True)
-    resume_from = _resume_path(folder, _signature(module, class_map), resume)
-    fit_trainer = (trainer or pl.Trainer)(default_root_dir=str(output_dir), logger=_loggers(output_dir / "logs"),
+    logs = output_dir / "logs"
+    resume_from = _resume_path([folder, logs / _TRAINING_LOGS, logs / "tensorboard"],
+                               _signature(module, class_map), resume)
+    fit_trainer = (trainer or pl.Trainer)(default_root_dir=str(output_dir), logger=_loggers(logs),
                                           callbacks=[checkpoint, *callbacks])
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)
@@ -120,5 +129,5 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     logger.info(f"best checkpoint: {best} ({monitor} = {checkpoint.best_model_score})")
     state[key_out] = best
     state[model_key] = module.cpu().eval()
-    state[log_key] = str(output_dir / "logs" / "training" / "metrics.csv")
+    state[log_key] = str(logs / _TRAINING_LOGS / "metrics.csv")
     return state

@@ -32,7 +32,8 @@ def split_random(metadata: pd.DataFrame, seed: int = 0,
     """Random split with the given proportions, stratified by a column and/or grouped.
 
     With `group_by` (e.g. a speaker or source-recording column), all rows of a group land in the same
-    split; groups are then stratified by their most frequent `stratify_by` value.
+    split; proportions then count groups rather than rows, and groups are stratified by their most
+    frequent `stratify_by` value.
 
     Example (gin):
         split_dataset.strategy = @split_random
@@ -149,7 +150,7 @@ def split_dataset(state: MutableMapping, strategy: Strategy = split_random, colu
         split_dataset.strategy = @split_random
     """
     metadata = state[key_in].copy()
-    seed = int(state.get(seed_key, 0)) if hasattr(state, "get") else 0
+    seed = int(state[seed_key]) if seed_key in state else 0
     split = strategy(metadata, seed=seed)
     metadata[column] = pd.Categorical(split)
     counts = pd.crosstab(metadata["label"], metadata[column]) if "label" in metadata else None
