@@ -1,8 +1,12 @@
 """`ginpipe reproduce`: rerun an experiment from what its folder recorded, and check the result.
 
 The saved `config.gin` is the whole composed config (every file, every `--mods`, the seed bindings,
-computed `$()` values), so it is what runs again. What gin does not print is taken from the recorded
-command's config files: the `import ... as alias` lines and `$key = value` initial state. Every task
+computed `$()` values). When the recorded command's config files still compose to exactly that text,
+the recorded command (files, mods, import lists) runs again. Otherwise (files edited or gone) the
+saved config.gin runs, binding by binding, with a warning: gin prints dicts with sorted keys and
+configurables by their shortest name (`AdamW.lr`, expanded back to the full name the config refers
+to, `@torch.optim.AdamW`), and drops `import ... as alias` and `$key = value` lines, taken from the
+recorded files when they can be read. Every task
 runs (nothing from the cache: a sibling experiment must not stand in for the rerun), into a new
 folder of the same project. Before running, differences between the recorded `environment.json` and
 this environment (Python, package versions, git commit, uncommitted changes) are warned about;
@@ -18,11 +22,12 @@ from pathlib import Path
 
 from loguru import logger
 
-from .compare import final_metrics, read_bindings
+from .compare import NAMING_MACROS, final_metrics, read_bindings
+from .composer import Ref, compose, walk
 from .errors import ConfigError, ExperimentError
 from .storage import write_json
 
-__all__ = ["Reproduction", "reproduce", "environment_differences", "metric_differences"]
+__all__ = ["Reproduction", "reproduce", "runnable_bindings", "environment_differences", "metric_differences"]
 
 _MAX_LISTED = 15
 
@@ -34,9 +39,11 @@ class Reproduction:
     environment: list[str] = field(default_factory=list)  # warnings: what differs from the recorded run
     metrics_match: bool | None = None  # None: neither run recorded metrics
     differences: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    source: dict = field(default_factory=dict)  # configs, mods and module_lists that ran
 
     def to_json(self) -> dict:
         return {"original": str(self.original), "reproduction": str(self.folder),
+                "source": self.source,
                 "environment_differences": self.environment, "metrics_match": self.metrics_match,
                 "metric_differences": {k: list(v) for k, v in self.differences.items()}}
 
@@ -65,19 +72,50 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
         ["no environment.json was recorded: versions cannot be checked"]
     for line in warnings:
         logger.warning(line)
-    module_lists, extra = _recorded_context(run_json.get("command"))
+    source = _recorded_source(original, run_json)
+    if source is None or not _composes_to_saved(source, original, run_json):
+        logger.warning(f"The recorded command's config files no longer compose to {original / 'config.gin'}:"
+                       " rerunning from the saved config.gin itself (its dicts have sorted keys; a task that"
+                       " depends on their order may differ). To rerun the exact files, check out the recorded"
+                       " git commit.")
+        module_lists, context = _recorded_context(source)
+        source = {"configs": [], "mods": context + runnable_bindings(original / "config.gin"),
+                  "module_lists": module_lists}
     seeds = {k: v for k, v in read_bindings(original / "config.gin").items() if "seed" in k.lower()}
     logger.info(f"Reproducing {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
-    run([str(original / "config.gin")], extra, module_lists=module_lists, experiment_name=name,
+    run(source["configs"], source["mods"], module_lists=source["module_lists"], experiment_name=name,
         project_name=run_json.get("project"), output_dir=folder, no_cache=True,
         command=command or f"ginpipe reproduce {shlex.quote(str(original))}")
-    report = Reproduction(original, folder, warnings)
+    report = Reproduction(original, folder, warnings, source=source)
     report.differences, compared = metric_differences(final_metrics(original), final_metrics(folder))
     report.metrics_match = None if not compared else not report.differences
     write_json(folder / "reproduction.json", report.to_json(), durable=False)
     _print(report, compared)
     return report
+
+
+def runnable_bindings(config_file: Path) -> list[str]:
+    """Every binding of a saved config.gin as a `--mods` item, with full configurable names.
+
+    Example: `AdamW.lr = 0.001` becomes `torch.optim.AdamW.lr=0.001` when the config refers to
+    `@torch.optim.AdamW` (names that stay short must be the project's own or an alias's).
+    """
+    bindings = compose([str(config_file)]).bindings
+    full = {leaf.selector for b in bindings for leaf in walk(b.value) if isinstance(leaf, Ref)}
+
+    def expand(selector: str) -> str:
+        matches = [name for name in full if name.endswith("." + selector)]
+        return matches[0] if selector not in full and len(matches) == 1 else selector
+
+    items = []
+    for b in bindings:
+        if b.is_macro:
+            if b.macro_name not in NAMING_MACROS:
+                items.append(f"{b.macro_name}={b.value!r}")
+        else:
+            items.append(f"{b.scope + '/' if b.scope else ''}{expand(b.selector)}.{b.arg}={b.value!r}")
+    return items
 
 
 def environment_differences(recorded: dict, current: dict) -> list[str]:
@@ -108,29 +146,49 @@ def metric_differences(old: dict[str, float], new: dict[str, float]):
     return {n: (old.get(n), new.get(n)) for n in names if not same(old.get(n), new.get(n))}, len(names)
 
 
-def _recorded_context(command: str | None) -> tuple[list[str], list[str]]:
-    """Import lists, aliases and `$key = value` lines of the recorded command's config files."""
+def _recorded_source(original: Path, run_json: dict) -> dict | None:
+    """The configs, mods and import lists the experiment was run with (for a reproduction: its source)."""
+    earlier = _read_json(original / "reproduction.json")
+    if earlier is not None and "source" in earlier:
+        return earlier["source"]
+    command = run_json.get("command")
     if not command:
-        logger.warning("run.json has no command: imports and `$key = value` lines of the original configs"
-                       " cannot be recovered.")
-        return [], []
+        return None
     from .cli import build_parser
-    from .composer import compose
     try:
         args = build_parser().parse_args(shlex.split(command)[1:])
     except SystemExit:
-        logger.warning(f"Cannot read the recorded command: {command}")
+        return None
+    return {"configs": list(args.configs), "mods": list(args.mods), "module_lists": list(args.module_lists)}
+
+
+def _composes_to_saved(source: dict, original: Path, run_json: dict) -> bool:
+    from .errors import GinpipeError
+    from .runner import _run_scope, prepare
+    try:
+        with _run_scope():
+            prepared = prepare(source["configs"], source["mods"], source["module_lists"], run_json.get("experiment"),
+                               run_json.get("project"), run_json.get("output_dir"))
+            return prepared.config_str() == (original / "config.gin").read_text()
+    except GinpipeError:
+        return False
+
+
+def _recorded_context(source: dict | None) -> tuple[list[str], list[str]]:
+    """Import lists, and the aliases and `$key = value` lines of the recorded config files."""
+    if source is None:
+        logger.warning("run.json has no command: imports and `$key = value` lines cannot be recovered.")
         return [], []
     try:
-        composition = compose(args.configs, args.mods)
+        composition = compose(source["configs"], source["mods"])
     except ConfigError as e:
         logger.warning(f"The original config files cannot be read now ({e.message}); imports and"
                        " `$key = value` lines are not recovered.")
-        return list(args.module_lists), []
+        return list(source["module_lists"]), []
     extra = [f"import {module} as {alias}" for alias, module in composition.aliases.items()]
     extra += [f"import {package}" for package in composition.packages]
     extra += [f"${key}={value!r}" for key, value, _ in composition.initial_state]
-    return list(args.module_lists), extra
+    return list(source["module_lists"]), extra
 
 
 def _free_name(original: Path) -> str:

@@ -47,3 +47,18 @@ def test_reproduce_needs_an_experiment(project):
     done = project.cli("reproduce", "base.gin")
     assert done.returncode == 2
     assert done.stderr == "error: base.gin is not a ginpipe experiment (it needs config.gin and run.json).\n"
+
+
+def test_edited_config_files_fall_back_to_the_saved_config_with_a_warning(project):
+    project.write("exp.gin", "include 'base.gin'\nimport tasks.steps as st\nst.score.offset = 0.5\n")
+    project.cli("exp.gin", "--mods", "double.factor=3", "--experiment-name", "orig", check=True)
+    project.write("base.gin", project.root.joinpath("base.gin").read_text().replace("load.n = 10", "load.n = 99"))
+    done = project.cli("reproduce", "experiments/my_project/orig", check=True)
+    assert "no longer compose to experiments/my_project/orig/config.gin" in done.stderr
+    assert "Metrics match exactly (3 compared)." in done.stdout  # the saved config.gin says load.n = 10
+    report = json.loads((project.exp("orig__reproduced") / "reproduction.json").read_text())
+    assert report["source"]["configs"] == []
+    assert "import tasks.steps as st" in report["source"]["mods"] and "tasks.steps.load.n=10" in report["source"]["mods"]
+    # a reproduction of the reproduction reuses what it ran
+    again = project.cli("reproduce", "experiments/my_project/orig__reproduced", check=True)
+    assert "Metrics match exactly" in again.stdout
