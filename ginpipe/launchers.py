@@ -151,7 +151,7 @@ def read_resources(path: str | os.PathLike | None) -> tuple[str | None, dict]:
         try:
             gin.parse_config_file(str(path))
             return gin.get_configurable("submitit")()
-        except (ValueError, TypeError, SyntaxError) as e:
+        except (ValueError, TypeError, SyntaxError, OSError) as e:
             raise ConfigError(f"In launcher config {path}: {e}",
                               hint="It binds `submitit.<param>`: cluster, partition, gpus_per_node, cpus_per_task,"
                                    " mem_gb, timeout_min, nodes, tasks_per_node, account, qos, constraint, setup,"
