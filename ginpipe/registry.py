@@ -50,10 +50,13 @@ class Registry:
         module_name = module_name or getattr(obj, "__module__", None)  # gin's own default
         complete = f"{module_name}.{name}" if module_name else name
         current = gin.config._REGISTRY.get(complete)  # noqa: SLF001 - gin has no public lookup
-        if current is not None:
-            if current.wrapped is obj:
-                return complete
+        if current is not None and current.wrapped is not obj:
             gin.config._REGISTRY.pop(complete)  # noqa: SLF001 - stale: the module was reloaded
+        # One object, one configurable: `st.double` (an alias), `double` and `tasks.steps.double`
+        # must share their bindings, so an object already registered keeps its selector.
+        for registered, configurable in gin.config._REGISTRY.items():  # noqa: SLF001
+            if configurable.wrapped is obj:
+                return registered
         return self._register(obj, module_name, name, where)
 
     def _locate(self, selector: str, where: Where) -> tuple[str, str | None] | None:

@@ -98,3 +98,8 @@ def test_import_statement_makes_a_package_usable_by_short_names(project):
     project.write("extra/more.py", "def halve(state):\n    state['half'] = state['total'] / 2\n")
     project.write("c.gin", "import extra\nexecute_pipeline.tasks += [@halve]\n")
     assert run(project, "base.gin", "c.gin")["half"] == 45
+
+
+def test_an_alias_and_a_short_name_of_one_function_share_bindings(project):
+    project.write("c.gin", "import tasks.steps as st\nst.double.factor = 5\n")
+    assert run(project, "base.gin", "c.gin")["total"] == 225
