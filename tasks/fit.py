@@ -52,6 +52,18 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
     return None
 
 
+def _merge_resumed_log(csv_path: Path, before) -> None:
+    """Put back the rows of the epochs before the resume: Lightning's CSV logger starts a new file."""
+    import pandas as pd
+
+    if before is None or not is_main_process():
+        return
+    after = pd.read_csv(csv_path) if csv_path.is_file() else before.iloc[:0]
+    first_redone = after["epoch"].min() if len(after) else float("inf")
+    merged = pd.concat([before[before["epoch"] < first_redone], after], ignore_index=True)
+    merged.to_csv(csv_path, index=False)
+
+
 def _loggers(log_dir: Path) -> list:
     import lightning.pytorch.loggers as L
 
@@ -96,6 +108,7 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
         pl.Trainer.max_epochs = 20
     """
     import lightning.pytorch as pl
+    import pandas as pd
     import torch
 
     from .models.resnet import Resnet
@@ -117,10 +130,13 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     logs = output_dir / "logs"
     resume_from = _resume_path([folder, logs / _TRAINING_LOGS, logs / "tensorboard"],
                                _signature(module, class_map), resume)
+    csv_log = logs / _TRAINING_LOGS / "metrics.csv"
+    log_before = pd.read_csv(csv_log) if resume_from and csv_log.is_file() else None
     fit_trainer = (trainer or pl.Trainer)(default_root_dir=str(output_dir), logger=_loggers(logs),
                                           callbacks=[checkpoint, *callbacks])
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)
+    _merge_resumed_log(csv_log, log_before)
 
     best = checkpoint.best_model_path or checkpoint.last_model_path
     if best:
@@ -129,5 +145,5 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     logger.info(f"best checkpoint: {best} ({monitor} = {checkpoint.best_model_score})")
     state[key_out] = best
     state[model_key] = module.cpu().eval()
-    state[log_key] = str(logs / _TRAINING_LOGS / "metrics.csv")
+    state[log_key] = str(csv_log)
     return state

@@ -21,6 +21,9 @@ class AudioFeatureDataset(Dataset):
         indices: metadata rows that belong to this split.
         crop_frames: longer items are cropped to this many feature frames; None keeps them whole.
         random_crop: crop at a random offset (training) rather than in the centre.
+        memory_cache_bytes: keep loaded feature arrays in RAM up to this many bytes, so epochs
+            after the first read no file (per process: use it with `num_workers=0` or persistent
+            workers).
 
     Example:
         >>> ds = AudioFeatureDataset(feature_set, targets, np.flatnonzero(split == "train"), 96, True)
@@ -28,11 +31,27 @@ class AudioFeatureDataset(Dataset):
     """
 
     def __init__(self, features: FeatureSet, targets: np.ndarray, indices: np.ndarray,
-                 crop_frames: int | None = None, random_crop: bool = False):
+                 crop_frames: int | None = None, random_crop: bool = False, memory_cache_bytes: int = 0):
         self.features = features
         self.targets = np.ascontiguousarray(targets, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int64)
         self.crop_frames, self.random_crop = crop_frames, random_crop
+        self.memory_cache_bytes = memory_cache_bytes
+        self._memory: dict[int, np.ndarray] = {}
+        self._memory_used = 0
+
+    def __getstate__(self) -> dict:
+        # Pickled (saved state, spawned workers) without the RAM cache: it is rebuilt on use.
+        return {**self.__dict__, "_memory": {}, "_memory_used": 0}
+
+    def _load(self, row: int) -> np.ndarray:
+        array = self._memory.get(row)
+        if array is None:
+            array = np.load(self.features.feature_paths[row].as_py())
+            if self._memory_used + array.nbytes <= self.memory_cache_bytes:
+                self._memory[row] = array
+                self._memory_used += array.nbytes
+        return array
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -50,7 +69,7 @@ class AudioFeatureDataset(Dataset):
         if fs.on_the_fly:
             x = self._extract(row)
         else:
-            x = torch.from_numpy(np.load(fs.feature_paths[row].as_py()))
+            x = torch.from_numpy(self._load(row))
             if self.crop_frames is not None:
                 start = self._offset(x.shape[-1], self.crop_frames)
                 x = x[..., start:start + self.crop_frames]

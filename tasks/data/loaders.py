@@ -22,7 +22,8 @@ _DEFAULT_LOADERS = {
 
 
 def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., DataLoader]] | None = None,
-                    train_crop_seconds: float | None = None, train_split: str = "train",
+                    train_crop_seconds: float | None = None, memory_cache_mb: float = 512,
+                    train_split: str = "train",
                     split_column: str = "split", target_column: str = "target",
                     key_in: str = "dataset_metadata", features_key: str = "features",
                     key_out: str = "dataloaders") -> MutableMapping:
@@ -35,6 +36,8 @@ def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., D
             Splits absent from the metadata are skipped with a warning.
         train_crop_seconds: random crop length for the training split (items shorter than this are
             padded by the collate); None trains on whole items. Other splits are never cropped.
+        memory_cache_mb: RAM per split for keeping loaded features, so epochs after the first read
+            no file (per process: effective with `num_workers=0` or `persistent_workers=True`).
         train_split: the split that gets random crops.
         split_column: metadata column written by `split_dataset`.
         target_column: metadata column written by `make_labels`.
@@ -60,7 +63,8 @@ def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., D
             logger.warning(f"split {name!r} is empty: no DataLoader for it")
             continue
         is_train = name == train_split
-        dataset = AudioFeatureDataset(features, targets, indices, crop if is_train else None, is_train)
+        dataset = AudioFeatureDataset(features, targets, indices, crop if is_train else None, is_train,
+                                      memory_cache_bytes=int(memory_cache_mb * 2**20))
         result[name] = factory(dataset, collate_fn=pad_collate)
         logger.info(f"{name}: {len(dataset)} items, batch size {result[name].batch_size}")
     state[key_out] = result

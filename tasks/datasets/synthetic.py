@@ -23,7 +23,7 @@ import soundfile as sf
 from .readers import read_folder
 
 # Bump when the recipes below change: the cache folder name includes it.
-_VERSION = 2
+_VERSION = 3
 _COMPLETE = "_COMPLETE.json"
 
 _Recipe = Callable[[np.random.Generator, np.ndarray, int], np.ndarray]
@@ -150,15 +150,19 @@ def synthesize_clip(label: str, index: int, sample_rate: int = 16000, duration: 
     class_id = SYNTHETIC_CLASSES.index(label)
     rng = np.random.default_rng([seed, class_id, index])
     t = np.arange(int(round(sample_rate * duration))) / sample_rate
-    clip = _RECIPES[label](rng, t, sample_rate) * _event_window(rng, t)
-    clip = clip / (np.abs(clip).max() + 1e-9)
+    clip = _rms_normalised(_RECIPES[label](rng, t, sample_rate) * _event_window(rng, t))
     other = SYNTHETIC_CLASSES[(class_id + rng.integers(1, len(SYNTHETIC_CLASSES))) % len(SYNTHETIC_CLASSES)]
-    distractor = _RECIPES[other](rng, t, sample_rate) * _event_window(rng, t)
-    clip = clip + 10 ** (-rng.uniform(6, 12) / 20) * distractor / (np.abs(distractor).max() + 1e-9)
-    # Background noise at a random SNR and a random gain, so loudness and noise floor carry no label.
+    distractor = _rms_normalised(_RECIPES[other](rng, t, sample_rate) * _event_window(rng, t))
+    # Levels relative to the target's energy: the distractor 6-12 dB below, noise 5-25 dB below.
+    clip = clip + 10 ** (-rng.uniform(6, 12) / 20) * distractor
     clip = clip + 10 ** (-rng.uniform(5, 25) / 20) * rng.standard_normal(len(t))
+    # A random peak level, so loudness carries no label.
     clip = clip / (np.abs(clip).max() + 1e-9) * rng.uniform(0.3, 0.9)
     return clip.astype(np.float32)
+
+
+def _rms_normalised(x: np.ndarray) -> np.ndarray:
+    return x / (np.sqrt(np.mean(x ** 2)) + 1e-9)
 
 
 def _settings_folder(root: Path, clips_per_class: int, sample_rate: int, duration: float,

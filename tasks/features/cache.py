@@ -18,6 +18,11 @@ import numpy as np
 _CHUNK = 1 << 20
 
 
+def hash_bytes(data: bytes) -> str:
+    """Hex digest of a file's content (blake2b, 128 bits), when its bytes are already in memory."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def hash_file(path: str | os.PathLike) -> str:
     """Hex digest of a file's bytes (blake2b, 128 bits)."""
     digest = hashlib.blake2b(digest_size=16)

@@ -1,6 +1,7 @@
 """The `extract_features` task: every file's features computed once, in parallel, cached on disk."""
 from __future__ import annotations
 
+import io
 import os
 from typing import Any, MutableMapping
 
@@ -12,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on a DataLoader
 
 from .audio_io import load_audio
-from .cache import FeatureCache, hash_file
+from .cache import FeatureCache, hash_bytes
 from .extractors import LogMel
 from .feature_set import FeatureSet
 
@@ -22,26 +23,34 @@ EXTRACTION_COUNTER = {"computed": 0}
 
 
 class _ExtractionJobs(Dataset):
-    """Item i: make sure file i's features are cached; return (path, frames, computed?)."""
+    """Item k: make sure the files of chunk k have cached features; return (path, dim, frames, computed?) each.
 
-    def __init__(self, paths: list[str], extractor: Any, cache: FeatureCache):
-        self.paths, self.extractor, self.cache = paths, extractor, cache
+    Chunks of files per item keep inter-process traffic small next to the work itself.
+    """
+
+    def __init__(self, paths: list[str], extractor: Any, cache: FeatureCache, chunk: int):
+        self.paths, self.extractor, self.cache, self.chunk = paths, extractor, cache, chunk
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return -(-len(self.paths) // self.chunk)
 
-    def __getitem__(self, i: int) -> tuple[str, int, int, bool]:
-        content = hash_file(self.paths[i])
+    def __getitem__(self, k: int) -> list[tuple[str, int, int, bool]]:
+        return [self._one(path) for path in self.paths[k * self.chunk:(k + 1) * self.chunk]]
+
+    def _one(self, path: str) -> tuple[str, int, int, bool]:
+        with open(path, "rb") as f:
+            data = f.read()  # read once: hashed here, and decoded from memory below if needed
+        content = hash_bytes(data)
         cached = self.cache.load(content, mmap=True)  # mmap: only the header is read
         if cached is not None:
             return str(self.cache.path(content)), cached.shape[0], cached.shape[-1], False
-        features = self.extractor(load_audio(self.paths[i], self.extractor.sample_rate))
-        path = self.cache.save(content, features.numpy().astype(np.float32, copy=False))
-        return str(path), features.shape[0], features.shape[-1], True
+        features = self.extractor(load_audio(io.BytesIO(data), self.extractor.sample_rate))
+        saved = self.cache.save(content, features.numpy().astype(np.float32, copy=False))
+        return str(saved), features.shape[0], features.shape[-1], True
 
 
-def _first(batch):  # collate for batch_size=None items: keep the tuple as it is
-    return batch
+def _as_is(item):  # collate for batch_size=None: keep the worker's list as it is
+    return item
 
 
 def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: bool = False,
@@ -88,17 +97,19 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     cache = FeatureCache(cache_dir, extractor.settings())
     cache.prepare()
     n_jobs = os.cpu_count() or 1 if n_jobs is None else n_jobs
-    jobs = _ExtractionJobs(paths, extractor, cache)
+    jobs = _ExtractionJobs(paths, extractor, cache, chunk=max(1, min(16, len(paths) // (4 * max(n_jobs, 1)))))
     # A DataLoader is torch's own fork-safe process pool: workers get one intra-op thread each.
-    loader = DataLoader(jobs, batch_size=None, num_workers=n_jobs, collate_fn=_first,
-                        prefetch_factor=8 if n_jobs else None)
+    loader = DataLoader(jobs, batch_size=None, num_workers=n_jobs, collate_fn=_as_is,
+                        prefetch_factor=4 if n_jobs else None)
     feature_paths, dims, frames, computed = [], set(), np.empty(len(paths), np.int64), 0
-    for i, (path, dim, n_frames, fresh) in enumerate(
-            tqdm(loader, total=len(jobs), desc="extract features", unit="file", disable=not progress)):
-        feature_paths.append(path)
-        dims.add(dim)
-        frames[i] = n_frames
-        computed += fresh
+    with tqdm(total=len(paths), desc="extract features", unit="file", disable=not progress) as bar:
+        for chunk in loader:
+            for path, dim, n_frames, fresh in chunk:
+                frames[len(feature_paths)] = n_frames
+                feature_paths.append(path)
+                dims.add(dim)
+                computed += fresh
+            bar.update(len(chunk))
     EXTRACTION_COUNTER["computed"] += computed
     if len(dims) != 1:
         raise RuntimeError(f"Extractor {extractor!r} returned different feature sizes {sorted(dims)}.")

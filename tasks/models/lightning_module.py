@@ -56,13 +56,26 @@ class AudioClassifier(pl.LightningModule):
     def _step(self, batch: Mapping[str, torch.Tensor], stage: str) -> torch.Tensor:
         logits = self(batch["x"], batch["lengths"])
         loss = self.loss_fn(logits, batch["y"])
-        metrics = self.train_metrics if stage == "train" else self.val_metrics
-        metrics.update(logits, batch["y"])
-        batch_size = len(batch["y"])
+        (self.train_metrics if stage == "train" else self.val_metrics).update(logits.detach(), batch["y"])
+        # Validation averages over every rank under DDP; the training loss is rank 0's (cheaper).
         self.log(f"{stage}_loss", loss, on_step=False, on_epoch=True, prog_bar=True,
-                 batch_size=batch_size, sync_dist=True)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage == "val", batch_size=batch_size)
+                 batch_size=len(batch["y"]), sync_dist=stage != "train")
         return loss
+
+    def _log_metrics(self, metrics: MetricCollection, prog_bar: bool) -> None:
+        # Computed (and synced across ranks by torchmetrics) once per epoch: logging Metric objects
+        # every step costs Lightning about a millisecond per call.
+        self.log_dict(metrics.compute(), prog_bar=prog_bar)
+        metrics.reset()
+
+    def on_train_epoch_end(self) -> None:
+        self._log_metrics(self.train_metrics, prog_bar=False)
+
+    def on_validation_epoch_end(self) -> None:
+        if not self.trainer.sanity_checking:
+            self._log_metrics(self.val_metrics, prog_bar=True)
+        else:
+            self.val_metrics.reset()
 
     def training_step(self, batch: Mapping[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         return self._step(batch, "train")

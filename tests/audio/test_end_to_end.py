@@ -22,7 +22,8 @@ def test_fast_pipeline_end_to_end_then_cached_then_only_fit_and_evaluate(in_repo
     state = ginpipe.run(CONFIGS, mods=mods, output_dir=out)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["test_accuracy"] == state["metrics"]["test_accuracy"]
-    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["test_size"] == 15
+    n_test = int((state["dataset_metadata"]["split"] == "test").sum())
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["test_size"] == n_test == 20
     for produced in ("per_class_report.csv", "plots/confusion_matrix.png", "plots/training_curves.png",
                      "checkpoints/last.ckpt", "logs/training/metrics.csv", "config.gin", "state/index.json"):
         assert (out / produced).is_file(), produced
