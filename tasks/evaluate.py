@@ -18,7 +18,7 @@ _SCORE_PARAMETERS = {"y_score", "y_prob", "y_proba", "probas_pred"}
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, loader, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def predict_logits(model: torch.nn.Module, loader, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and targets of every batch of `loader`, on the CPU."""
     model = model.to(device).eval()
     logits, targets = [], []
@@ -121,7 +121,7 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     model = load_model_from_checkpoint(checkpoint)
-    logits, targets = predict(model, loaders[split], device)
+    logits, targets = predict_logits(model, loaders[split], device)
     metrics, report = classification_metrics(logits, targets, classes, prefix=f"{split}_")
     metrics["checkpoint"] = str(checkpoint)
 

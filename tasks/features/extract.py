@@ -96,7 +96,7 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
 
     cache = FeatureCache(cache_dir, extractor.settings())
     cache.prepare()
-    n_jobs = os.cpu_count() or 1 if n_jobs is None else n_jobs
+    n_jobs = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     jobs = _ExtractionJobs(paths, extractor, cache, chunk=max(1, min(16, len(paths) // (4 * max(n_jobs, 1)))))
     # A DataLoader is torch's own fork-safe process pool: workers get one intra-op thread each.
     loader = DataLoader(jobs, batch_size=None, num_workers=n_jobs, collate_fn=_as_is,
