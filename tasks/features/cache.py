@@ -46,6 +46,7 @@ class FeatureCache:
         self.key = hashlib.sha1(text.encode()).hexdigest()[:16]
         self.folder = Path(root).expanduser().resolve() / self.key
         self.settings = settings
+        self._made: set[Path] = set()  # sub-folders known to exist: one mkdir each, not one per file
 
     def prepare(self) -> None:
         """Create the folder and write `settings.json` so a human can tell folders apart."""
@@ -66,7 +67,9 @@ class FeatureCache:
 
     def save(self, content_hash: str, features: np.ndarray) -> Path:
         path = self.path(content_hash)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             np.save(f, np.ascontiguousarray(features))
