@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from .composer import MacroRef
 from .fingerprint import digest
 from .resolution import ResolvedConfig
 
-__all__ = ["TaskRecord", "task_key", "written_version", "source_digest"]
+__all__ = ["TaskRecord", "task_key", "written_version", "source_digest", "CodeDigests"]
 
 
 @dataclass
@@ -44,6 +45,36 @@ def source_digest(fn) -> str:
         return digest(inspect.getsource(target))
     except (OSError, TypeError):
         return digest(getattr(target, "__qualname__", repr(target)))
+
+
+class CodeDigests:
+    """Hashes of the project's own modules (files under `root`), read once per run.
+
+    A task's key covers the whole module of the task and of every configurable it used, when that
+    module is the project's: editing a helper beside `fit_model`, or the `Resnet` class it built,
+    reruns it. Installed libraries are left out (their versions are in environment.json).
+    """
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self._files: dict[str, str] = {}
+
+    def of(self, objects) -> list[str]:
+        found = set()
+        for obj in objects:
+            file = getattr(inspect.getmodule(obj), "__file__", None)
+            if file and self._is_project_file(file):
+                found.add(file)
+        return [f"{Path(f).relative_to(self.root)}:{self._digest(f)}" for f in sorted(found)]
+
+    def _is_project_file(self, file: str) -> bool:
+        path = Path(file).resolve()
+        return path.is_relative_to(self.root) and "site-packages" not in path.parts
+
+    def _digest(self, file: str) -> str:
+        if file not in self._files:
+            self._files[file] = digest(Path(file).read_bytes())
+        return self._files[file]
 
 
 def task_key(identity: str, source: str, selectors, config: ResolvedConfig, reads: dict[str, str]) -> str:

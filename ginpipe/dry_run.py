@@ -17,6 +17,7 @@ def print_dry_run(configs, mods, module_lists, experiment_name, project_name, ou
         folder = prepared.naming.output_dir
         store = Store(folder) if (folder / "state" / "index.json").is_file() else None
         engine = Engine(prepared.config, store, Journal(None), selectors=prepared.selectors(),
+                        objects=prepared.objects(),
                         no_cache=no_cache, from_task=from_task)
         state = State({"output_dir": str(folder), **prepared.initial})
         decisions = engine.plan(prepared.top_tasks(), state) if store else None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import time
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from loguru import logger
 
-from .cache import TaskRecord, source_digest, task_key, written_version
+from .cache import CodeDigests, TaskRecord, source_digest, task_key, written_version
 from .errors import ConfigError, GinpipeError, TaskError, unwrap_gin_exception
 from .journal import Journal
 from .resolution import ResolvedConfig
@@ -71,6 +72,8 @@ class Engine:
     resume_hint: str = ""
     usage: UsageRecorder | None = None
     share: bool = True  # reuse identical tasks of sibling experiments of the same project
+    objects: dict[str, object] = field(default_factory=dict)  # gin selector -> plain function/class
+    code: CodeDigests = field(default_factory=lambda: CodeDigests(Path.cwd()))
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     _forcing: bool = False
@@ -246,8 +249,9 @@ class Engine:
 
     def _key(self, task, used, reads: dict[str, str]) -> str:
         selectors = set(used) | {self._selector_of(task)} - {None}
-        return task_key(task_identity(task), source_digest(original(task)), selectors,
-                        self.config or _EMPTY, reads)
+        objects = [original(task), *(self.objects[s] for s in sorted(selectors) if s in self.objects)]
+        code = [source_digest(original(task)), *self.code.of(objects)]
+        return task_key(task_identity(task), "\n".join(code), selectors, self.config or _EMPTY, reads)
 
     def _selector_of(self, task) -> str | None:
         return self.selectors.get(id(original(task)))

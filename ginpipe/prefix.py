@@ -45,6 +45,7 @@ class _Prepared:
 
     config: ResolvedConfig
     selectors: dict[int, str]
+    objects: dict[str, object]
     tasks: list
     initial: dict
     from_task: str | None
@@ -80,7 +81,7 @@ class PrefixGate:
         if prepared is None:
             return True  # a config error: the member reports it on its own
         engine = Engine(prepared.config, Store(member.folder), Journal(None), selectors=prepared.selectors,
-                        from_task=prepared.from_task)
+                        objects=prepared.objects, from_task=prepared.from_task)
         state = State({"output_dir": str(member.folder), **prepared.initial})
         decisions = engine.plan(prepared.tasks, state)
         first = next(((t, d) for t, d in zip(prepared.tasks, decisions) if d.action != "cached"), None)
@@ -116,8 +117,8 @@ class PrefixGate:
                 with _run_scope():
                     p = prepare(args.configs, args.mods, args.module_lists, member.name, args.project_name,
                                 args.output_dir)
-                    self._prepared[member.name] = _Prepared(p.config, p.selectors(), p.top_tasks(), p.initial,
-                                                            args.from_task)
+                    self._prepared[member.name] = _Prepared(p.config, p.selectors(), p.objects(),
+                                                            p.top_tasks(), p.initial, args.from_task)
             except GinpipeError:
                 self._prepared[member.name] = None
         return self._prepared[member.name]

@@ -48,6 +48,9 @@ class Prepared:
     def selectors(self) -> dict[int, str]:
         return {id(c.wrapped): s for s, c in gin.config._REGISTRY.items()}  # noqa: SLF001
 
+    def objects(self) -> dict[str, object]:
+        return {s: c.wrapped for s, c in gin.config._REGISTRY.items()}  # noqa: SLF001
+
 
 def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequence[str] = (),
             experiment_name: str | None = None, project_name: str | None = None,
@@ -125,7 +128,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
 
 def _execute(prepared: Prepared, state: State, store: Store | None, journal: Journal,
              no_cache: bool = False, from_task: str | None = None, resume_hint: str = "") -> State:
-    engine = Engine(prepared.config, store, journal, selectors=prepared.selectors(), no_cache=no_cache,
+    engine = Engine(prepared.config, store, journal, selectors=prepared.selectors(),
+                    objects=prepared.objects(), no_cache=no_cache,
                     from_task=from_task, resume_hint=resume_hint, usage=UsageRecorder())
     if from_task:
         _check_from_task(prepared, from_task)

@@ -55,7 +55,8 @@ def test_changed_task_source_reruns_it(project):
     for module in [m for m in list(__import__("sys").modules) if m.startswith("tasks")]:
         del __import__("sys").modules[module]
     assert run(project, "base.gin")["total"] == 91
-    assert statuses(project)["04-total"] == "done" and statuses(project)["03-double"] == "cached"
+    # all four tasks live in the edited module (a helper beside a task may have changed too)
+    assert set(statuses(project).values()) == {"done"}
 
 
 def test_from_task_and_no_cache(project):
@@ -165,3 +166,14 @@ def test_experiments_of_a_project_share_identical_tasks(project):
     import shutil
     shutil.rmtree(project.exp("first"))
     assert ginpipe.load_state(project.exp("second"))["data"] == list(range(10))
+
+
+def test_editing_project_code_a_task_used_reruns_it(project):
+    project.write("tasks/values.py", "def make_value():\n    return 1\n")
+    project.write("c.gin", "execute_pipeline.tasks = [@set_seed, @keep]\nkeep.obj = @make_value()\n")
+    run(project, "c.gin")
+    project.write("tasks/values.py", "def make_value():\n    return 2\n")
+    for module in [m for m in list(__import__("sys").modules) if m.startswith("tasks")]:
+        del __import__("sys").modules[module]
+    assert run(project, "c.gin")["obj"] == 2
+    assert statuses(project) == {"01-set_seed": "cached", "02-keep": "done"}
