@@ -5,13 +5,8 @@ persistence and the experiment folder.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import pytest
+from projects import Project, make_project
 
 STEPS = '''
 """Four pure-Python tasks, as a user's project would have them."""
@@ -79,45 +74,6 @@ load.n = $(%N * 2)
 """
 
 
-class Project:
-    """A temporary project folder, current directory during the test."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def write(self, name: str, text: str) -> Path:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-        return path
-
-    def exp(self, name: str, project: str = "my_project") -> Path:
-        return self.root / "experiments" / project / name
-
-    def cli(self, *args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "ginpipe.cli", *args], cwd=self.root,
-                              capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
-        if check and done.returncode != 0:
-            raise AssertionError(done.stderr)
-        return done
-
-
-def _purge_project_modules():
-    for name in [m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]:
-        del sys.modules[name]
-
-
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Project:
-    root = tmp_path / "proj"
-    root.mkdir()
-    p = Project(root)
-    p.write("tasks/__init__.py", '"""The project\'s tasks."""\n')
-    p.write("tasks/steps.py", STEPS)
-    p.write("base.gin", BASE)
-    monkeypatch.chdir(root)
-    for variable in ("RANK", "LOCAL_RANK", "SLURM_PROCID", "GINPIPE_EXPERIMENT_NAME", "GINPIPE_OUTPUT_DIR"):
-        monkeypatch.delenv(variable, raising=False)
-    _purge_project_modules()
-    yield p
-    _purge_project_modules()
+    yield from make_project(tmp_path, monkeypatch, STEPS, BASE)

@@ -1,0 +1,75 @@
+"""A tiny pure-Python project (a `tasks` package plus configs) in a temporary folder.
+
+Shared by the runner and sweep tests: each suite brings its own task module and base config.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+# Set by a run (or a torch.distributed launcher) and read by the next: tests start without them.
+RUN_VARIABLES = ("RANK", "LOCAL_RANK", "SLURM_PROCID", "GINPIPE_EXPERIMENT_NAME", "GINPIPE_OUTPUT_DIR",
+                 "CUDA_VISIBLE_DEVICES")
+
+
+class Project:
+    """A temporary project folder, current directory during the test."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    def exp(self, name: str, project: str = "my_project") -> Path:
+        return self.root / "experiments" / project / name
+
+    def run_json(self, name: str, project: str = "my_project") -> dict:
+        return json.loads((self.exp(name, project) / "run.json").read_text())
+
+    def statuses(self, name: str, project: str = "my_project") -> dict[str, str]:
+        """task label -> "done" (ran) or "cached"/"cached from <experiment>"."""
+        return {t["label"]: t["status"] + (f" from {t['from']}" if "from" in t else "")
+                for t in self.run_json(name, project)["tasks"]}
+
+    def calls(self) -> list[str]:
+        """Task names written to calls.log by tasks that log their calls, in order."""
+        log = self.root / "calls.log"
+        return [line.split()[0] for line in log.read_text().splitlines()] if log.is_file() else []
+
+    def cli(self, *args: str, env: dict | None = None, check: bool = False, timeout: int = 300,
+            **popen) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "ginpipe.cli", *args], cwd=self.root, capture_output=True,
+                              text=True, env={**os.environ, **(env or {})}, timeout=timeout, **popen)
+        if check and done.returncode != 0:
+            raise AssertionError(done.stderr)
+        return done
+
+
+def purge_project_modules() -> None:
+    """Forget the previous test's `tasks` package: each test writes its own."""
+    for name in [m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]:
+        del sys.modules[name]
+
+
+def make_project(tmp_path: Path, monkeypatch, steps: str, base: str):
+    """Yield a `Project` holding `tasks/steps.py` = `steps` and `base.gin` = `base` (a fixture body)."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    p = Project(root)
+    p.write("tasks/__init__.py", '"""The project\'s tasks."""\n')
+    p.write("tasks/steps.py", steps)
+    p.write("base.gin", base)
+    monkeypatch.chdir(root)
+    for variable in RUN_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    purge_project_modules()
+    yield p
+    purge_project_modules()
