@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gin
 
-from .composer import MacroRef, Ref
+from .composer import MacroRef, Ref, map_leaves
 from .errors import ConfigError
 from .resolution import ResolvedConfig
 
@@ -25,14 +25,12 @@ def bind_all(config: ResolvedConfig) -> None:
 
 
 def _to_gin(value):
-    if isinstance(value, Ref):
-        return gin.config.ConfigurableReference(value.name, value.evaluate)
-    if isinstance(value, MacroRef):
-        return gin.config.ParserDelegate().macro(value.name)
-    if isinstance(value, list):
-        return [_to_gin(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_to_gin(v) for v in value)
-    if isinstance(value, dict):
-        return {_to_gin(k): _to_gin(v) for k, v in value.items()}
-    return value
+    return map_leaves(value, _leaf_to_gin)
+
+
+def _leaf_to_gin(leaf):
+    if isinstance(leaf, Ref):
+        return gin.config.ConfigurableReference(leaf.name, leaf.evaluate)
+    if isinstance(leaf, MacroRef):
+        return gin.config.ParserDelegate().macro(leaf.name)
+    return leaf

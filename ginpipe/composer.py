@@ -16,7 +16,7 @@ from gin import config_parser
 from .errors import ConfigError, Where, did_you_mean
 from .syntax import ExpandedSource, expand
 
-__all__ = ["Ref", "MacroRef", "Binding", "Composition", "compose", "walk"]
+__all__ = ["Ref", "MacroRef", "Binding", "Composition", "compose", "walk", "map_leaves"]
 
 
 @dataclass(frozen=True)
@@ -197,3 +197,14 @@ def walk(value):
         for k, v in value.items():
             yield from walk(k)
             yield from walk(v)
+
+
+def map_leaves(value, fn):
+    """`value` rebuilt with `fn` applied to every leaf (lists, tuples and dicts are rebuilt)."""
+    if isinstance(value, list):
+        return [map_leaves(v, fn) for v in value]
+    if isinstance(value, tuple):
+        return tuple(map_leaves(v, fn) for v in value)
+    if isinstance(value, dict):
+        return {map_leaves(k, fn): map_leaves(v, fn) for k, v in value.items()}
+    return fn(value)

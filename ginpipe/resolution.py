@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .composer import Binding, Composition, MacroRef, Ref, walk
+from .composer import Binding, Composition, MacroRef, Ref, map_leaves
 from .errors import ConfigError, Where
 from .expressions import ExpressionError, evaluate
 from .registry import Registry
@@ -53,26 +53,20 @@ def resolve(composition: Composition, registry: Registry, predefined: dict[str, 
         if name not in bound_macros:
             bindings.insert(0, Binding("", name, "", value, Where("<ginpipe>", 0)))
     macros = _MacroTable(bindings, composition.expressions)
-    bindings = [replace(b, value=macros.compute(b.value, b.where)) for b in bindings]
+    bindings = [replace(b, value=macros.compute(b.value)) for b in bindings]
     return ResolvedConfig(bindings, {name: macros.value(name) for name in macros.names})
 
 
 def _canonical(binding: Binding, canonical: dict[str, str]) -> Binding:
     def fix(value):
-        if isinstance(value, Ref):
-            scopes, _, selector = value.name.rpartition("/")
-            full = canonical.get(selector, selector)
-            return Ref(f"{scopes}/{full}" if scopes else full, value.evaluate)
-        if isinstance(value, list):
-            return [fix(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(fix(v) for v in value)
-        if isinstance(value, dict):
-            return {fix(k): fix(v) for k, v in value.items()}
-        return value
+        if not isinstance(value, Ref):
+            return value
+        scopes, _, selector = value.name.rpartition("/")
+        full = canonical.get(selector, selector)
+        return Ref(f"{scopes}/{full}" if scopes else full, value.evaluate)
 
     selector = binding.selector if binding.is_macro else canonical.get(binding.selector, binding.selector)
-    return replace(binding, selector=selector, value=fix(binding.value))
+    return replace(binding, selector=selector, value=map_leaves(binding.value, fix))
 
 
 def _merge_appends(bindings: list[Binding]) -> list[Binding]:
@@ -113,28 +107,25 @@ class _MacroTable:
         if name in self._computing:
             raise ConfigError(f"Macro %{name} refers to itself.", binding.where)
         self._computing.add(name)
-        value = self.compute(binding.value, binding.where)
+        value = self.compute(binding.value)
         while isinstance(value, MacroRef) and value.name in self._bindings:
             value = self.value(value.name)
         self._computing.discard(name)
         self._values[name] = value
         return value
 
-    def compute(self, value, where: Where):
+    def compute(self, value):
         """Replace `$()` placeholders inside `value` by their numbers."""
-        if isinstance(value, str) and EXPRESSION_PLACEHOLDER.match(value):
-            expression, expr_where = self._expressions[value]
-            try:
-                return evaluate(expression, _Numbers(self))
-            except ExpressionError as e:
-                raise ConfigError(str(e), expr_where) from None
-        if isinstance(value, list):
-            return [self.compute(v, where) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self.compute(v, where) for v in value)
-        if isinstance(value, dict):
-            return {k: self.compute(v, where) for k, v in value.items()}
-        return value
+        return map_leaves(value, self._number)
+
+    def _number(self, leaf):
+        if not (isinstance(leaf, str) and EXPRESSION_PLACEHOLDER.match(leaf)):
+            return leaf
+        expression, where = self._expressions[leaf]
+        try:
+            return evaluate(expression, _Numbers(self))
+        except ExpressionError as e:
+            raise ConfigError(str(e), where) from None
 
 
 class _Numbers:
@@ -149,6 +140,3 @@ class _Numbers:
     def __getitem__(self, name):
         return self._table.value(name)
 
-
-def referenced(value) -> list[Ref]:
-    return [r for r in walk(value) if isinstance(r, Ref)]

@@ -177,8 +177,6 @@ def _run_scope():
     gin.clear_config()
     try:
         yield
-    except GinpipeError:
-        raise
     finally:
         gin.clear_config()
         if added and cwd in sys.path:

@@ -7,7 +7,6 @@ from typing import Any, MutableMapping
 
 import numpy as np
 import pyarrow as pa
-import torch
 from loguru import logger
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on a DataLoader
