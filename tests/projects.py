@@ -53,14 +53,20 @@ class Project:
         return done
 
 
-def purge_project_modules() -> None:
-    """Forget the previous test's `tasks` package: each test writes its own."""
-    for name in [m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]:
+def _take_project_modules() -> dict:
+    """Remove the `tasks` package (and submodules) from sys.modules and return what was there."""
+    taken = {m: sys.modules[m] for m in list(sys.modules) if m == "tasks" or m.startswith("tasks.")}
+    for name in taken:
         del sys.modules[name]
+    return taken
 
 
 def make_project(tmp_path: Path, monkeypatch, steps: str, base: str):
-    """Yield a `Project` holding `tasks/steps.py` = `steps` and `base.gin` = `base` (a fixture body)."""
+    """Yield a `Project` holding `tasks/steps.py` = `steps` and `base.gin` = `base` (a fixture body).
+
+    The repository has a `tasks` package of its own: it is set aside while the test's project is
+    imported, and put back afterwards, so that other tests keep the very same class objects.
+    """
     root = tmp_path / "proj"
     root.mkdir()
     p = Project(root)
@@ -70,6 +76,9 @@ def make_project(tmp_path: Path, monkeypatch, steps: str, base: str):
     monkeypatch.chdir(root)
     for variable in RUN_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
-    purge_project_modules()
-    yield p
-    purge_project_modules()
+    original = _take_project_modules()
+    try:
+        yield p
+    finally:
+        _take_project_modules()
+        sys.modules.update(original)
