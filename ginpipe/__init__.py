@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["run", "State", "execute_pipeline", "load_state", "GinpipeError", "ConfigError", "TaskError",
-           "ExperimentError"]
+__all__ = ["run", "bind_configs", "State", "execute_pipeline", "load_state", "GinpipeError", "ConfigError",
+           "TaskError", "ExperimentError"]
 __version__ = "0.1.0"
 
-_HOMES = {"run": "runner", "State": "state", "execute_pipeline": "pipeline", "load_state": "loading",
+_HOMES = {"run": "runner", "bind_configs": "configure", "State": "state", "execute_pipeline": "pipeline",
+          "load_state": "loading",
           "GinpipeError": "errors", "ConfigError": "errors", "TaskError": "errors",
           "ExperimentError": "errors"}
 
