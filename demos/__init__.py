@@ -1,0 +1,1 @@
+"""The Gradio demo of a trained experiment (`ginpipe-demo`); see demos/app.py."""

@@ -1,0 +1,66 @@
+"""Fixtures for the demo tests: one tiny trained experiment, and the demo serving it on a free port."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 180  # torch + lightning + gradio imports on a busy 2-core machine
+
+
+@pytest.fixture(scope="session")
+def trained_experiment(tmp_path_factory) -> Path:
+    """A `configs/debug/fast.gin` experiment, trained by the real CLI (its model/ bundle included)."""
+    folder = tmp_path_factory.mktemp("demo") / "fast"
+    subprocess.run([sys.executable, "-m", "ginpipe.cli", "configs/base.gin", "configs/debug/fast.gin",
+                    "--output-dir", str(folder), "-q"], cwd=REPO, check=True, timeout=600)
+    assert (folder / "model" / "weights.pt").is_file()
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_url(trained_experiment, tmp_path_factory):
+    """`ginpipe-demo <experiment>` started as a user would, from another folder; yields its URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("demo-server") / "server.log"
+    env = {**os.environ, "GRADIO_TEMP_DIR": str(log.parent / "gradio")}
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "demos.app", str(trained_experiment), "--port", str(port)],
+                                  cwd=log.parent, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_serving(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the demo exited with code {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"the demo did not serve {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")

@@ -1,0 +1,78 @@
+"""The demo used as a person would: Debian's Chromium, headless, driven by Playwright.
+
+Skipped where Chromium is missing, except in CI (GINPIPE_REQUIRE_BROWSER=1), where `.ci/run`
+installs it. Playwright's own browsers are never downloaded.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "demo.png"
+# Without the networking flags Chromium keeps trying to reach Google's services on a closed network.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run"]
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("GINPIPE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_upload_classify_and_screenshot(browser, demo_url, trained_experiment):
+    classes = (trained_experiment / "model" / "summary.json").read_text()
+    clip = sorted((trained_experiment / "model" / "examples").iterdir())[0]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(demo_url)
+    page.locator("#audio-input input[type=file]").set_input_files(str(clip))
+    # The player appears once the upload has reached the server.
+    page.locator("#audio-input audio, #audio-input [data-testid='waveform-Audio']").first.wait_for(timeout=60_000)
+    page.locator("#classify").click()
+    top = page.locator("#prediction [data-testid='label-output-value']")
+    top.wait_for(timeout=60_000)
+    predicted = top.inner_text().strip()
+    assert predicted and f'"{predicted}"' in classes, predicted
+    assert "Input: 0.50 s" in page.locator("#notes").inner_text()
+    page.locator("#spectrogram img").wait_for(timeout=30_000)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    # Works offline: every request the page made went to the demo itself.
+    demo_host = urlparse(demo_url).netloc
+    external = [url for url in requested if urlparse(url).scheme in ("http", "https", "ws", "wss")
+                and urlparse(url).netloc != demo_host]
+    assert not external, external
+
+
+def test_bad_upload_shows_a_message_then_a_good_one_a_prediction(browser, demo_url, trained_experiment, tmp_path):
+    page = browser.new_page()
+    page.goto(demo_url)
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    page.locator("#audio-input input[type=file]").set_input_files(str(empty))
+    page.locator("#classify").click()
+    page.get_by_text("Could not classify this input").wait_for(timeout=60_000)
+    assert "empty.wav" in page.locator("#notes").inner_text()
+    assert not page.locator("#prediction [data-testid='label-output-value']").count()
+    # The server still serves: one of the clickable examples, then Classify.
+    example = sorted((trained_experiment / "model" / "examples").iterdir())[1]
+    page.get_by_text(example.name, exact=True).click()
+    page.locator("#classify").click()
+    page.locator("#prediction [data-testid='label-output-value']").wait_for(timeout=60_000)
+    assert "Input: 0.50 s" in page.locator("#notes").inner_text()
