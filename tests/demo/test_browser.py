@@ -15,7 +15,11 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "demo.png"
 # Without the networking flags Chromium keeps trying to reach Google's services on a closed network.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
+         "--disable-component-update", "--no-first-run",
+         # A fake microphone (Chromium's test tone) that needs no permission prompt.
+         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+# The download link appears once the audio (uploaded or recorded) is on the server.
+UPLOADED = "#audio-input [data-testid='download-link']"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -42,8 +46,7 @@ def test_upload_classify_and_screenshot(browser, demo_url, trained_experiment):
     page.on("request", lambda request: requested.append(request.url))
     page.goto(demo_url)
     page.locator("#audio-input input[type=file]").set_input_files(str(clip))
-    # The player appears once the upload has reached the server.
-    page.locator("#audio-input audio, #audio-input [data-testid='waveform-Audio']").first.wait_for(timeout=60_000)
+    page.locator(UPLOADED).wait_for(timeout=60_000)
     page.locator("#classify").click()
     top = page.locator("#prediction [data-testid='label-output-value']")
     top.wait_for(timeout=60_000)
@@ -76,3 +79,18 @@ def test_bad_upload_shows_a_message_then_a_good_one_a_prediction(browser, demo_u
     page.locator("#classify").click()
     page.locator("#prediction [data-testid='label-output-value']").wait_for(timeout=60_000)
     assert "Input: 0.50 s" in page.locator("#notes").inner_text()
+
+
+def test_microphone_recording_is_classified(browser, demo_url):
+    """Record 2.5 s from Chromium's fake microphone (44.1 kHz), as a person would with a real one."""
+    page = browser.new_page()
+    page.goto(demo_url)
+    page.get_by_role("button", name="Record audio").click()
+    page.locator("#audio-input button.record-button").click()
+    page.wait_for_timeout(2500)
+    page.locator("#audio-input button.stop-button").click()
+    page.locator(UPLOADED).wait_for(timeout=30_000)
+    page.locator("#classify").click()
+    page.locator("#prediction [data-testid='label-output-value']").wait_for(timeout=60_000)
+    notes = page.locator("#notes").inner_text()
+    assert "classified as mono at 16000 Hz" in notes and "windows of 0.5 s" in notes, notes
