@@ -143,12 +143,13 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     import ginpipe
 
     folder = Path(folder)
-    if (folder / "model" / CONFIG).is_file():  # an experiment folder (which has its own config.gin)
-        folder = folder / "model"
+    if not (folder / WEIGHTS).is_file() and folder.name != "model":
+        folder = folder / "model"  # an experiment folder
     missing = [name for name in (CONFIG, WEIGHTS) if not (folder / name).is_file()]
     if missing:
-        raise BundleError(f"{folder} holds no model bundle (missing {', '.join(missing)}). Point at an "
-                          "experiment folder whose evaluate_model has run, e.g. experiments/<project>/<name>.")
+        problem = "does not exist" if not folder.is_dir() else f"lacks {' and '.join(missing)}"
+        raise BundleError(f"No model bundle: {folder} {problem}. evaluate_model writes it; point at an "
+                          "experiment folder (experiments/<project>/<name>) whose evaluate_model has run.")
     gin.clear_config()
     try:
         ginpipe.bind_configs(folder / CONFIG)

@@ -109,7 +109,11 @@ def test_silence_nan_and_too_short_audio_are_refused(classifier, tmp_path):
 
 
 def test_missing_bundle_is_named(tmp_path):
-    with pytest.raises(BundleError, match="holds no model bundle .*weights.pt"):
+    with pytest.raises(BundleError, match="model does not exist"):
+        load_model_bundle(tmp_path)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.gin").write_text("")
+    with pytest.raises(BundleError, match="model lacks weights.pt"):
         load_model_bundle(tmp_path)
 
 
@@ -134,3 +138,22 @@ def test_a_failed_write_keeps_the_old_bundle(bundle, tmp_path):
                            examples={"gone.wav": tmp_path / "gone.wav"})
     assert load_model_bundle(folder).summary == {"note": "kept"}
     assert not list((tmp_path / "experiment" / ".tmp").iterdir())
+
+
+def test_loading_and_classifying_unpickle_nothing(trained_experiment, monkeypatch):
+    """The bundle is read with gin and torch's weights-only loader: any use of pickle would fail here."""
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the demo path used pickle")
+
+    class RefusingUnpickler(pickle.Unpickler):
+        def __init__(self, *args, **kwargs):
+            refuse()
+
+    for name in ("load", "loads"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(pickle, "Unpickler", RefusingUnpickler)
+    bundle = load_model_bundle(trained_experiment)
+    clip = bundle.examples[0]
+    assert sum(Classifier(bundle).classify(clip).probabilities.values()) == pytest.approx(1.0, abs=1e-5)
