@@ -171,10 +171,9 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
 
 
 def _class_path(cls: type) -> str:
-    # gin hands out subclasses of the classes it configures: name the user's class, not gin's.
-    original = getattr(cls, "__wrapped__", None) or next(
-        (c for c in cls.__mro__ if "gin" not in c.__module__), cls)
-    return f"{original.__module__}.{original.__qualname__}"
+    # gin's subclasses of the classes it configures keep the original's module and name, so this
+    # names the user's class either way.
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _literal(value: Any, name: str) -> str:
