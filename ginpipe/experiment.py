@@ -17,7 +17,8 @@ from .storage import atomic_write
 
 __all__ = ["Experiment", "is_rank_zero"]
 
-OURS = {".lock", ".tmp"}
+TMP = ".tmp"
+OURS = {".lock", TMP}
 
 
 def is_rank_zero() -> bool:
@@ -63,11 +64,16 @@ class Experiment:
                 f"{self.path} exists and is not a ginpipe experiment (no config.gin; holds"
                 f" {', '.join(sorted(leftovers)[:5])}).",
                 hint="Pass --overwrite to empty it, or choose another --experiment-name/--output-dir.")
-        shutil.rmtree(self.path / ".tmp", ignore_errors=True)  # left by a run that was killed
-        atomic_write(previous, lambda f: f.write(config_text.encode()), durable=False)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)  # left by a run that was killed
+        self.write_text(previous.name, config_text)
 
     def write_text(self, name: str, text: str) -> None:
-        atomic_write(self.path / name, lambda f: f.write(text.encode()), durable=False)
+        atomic_write(self.path / name, lambda f: f.write(text.encode()), self.tmp_dir, durable=False)
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Where files are staged before their rename: emptied when the folder is opened."""
+        return self.path / TMP
 
     def close(self) -> None:
         if self._lock_fd is not None:

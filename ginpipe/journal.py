@@ -36,4 +36,5 @@ class Journal:
 
     def flush(self) -> None:
         if self.path is not None:
-            write_json(self.path, self.data, durable=False)  # a log: a kill cannot truncate it
+            # A log: a kill cannot truncate it (staged in the experiment's .tmp, then renamed).
+            write_json(self.path, self.data, durable=False, tmp_dir=self.path.parent / ".tmp")

@@ -113,7 +113,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         try:
             with log_to_file(naming.output_dir / "logs" / "run.log", level=log_level):
                 logger.info(f"Experiment {naming.output_dir}")
-                write_json(naming.output_dir / "environment.json", describe_environment(), durable=False)
+                write_json(naming.output_dir / "environment.json", describe_environment(), durable=False,
+                           tmp_dir=experiment.tmp_dir)
                 journal = Journal(naming.output_dir / "run.json", argv=sys.argv, command=command,
                                   experiment=naming.experiment, project=naming.project,
                                   output_dir=str(naming.output_dir), host=os.uname().nodename,

@@ -48,9 +48,9 @@ def atomic_write(path: Path, write: Callable, tmp_dir: Path | None = None, durab
         _fsync_dir(path.parent)
 
 
-def write_json(path: Path, data, durable: bool = True) -> None:
+def write_json(path: Path, data, durable: bool = True, tmp_dir: Path | None = None) -> None:
     text = json.dumps(data, indent=2, default=str) + "\n"
-    atomic_write(path, lambda f: f.write(text.encode()), durable=durable)
+    atomic_write(path, lambda f: f.write(text.encode()), tmp_dir, durable=durable)
 
 
 def read_json(path: Path, default=None):

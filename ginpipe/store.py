@@ -126,8 +126,10 @@ class Store:
         self._write_index()
 
     def _write_index(self) -> None:
+        # Staged in .tmp like the values: `state/` itself only ever holds complete files.
         write_json(self.index_path, {"version": 1,
-                                     "tasks": {label: r.to_json() for label, r in self.records.items()}})
+                                     "tasks": {label: r.to_json() for label, r in self.records.items()}},
+                   tmp_dir=self.tmp_dir)
 
 
 def _unsaved(key: str, task: str):
