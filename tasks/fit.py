@@ -11,6 +11,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
+from .files import atomic_write_text
 from .ranks import is_main_process
 
 CHECKPOINTS = "checkpoints"
@@ -35,7 +36,7 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
     of two configurations never end up appended in one CSV file.
     """
     last, stored = folders[0] / "last.ckpt", folders[0].parent / _SIGNATURE
-    previous = json.loads(stored.read_text()) if stored.is_file() else None
+    previous = _read_signature(stored)
     if resume and last.is_file() and previous == signature:
         logger.info(f"resuming from {last}")
         return str(last)
@@ -48,8 +49,15 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
                 folder.rename(aside)
                 logger.warning(f"outputs of an earlier fit (another configuration) moved to {aside}")
         folders[0].mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(signature, indent=2))
+        atomic_write_text(stored, json.dumps(signature, indent=2), folders[0].parent / ".tmp")
     return None
+
+
+def _read_signature(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):  # none, or one written by an older version mid-kill
+        return None
 
 
 def _merge_resumed_log(csv_path: Path, before) -> None:
@@ -61,7 +69,7 @@ def _merge_resumed_log(csv_path: Path, before) -> None:
     after = pd.read_csv(csv_path) if csv_path.is_file() else before.iloc[:0]
     first_redone = after["epoch"].min() if len(after) else float("inf")
     merged = pd.concat([before[before["epoch"] < first_redone], after], ignore_index=True)
-    merged.to_csv(csv_path, index=False)
+    atomic_write_text(csv_path, merged.to_csv(index=False), durable=False)
 
 
 def _loggers(log_dir: Path) -> list:
@@ -112,6 +120,9 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     import torch
 
     from .models.resnet import Resnet
+    from .training.checkpoint_io import use_atomic_checkpoints
+    from .training.finite_loss import FiniteLossGuard
+    from .training.random_state import RandomStateCheckpoint
 
     loaders = state[dataloaders_key]
     class_map, features = state[class_map_key], state[features_key]
@@ -132,8 +143,12 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
                                _signature(module, class_map), resume)
     csv_log = logs / _TRAINING_LOGS / "metrics.csv"
     log_before = pd.read_csv(csv_log) if resume_from and csv_log.is_file() else None
+    # RandomStateCheckpoint makes a resumed run continue the same random sequence; FiniteLossGuard
+    # stops at the first NaN loss instead of training on garbage.
     fit_trainer = (trainer or pl.Trainer)(default_root_dir=str(output_dir), logger=_loggers(logs),
-                                          callbacks=[checkpoint, *callbacks])
+                                          callbacks=[checkpoint, RandomStateCheckpoint(), FiniteLossGuard(),
+                                                     *callbacks])
+    use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)
     _merge_resumed_log(csv_log, log_before)
