@@ -1,8 +1,8 @@
 # ginpipe with the reference audio project and its locked environment (groups audio and demo).
 #
 #     docker build -t ginpipe .
-#     mkdir -p experiments && docker run --rm --user "$(id -u):$(id -g)" \
-#         -v "$PWD/experiments:/app/experiments" ginpipe configs/base.gin configs/debug/fast.gin
+#     mkdir -p experiments data && docker run --rm --user "$(id -u):$(id -g)" \
+#         -v "$PWD/experiments:/app/experiments" -v "$PWD/data:/app/data" ginpipe
 #
 # On a GPU host add `--gpus all`: the PyPI torch wheels carry CUDA, the host needs only the NVIDIA driver
 # and the NVIDIA Container Toolkit. README.md, section "Docker", has the rest (datasets, demo, compose).
@@ -18,9 +18,9 @@ RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 # UV_LINK_MODE=copy: the uv cache is a build cache mount, another filesystem, where hard links fail.
 # UV_PYTHON_DOWNLOADS=never: the image's own Python, never a downloaded one.
 # UV_SYSTEM_CERTS: uv checks TLS against the system's CA store instead of the Mozilla roots compiled
-#   into it, as pip and curl do. On python:3.11-slim that store is Debian's ca-certificates (the same
-#   Mozilla roots), so nothing changes on an open network; behind a TLS-inspecting proxy the build works
-#   from a base image whose store has the proxy's CA, with no change here.
+#   into it (as scripts/setup.sh runs it). On python:3.11-slim that store is Debian's ca-certificates,
+#   the same Mozilla roots, so nothing changes on an open network; behind a TLS-inspecting proxy, a base
+#   image whose store holds the proxy's CA is all uv needs (pip, above, also needs PIP_CERT there).
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
