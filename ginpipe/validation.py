@@ -9,11 +9,11 @@ import inspect
 
 import gin
 
-from .composer import Binding, Ref
+from .composer import Binding, MacroRef, Ref, walk
 from .errors import ConfigError, did_you_mean
 from .resolution import ResolvedConfig
 
-__all__ = ["check_parameters", "check_task_lists", "original_of"]
+__all__ = ["check_parameters", "check_task_lists", "check_macros", "original_of"]
 
 
 def original_of(selector: str):
@@ -47,6 +47,19 @@ def check_parameters(config: ResolvedConfig) -> None:
                 f"Parameters of `{b.selector}`: {listed}.")
 
 
+def check_macros(config: ResolvedConfig) -> None:
+    """Every `%NAME` names a macro the config defines (or a gin constant): gin would only find out
+    when the value is first used, deep inside a task."""
+    constants = gin.config._CONSTANTS  # noqa: SLF001 - gin has no public accessor
+    for b in config.bindings:
+        for leaf in walk(b.value):
+            if isinstance(leaf, MacroRef) and leaf.name not in config.macros and leaf.name not in constants:
+                defined = [m for m in config.macros if m not in ("EXPERIMENT_NAME", "PROJECT_NAME", "OUTPUT_DIR")]
+                raise ConfigError(f"Macro %{leaf.name} is not defined.{did_you_mean(leaf.name, config.macros)}",
+                                  b.where, f"Define it in a config (`{leaf.name} = ...`) or with"
+                                  f" --mods {leaf.name}=...; defined macros: {', '.join(defined) or 'none'}.")
+
+
 def check_task_lists(config: ResolvedConfig, pipeline_selector: str) -> None:
     """The top-level task list exists and is non-empty; every task list holds callables."""
     top = config.binding(pipeline_selector, "tasks")
@@ -69,7 +82,24 @@ def _check_tasks(binding: Binding) -> None:
             raise ConfigError(f"Task {number} of the task list is {task!r}, which is not callable.",
                               binding.where, "Tasks are referenced with `@`: `@load_dataset`.")
         target = original_of(task.selector)
-        if task.evaluate and inspect.isclass(target) and target.__call__ is object.__call__:
+        if task.evaluate and inspect.isclass(target) and not any("__call__" in vars(c) for c in target.__mro__):
             raise ConfigError(f"Task {number} `{task!r}` makes a `{target.__name__}` object, which is"
                               " not callable.", binding.where,
-                              f"Reference the function itself (`@{task.name}`) or give the class `__call__`.")
+                              f"Reference a function, or give `{target.__name__}` a `__call__(self, state)`.")
+        if not task.evaluate and inspect.isroutine(target) and not _takes_state(target):
+            raise ConfigError(f"Task {number} `{task!r}` cannot take the state: a task is called as"
+                              " `task(state)`.", binding.where,
+                              f"Give `{task.name.rsplit('.', 1)[-1]}` a first parameter `state`, or wrap it"
+                              " in a function that takes one.")
+
+
+def _takes_state(function) -> bool:
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return True  # opaque (some builtins): let the call decide
+    try:
+        signature.bind_partial(object())
+    except TypeError:
+        return False
+    return True
