@@ -20,6 +20,27 @@ def configure_console(verbosity: int = 0) -> None:
                filter=lambda record: not record["extra"].get("file_only"))
 
 
+class _LogFile:
+    """The run's log file. A failed write (a full disk) stops the copying, never the run: the error
+    that explains it must still reach the console."""
+
+    def __init__(self, file):
+        self._file, self.broken = file, False
+
+    def write(self, text):
+        self._do(self._file.write, text)
+
+    def flush(self):
+        self._do(self._file.flush)
+
+    def _do(self, method, *args):
+        if not self.broken:
+            try:
+                method(*args)
+            except OSError:
+                self.broken = True
+
+
 class _Tee:
     """A text stream that also writes everything to a log file."""
 
@@ -42,14 +63,19 @@ class _Tee:
 def log_to_file(path: Path, level: str = "DEBUG"):
     """Copy log records and everything printed to stdout/stderr into `path` for the block's duration."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", buffering=1) as log:
-        sink = logger.add(log, level=level, colorize=False,
-                          format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}",
-                          backtrace=False, diagnose=False)
-        stdout, stderr = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = _Tee(stdout, log), _Tee(stderr, log)
+    file = open(path, "a", buffering=1)
+    log = _LogFile(file)
+    sink = logger.add(log, level=level, colorize=False,
+                      format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}",
+                      backtrace=False, diagnose=False)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Tee(stdout, log), _Tee(stderr, log)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+        logger.remove(sink)
         try:
-            yield
-        finally:
-            sys.stdout, sys.stderr = stdout, stderr
-            logger.remove(sink)
+            file.close()
+        except OSError:  # its last lines could not be written (disk full): the run's error says why
+            pass

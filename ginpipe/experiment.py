@@ -42,9 +42,8 @@ class Experiment:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._lock()
-        except PermissionError as e:
-            raise ExperimentError(f"Cannot write the experiment folder {self.path}: {e.strerror}.",
-                                  hint="Choose a writable place with --output-dir.") from None
+        except OSError as e:  # permission denied, read-only file system, disk full, ...
+            raise _not_writable(self.path, e) from None
         previous = self.path / "config.gin"
         leftovers = [p.name for p in self.path.iterdir() if p.name not in OURS]
         if overwrite:
@@ -65,7 +64,11 @@ class Experiment:
                 f" {', '.join(sorted(leftovers)[:5])}).",
                 hint="Pass --overwrite to empty it, or choose another --experiment-name/--output-dir.")
         shutil.rmtree(self.tmp_dir, ignore_errors=True)  # left by a run that was killed
-        self.write_text(previous.name, config_text)
+        try:
+            self.write_text(previous.name, config_text)
+        except OSError as e:
+            self.close()
+            raise _not_writable(self.path, e) from None
 
     def write_text(self, name: str, text: str) -> None:
         atomic_write(self.path / name, lambda f: f.write(text.encode()), self.tmp_dir, durable=False)
@@ -102,6 +105,12 @@ class Experiment:
                 shutil.rmtree(child)
             else:
                 child.unlink()
+
+
+def _not_writable(path: Path, error: OSError) -> ExperimentError:
+    where = f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
+    return ExperimentError(f"Cannot write the experiment folder {path}: {error.strerror or error}{where}.",
+                           hint="Make it writable, or choose a writable place with --output-dir.")
 
 
 def _diff(old: str, new: str, name: str) -> str:

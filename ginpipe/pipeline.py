@@ -183,7 +183,10 @@ class Engine:
             return False
         source, record = hit
         if source is not self.store:  # another experiment of the project made exactly this
-            record = self.store.adopt(decision.label, record, source)
+            try:
+                record = self.store.adopt(decision.label, record, source)
+            except FileNotFoundError:  # that experiment is rewriting it right now: make our own
+                return False
         self.store.restore(record, state)
         entry = self.journal.start(decision.label, record.task)
         origin = {} if source is self.store else {"from": source.name}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -13,7 +14,7 @@ from loguru import logger
 from .binding import bind_all
 from .composer import Binding, compose
 from .environment import describe_environment
-from .errors import GinpipeError, Where, unwrap_gin_exception
+from .errors import ExperimentError, GinpipeError, Where, unwrap_gin_exception
 from .experiment import Experiment, is_rank_zero
 from .journal import Journal
 from .naming import choose_naming
@@ -25,7 +26,7 @@ from .console import log_to_file
 from .store import Store
 from .storage import write_json
 from .usage import UsageRecorder
-from .validation import check_parameters, check_task_lists
+from .validation import check_macros, check_parameters, check_task_lists
 
 __all__ = ["run", "prepare", "Prepared"]
 
@@ -70,6 +71,7 @@ def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequ
         composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
     config = resolve(composition, registry, {})
     check_parameters(config)
+    check_macros(config)
     check_task_lists(config, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))
     bind_all(config)
     initial = {key: value for key, value, _ in composition.initial_state}
@@ -102,6 +104,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         configs = [configs]
     with _run_scope():
         prepared = prepare(configs, mods, module_lists, experiment_name, project_name, output_dir)
+        if from_task:  # before the folder is opened: a typo must not touch an existing experiment
+            _check_from_task(prepared, from_task)
         naming, writer = prepared.naming, is_rank_zero()
         experiment = Experiment(naming.output_dir)
         state = State({"output_dir": str(naming.output_dir), **prepared.initial})
@@ -122,9 +126,13 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
                 store = Store(naming.output_dir)
                 return _execute(prepared, state, store, journal, no_cache=no_cache,
                                 from_task=from_task, resume_hint=resume_hint)
+        except OSError as e:  # writing the log, run.json or environment.json before the first task
+            raise _write_error(e, resume_hint) from e
         finally:
-            experiment.write_text("operative_config.gin", gin.operative_config_str())
-            experiment.close()
+            try:
+                _write_operative_config(experiment, failed=sys.exc_info()[0] is not None)
+            finally:
+                experiment.close()
 
 
 def _execute(prepared: Prepared, state: State, store: Store | None, journal: Journal,
@@ -132,20 +140,23 @@ def _execute(prepared: Prepared, state: State, store: Store | None, journal: Jou
     engine = Engine(prepared.config, store, journal, selectors=prepared.selectors(),
                     objects=prepared.objects(), no_cache=no_cache,
                     from_task=from_task, resume_hint=resume_hint, usage=UsageRecorder())
-    if from_task:
-        _check_from_task(prepared, from_task)
     try:
         with engine, engine.usage:
             state = gin.get_configurable(PIPELINE)(state)
+        if store is not None:
+            store.prune(set(engine.executed) | set(engine.cached))
+        journal.end("done", executed=engine.executed, cached=engine.cached)
     except BaseException as raised:
         error = unwrap_gin_exception(raised)
-        journal.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+        if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
+            error = _write_error(error, resume_hint)
+        try:
+            journal.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+        except OSError:
+            pass  # a full disk must not hide the error that says so
         if isinstance(error, GinpipeError):
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
-    if store is not None:
-        store.prune(set(engine.executed) | set(engine.cached))
-    journal.end("done", executed=engine.executed, cached=engine.cached)
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
     return state
 
@@ -159,13 +170,51 @@ def _check_from_task(prepared: Prepared, name: str) -> None:
                           hint="Tasks: " + ", ".join(names))
 
 
+def _write_error(error: OSError, resume_hint: str) -> ExperimentError:
+    where = f" ({error.filename})" if error.filename else ""
+    wrapped = ExperimentError(
+        f"Cannot write to the experiment folder: {error.strerror or error}{where}.",
+        hint="Free some space or fix the folder's permissions (or choose another --output-dir): what was"
+             " saved so far is complete. " + resume_hint)
+    wrapped.__cause__ = error
+    return wrapped
+
+
+def _write_operative_config(experiment: Experiment, failed: bool) -> None:
+    """operative_config.gin, at the end; when the run failed already, its error is the one to report."""
+    try:
+        experiment.write_text("operative_config.gin", gin.operative_config_str())
+    except Exception as e:  # noqa: BLE001 - reported, not raised, when another error is on its way
+        if not failed:
+            raise
+        logger.bind(file_only=True).warning(f"operative_config.gin was not written: {type(e).__name__}: {e}")
+
+
+# Flags that would not continue a failed run: they rerun finished tasks, or empty the folder.
+_NOT_RESUMING = {"--overwrite": 0, "--no-cache": 0, "--dry-run": 0, "--from": 1}
+
+
 def _resume_hint(command: str | None, naming, experiment_name: str | None) -> str:
+    """The command that continues this run after a failure: same configs, `--resume` (it also accepts
+    a config the user has just fixed), finished tasks from the cache."""
     if not command:
-        return (f"Fix the cause and run again with experiment_name={naming.experiment!r}:"
+        return (f"Fix the cause and run again with experiment_name={naming.experiment!r}, resume=True:"
                 " finished tasks come from the cache.")
-    if "--experiment" not in command and "--output" not in command:
-        command += f" --experiment-name {naming.experiment}"
-    return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {command}"
+    words, kept = shlex.split(command), []
+    skip = 0
+    for word in words:
+        flag = word.split("=", 1)[0]
+        if skip:
+            skip -= 1
+        elif flag in _NOT_RESUMING:
+            skip = _NOT_RESUMING[flag] if "=" not in word else 0
+        else:
+            kept.append(word)
+    if not any(w.startswith(("--experiment", "--output")) for w in kept):
+        kept += ["--experiment-name", naming.experiment]
+    if "--resume" not in kept:
+        kept.append("--resume")
+    return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {shlex.join(kept)}"
 
 
 @contextlib.contextmanager
