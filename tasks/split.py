@@ -18,12 +18,42 @@ Strategy = Callable[..., np.ndarray]
 DEFAULT_PROPORTIONS = {"train": 0.7, "validation": 0.15, "test": 0.15}
 
 
-def _check_proportions(proportions: Mapping[str, float]) -> tuple[list[str], np.ndarray]:
+def _check_proportions(proportions: Mapping[str, float],
+                       name: str = "split_random.proportions") -> tuple[list[str], np.ndarray]:
     names = list(proportions)
     weights = np.asarray([proportions[n] for n in names], dtype=float)
-    if not names or (weights < 0).any() or weights.sum() <= 0:
-        raise ValueError(f"split proportions must be non-negative and not all zero, got {dict(proportions)}.")
+    if not names or (weights < 0).any() or not np.isfinite(weights).all():
+        raise ValueError(f"{name} must be non-negative numbers, got {dict(proportions)}.")
+    if abs(weights.sum() - 1) > 1e-6:  # a typo (0.8 + 0.3 + 0.2) must not silently change every split
+        raise ValueError(f"{name} sum to {weights.sum():g}, not 1: {dict(proportions)}."
+                         " Make them add up to 1, e.g. {'train': 0.7, 'validation': 0.15, 'test': 0.15}.")
     return names, weights / weights.sum()
+
+
+def _stratum_counts(weights: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """(strata, splits): how many units of each stratum go to each split (the cut rule below)."""
+    cuts = np.round(np.cumsum(weights)[None, :] * sizes[:, None])
+    return np.diff(np.concatenate([np.zeros((len(sizes), 1)), cuts], axis=1), axis=1).astype(int)
+
+
+def _check_strata(names: list[str], weights: np.ndarray, labels: pd.Index, sizes: np.ndarray,
+                  column: str) -> None:
+    """Every class reaches every split that has a share: else a split silently lacks a class."""
+    counts = _stratum_counts(weights, sizes)
+    empty = (counts == 0) & (weights > 0)[None, :]
+    if not empty.any():
+        return
+    needed = next((n for n in range(1, 100_000)
+                   if (_stratum_counts(weights, np.array([n]))[0][weights > 0] > 0).all()), None)
+    short = np.flatnonzero(empty.any(axis=1))
+    listed = "; ".join(f"{labels[s]!r} has {sizes[s]} ({', '.join(names[j] for j in np.flatnonzero(empty[s]))}"
+                       " would get none)" for s in short[:5]) + ("; ..." if len(short) > 5 else "")
+    proportions = {n: float(w) for n, w in zip(names, weights.round(6))}
+    raise ValueError(
+        f"Stratified split by `{column}`: too few rows for every split to get one: {listed}."
+        f" With proportions {proportions} a class needs at least {needed or 'many more'} rows."
+        f" Add rows, drop the class (e.g. load_dataset.filters = [\"{column} != {labels[short[0]]!r}\"]),"
+        " change the proportions, or split without stratifying (split_random.stratify_by = None).")
 
 
 def split_random(metadata: pd.DataFrame, seed: int = 0,
@@ -50,7 +80,8 @@ def split_random(metadata: pd.DataFrame, seed: int = 0,
     if stratify_by is None:
         strata = np.zeros(n_units, dtype=np.int64)
     elif group_by is None:
-        strata = pd.factorize(metadata[stratify_by])[0]
+        strata, labels = pd.factorize(metadata[stratify_by])
+        _check_strata(names, weights, labels, np.bincount(strata, minlength=len(labels)), stratify_by)
     else:  # a group's stratum is its most frequent value
         pairs = pd.DataFrame({"unit": units.to_numpy(), "stratum": pd.factorize(metadata[stratify_by])[0]})
         counts = pairs.value_counts().reset_index(name="n")
@@ -125,7 +156,7 @@ def split_kfold(metadata: pd.DataFrame, seed: int = 0, n_folds: int = 5, fold: i
     """
     if not 0 <= fold < n_folds:
         raise ValueError(f"split_kfold.fold must be in [0, {n_folds}), got {fold}.")
-    equal = {str(k): 1.0 for k in range(n_folds)}
+    equal = {str(k): 1.0 / n_folds for k in range(n_folds)}
     folds = split_random(metadata, seed, equal, stratify_by, group_by).astype(int)
     split = np.full(len(metadata), "train", dtype=object)
     split[folds == fold] = "test"

@@ -6,6 +6,7 @@ here: `load_dataset` probes duration, sample rate and channels afterwards, for a
 """
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Iterable
@@ -44,7 +45,29 @@ def read_folder(root: str | Path, extensions: Iterable[str] = AUDIO_EXTENSIONS,
         for file in sorted(class_dir.rglob("*")):
             if file.suffix.lower() in suffixes and file.is_file():
                 rows.append((str(file), class_dir.name))
+    if not rows:
+        raise NoAudioError(_no_audio(folder, sorted(suffixes), skipped))
     return pd.DataFrame(rows, columns=["path", "label"])
+
+
+class NoAudioError(ValueError):
+    """A dataset folder that exists but holds no audio file in the expected layout."""
+
+
+def _no_audio(folder: Path, suffixes: list[str], skipped: set[str]) -> str:
+    """Why a folder gave no rows, and what layout was expected."""
+    expected = f"expected {folder}/<class>/<file>{'|'.join(suffixes)} (one sub-folder per class)"
+    files = [p for p in itertools.islice(folder.rglob("*"), 10_000) if p.is_file()]
+    loose = [p for p in files if p.parent == folder and p.suffix.lower() in suffixes]
+    if loose:
+        return (f"Dataset folder {folder} holds audio files ({loose[0].name}, ...) directly, not in class"
+                f" sub-folders: {expected}.")
+    if not files:
+        return f"Dataset folder {folder} is empty: {expected}."
+    shown = ", ".join(str(p.relative_to(folder)) for p in files[:3])
+    note = f" (skipped: {', '.join(sorted(skipped))})" if skipped else ""
+    return (f"Dataset folder {folder} holds no audio file{note}: {expected}; it holds {len(files)} other"
+            f" file(s), e.g. {shown}. Set read_folder.extensions if your audio has another suffix.")
 
 
 def read_manifest(path: str | Path, path_column: str = "path", label_column: str = "label",
@@ -63,13 +86,28 @@ def read_manifest(path: str | Path, path_column: str = "path", label_column: str
     frame = pd.read_parquet(manifest) if manifest.suffix == ".parquet" else pd.read_csv(manifest)
     missing = [c for c in (path_column, label_column) if c not in frame.columns]
     if missing:
-        raise KeyError(f"Manifest {manifest} has no column {missing}; its columns are"
-                       f" {list(frame.columns)}. Set read_manifest.path_column / label_column.")
+        raise ManifestColumnError(
+            f"Manifest {manifest} has no column {', '.join(map(repr, missing))}; its columns are"
+            f" {', '.join(map(repr, frame.columns))}. Set read_manifest.path_column / read_manifest.label_column"
+            f"{_did_you_mean_column(missing, frame.columns)}.")
     base = Path(audio_root).expanduser() if audio_root is not None else manifest.parent
     frame = frame.rename(columns={path_column: "path", label_column: "label"})
     frame["path"] = [str((base / p).resolve()) for p in frame["path"].astype(str)]
     frame["label"] = frame["label"].astype(str)
     return frame
+
+
+class ManifestColumnError(KeyError):
+    """A manifest without the path or label column it was told to use."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+def _did_you_mean_column(missing: list[str], columns) -> str:
+    import difflib
+    close = [m for name in missing for m in difflib.get_close_matches(name, [str(c) for c in columns], 1)]
+    return f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
 
 
 def read_gtzan(root: str | Path) -> pd.DataFrame:

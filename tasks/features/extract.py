@@ -7,6 +7,7 @@ from typing import Any, MutableMapping
 
 import numpy as np
 import pyarrow as pa
+import torch
 from loguru import logger
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on a DataLoader
@@ -21,8 +22,13 @@ from .feature_set import FeatureSet
 EXTRACTION_COUNTER = {"computed": 0}
 
 
+class NonFiniteAudioError(ValueError):
+    """Audio files whose samples include NaN or infinity (float WAVs can hold them)."""
+
+
 class _ExtractionJobs(Dataset):
-    """Item k: make sure the files of chunk k have cached features; return (path, dim, frames, computed?) each.
+    """Item k: make sure the files of chunk k have cached features; return, for each,
+    (feature path, dim, frames, computed?, error): error is "" or why the file cannot be used.
 
     Chunks of files per item keep inter-process traffic small next to the work itself.
     """
@@ -33,19 +39,22 @@ class _ExtractionJobs(Dataset):
     def __len__(self) -> int:
         return -(-len(self.paths) // self.chunk)
 
-    def __getitem__(self, k: int) -> list[tuple[str, int, int, bool]]:
+    def __getitem__(self, k: int) -> list[tuple[str, int, int, bool, str]]:
         return [self._one(path) for path in self.paths[k * self.chunk:(k + 1) * self.chunk]]
 
-    def _one(self, path: str) -> tuple[str, int, int, bool]:
+    def _one(self, path: str) -> tuple[str, int, int, bool, str]:
         with open(path, "rb") as f:
             data = f.read()  # read once: hashed here, and decoded from memory below if needed
         content = hash_bytes(data)
         cached = self.cache.load(content, mmap=True)  # mmap: only the header is read
         if cached is not None:
-            return str(self.cache.path(content)), cached.shape[0], cached.shape[-1], False
-        features = self.extractor(load_audio(io.BytesIO(data), self.extractor.sample_rate))
+            return str(self.cache.path(content)), cached.shape[0], cached.shape[-1], False, ""
+        wave = load_audio(io.BytesIO(data), self.extractor.sample_rate)
+        if not bool(torch.isfinite(wave).all()):  # reported by the caller, never cached
+            return "", 0, 0, False, "NaN or infinite samples"
+        features = self.extractor(wave)
         saved = self.cache.save(content, features.numpy().astype(np.float32, copy=False))
-        return str(saved), features.shape[0], features.shape[-1], True
+        return str(saved), features.shape[0], features.shape[-1], True, ""
 
 
 def _as_is(item):  # collate for batch_size=None: keep the worker's list as it is
@@ -101,15 +110,25 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     loader = DataLoader(jobs, batch_size=None, num_workers=n_jobs, collate_fn=_as_is,
                         prefetch_factor=4 if n_jobs else None)
     feature_paths, dims, frames, computed = [], set(), np.empty(len(paths), np.int64), 0
+    bad = []
     with tqdm(total=len(paths), desc="extract features", unit="file", disable=not progress) as bar:
         for chunk in loader:
-            for path, dim, n_frames, fresh in chunk:
+            for path, dim, n_frames, fresh, error in chunk:
+                if error:
+                    bad.append(f"  {paths[len(feature_paths)]}: {error}")
+                else:
+                    dims.add(dim)
                 frames[len(feature_paths)] = n_frames
                 feature_paths.append(path)
-                dims.add(dim)
                 computed += fresh
             bar.update(len(chunk))
     EXTRACTION_COUNTER["computed"] += computed
+    if bad:
+        raise NonFiniteAudioError(
+            f"{len(bad)} of {len(paths)} audio files cannot be used:\n" + "\n".join(bad[:20])
+            + ("\n  ..." if len(bad) > 20 else "")
+            + "\nRemove them from the dataset (or from its manifest); a float WAV can store NaN, the"
+              " model cannot learn from it.")
     if len(dims) != 1:
         raise RuntimeError(f"Extractor {extractor!r} returned different feature sizes {sorted(dims)}.")
     logger.info(f"features: {computed} computed, {len(paths) - computed} reused from {cache.folder}")
