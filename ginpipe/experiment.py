@@ -65,6 +65,7 @@ class Experiment:
                 hint="Pass --overwrite to empty it, or choose another --experiment-name/--output-dir.")
         shutil.rmtree(self.tmp_dir, ignore_errors=True)  # left by a run that was killed
         try:
+            self._claim()
             self.write_text(previous.name, config_text)
         except OSError as e:
             self.close()
@@ -93,9 +94,12 @@ class Experiment:
             os.close(fd)
             raise ExperimentError(f"Another run (pid {holder}) is using {self.path}.",
                                   hint="Wait for it to finish, or use another --experiment-name.") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
+
+    def _claim(self) -> None:
+        """Write our pid into the lock, once the folder is ours to write (a refused run changes nothing)."""
+        os.ftruncate(self._lock_fd, 0)
+        os.pwrite(self._lock_fd, str(os.getpid()).encode(), 0)
 
     def _clear(self) -> None:
         for child in self.path.iterdir():

@@ -140,7 +140,8 @@ def import_object(path: str, where: Where, selector: str, must_exist: bool = Tru
             obj = getattr(obj, attr)
         return obj
     if must_exist:
-        raise ConfigError(f"Cannot import `{path}` (for `{selector}`): no such module.", where)
+        raise ConfigError(f"Cannot import `{path}` (for `{selector}`): no such module.", where,
+                          f"Check the name, or install the package that provides `{path.split('.')[0]}`.")
     return None
 
 

@@ -171,11 +171,13 @@ def _check_from_task(prepared: Prepared, name: str) -> None:
 
 
 def _write_error(error: OSError, resume_hint: str) -> ExperimentError:
-    where = f" ({error.filename})" if error.filename else ""
+    path = Path(str(error.filename)) if error.filename else None
+    if path is not None and path.parent.name == ".tmp":  # a staged file: name what it was for
+        path = path.parent.parent
+    where = f" ({path})" if path is not None else ""
     wrapped = ExperimentError(
         f"Cannot write to the experiment folder: {error.strerror or error}{where}.",
-        hint="Free some space or fix the folder's permissions (or choose another --output-dir): what was"
-             " saved so far is complete. " + resume_hint)
+        hint="Free some space, or make the folder writable: what was saved so far is complete. " + resume_hint)
     wrapped.__cause__ = error
     return wrapped
 

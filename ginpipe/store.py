@@ -111,8 +111,9 @@ class Store:
                 continue
             try:
                 entry["file"], entry["format"] = save_value(state.peek(key), folder, key, self.tmp_dir)
-            except OSError:
-                raise  # the disk is full or not writable: the run must stop and say so
+            except OSError as e:  # the disk is full or not writable: the run must stop and say so
+                raise OSError(e.errno, f"{e.strerror} while saving state key {key!r} of task `{label}`",
+                              str(folder)) from e
             except Exception as e:  # an object that cannot be serialised: rerun its task when needed
                 logger.warning(f"State key {key!r} ({type(state.peek(key)).__name__}) was not saved: {e}."
                                " Tasks that need it will rerun the task that made it.")
