@@ -1,0 +1,90 @@
+"""The bad-input corpus: a project with a finished experiment that no bad input may change.
+
+Every case runs the real `ginpipe` command on a bad input and checks four things: exit code 2, the
+kind of message, that it names the file and line (or the item) at fault, and that not one byte of
+the experiment finished before it changed (`Snapshot`: a hash of every file, and the file list).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from projects import Project, make_project
+
+STEPS = '''
+"""Small pure-Python tasks: the runner's behaviour without torch."""
+import time
+
+
+def set_seed(state, seed=0):
+    state.seed = seed
+
+
+def load(state, n=10):
+    state["data"] = list(range(n))
+
+
+def double(state, factor=2, pause=0.0):
+    time.sleep(pause)  # lets a test start a second run while this one holds the folder
+    state["data2"] = [x * factor for x in state["data"]]
+
+
+def total(state):
+    state["total"] = sum(state["data2"])
+
+
+def explode(state, message="boom"):
+    raise RuntimeError(message)
+
+
+def big(state, megabytes=2):
+    state["big"] = b"x" * (megabytes << 20)  # a value too large for a nearly full disk
+
+
+class Scaler:
+    def __init__(self, factor=1.0):
+        self.factor = factor
+'''
+
+OTHER = '''
+def load(state):  # same short name as tasks.steps.load: `@load` is ambiguous once both are indexed
+    state["data"] = []
+'''
+
+BASE = """
+N = 5
+execute_pipeline.tasks = [@set_seed, @load, @double, @total]
+set_seed.seed = 3
+load.n = $(%N * 2)
+"""
+
+
+class Snapshot:
+    """Every file under a folder, with the SHA-256 of its bytes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.files = {str(p.relative_to(folder)): _digest(p) for p in sorted(folder.rglob("*"))}
+
+    def changes(self) -> list[str]:
+        """Files added, removed or changed since the snapshot (empty when not one byte changed)."""
+        now = Snapshot(self.folder).files
+        return sorted({*self.files, *now} - {k for k in self.files if now.get(k) == self.files[k]})
+
+
+def _digest(path: Path) -> str:
+    if path.is_dir():
+        return "<folder>"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Project:
+    """A project whose experiment `keep` finished before the bad input arrives."""
+    for p in make_project(tmp_path, monkeypatch, STEPS, BASE):
+        done = p.cli("base.gin", "--experiment-name", "keep", "-q")
+        assert done.returncode == 0, done.stderr
+        p.keep = Snapshot(p.exp("keep"))
+        assert len(p.keep.files) > 10  # config, run.json, logs, state files...
+        yield p

@@ -1,0 +1,168 @@
+"""Bad data for the reference audio pipeline: each run stops with code 2, naming the file or setting.
+
+The real `ginpipe` command (its `main`, in this process: torch is imported once for all cases) runs
+`configs/base.gin configs/debug/fast.gin configs/datasets/folder.gin` on a tiny generated dataset, next
+to a finished experiment of the same project that must not change by one byte.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from loguru import logger
+
+from conftest import Snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "faults"))
+from file_checks import check_folders  # noqa: E402
+
+CONFIGS = ["configs/base.gin", "configs/debug/fast.gin", "configs/datasets/folder.gin", "-q"]
+CLASSES = {"hum": 150.0, "tone": 900.0, "whistle": 3000.0}
+
+pytestmark = pytest.mark.slow  # trains a model (seconds)
+
+
+def _tone(path: Path, frequency: float, samples: int = 8000, data=None, subtype=None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wave = data if data is not None else 0.3 * np.sin(2 * np.pi * frequency * np.arange(samples) / 16000)
+    sf.write(path, np.asarray(wave, np.float32), 16000, subtype=subtype)
+    return path
+
+
+def _dataset(root: Path, per_class: int = 6) -> Path:
+    for label, frequency in CLASSES.items():
+        for i in range(per_class):
+            _tone(root / label / f"{label}_{i}.wav", frequency * (1 + i / 50), 8000 + 160 * i)
+    return root
+
+
+def _ginpipe(*args: str) -> int:
+    from ginpipe.cli import main
+    try:
+        return main([*CONFIGS, *args])
+    finally:  # the CLI pointed loguru at this test's captured stderr
+        logger.remove()
+        logger.add(sys.__stderr__)
+
+
+@pytest.fixture(scope="module")
+def audio_project(tmp_path_factory):
+    """The repository's configs, a project folder with the finished experiment `keep`."""
+    root = tmp_path_factory.mktemp("audio")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        data = _dataset(root / "data" / "good")
+        common = [f"extract_features.cache_dir='{root / 'features'}'"]
+        assert _ginpipe("--output-dir", str(root / "project" / "keep"), "--mods", f"FOLDER_ROOT='{data}'",
+                        *common) == 0
+        yield root, common, Snapshot(root / "project" / "keep")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    make: Callable[[Path], list[str]]  # builds the bad input under the folder given; returns the mods
+    message: str  # the start of the error, with {data} for the case's data folder
+    named: str = ""  # the file or setting at fault, with {data}
+
+
+def _folder(mods: list[str] = ()):
+    def make(data: Path) -> list[str]:
+        return [f"FOLDER_ROOT='{data}'", *mods]
+    return make
+
+
+def _with(change: Callable[[Path], None], *mods: str):
+    def make(data: Path) -> list[str]:
+        _dataset(data)
+        change(data)
+        return [f"FOLDER_ROOT='{data}'", *mods]
+    return make
+
+
+def _manifest(columns: dict, *mods: str):
+    def make(data: Path) -> list[str]:
+        files = sorted(str(p) for p in _dataset(data).rglob("*.wav"))
+        pd.DataFrame({name: (files if value == "path" else value) for name, value in columns.items()}).to_csv(
+            data / "manifest.csv", index=False)
+        return ["load_dataset.reader_fn=[@read_manifest]", f"read_manifest.path='{data}/manifest.csv'", *mods]
+    return make
+
+
+TASK = "error: Task `{task}` failed: "
+RAISE = "load_dataset.on_bad_files='raise'"
+CASES = [
+    Case("dataset folder missing", lambda data: [f"FOLDER_ROOT='{data}/nowhere'"],
+         TASK.format(task="02-load_dataset") + "FileNotFoundError: Dataset folder {data}/nowhere does not exist;"
+         " set its path in the config (e.g. the dataset's ROOT macro)."),
+    Case("dataset folder empty", lambda data: data.mkdir() or [f"FOLDER_ROOT='{data}'"],
+         TASK.format(task="02-load_dataset") + "NoAudioError: Dataset folder {data} is empty: expected"
+         " {data}/<class>/<file>.flac|.ogg|.wav (one sub-folder per class)."),
+    Case("dataset folder with no audio",
+         lambda data: (data / "hum").mkdir(parents=True) or (data / "hum" / "notes.txt").write_text("x") and
+         [f"FOLDER_ROOT='{data}'"],
+         TASK.format(task="02-load_dataset") + "NoAudioError: Dataset folder {data} holds no audio file: expected",
+         "it holds 1 other file(s), e.g. hum/notes.txt."),
+    Case("audio not in class folders", lambda data: _tone(data / "a.wav", 440) and [f"FOLDER_ROOT='{data}'"],
+         TASK.format(task="02-load_dataset") + "NoAudioError: Dataset folder {data} holds audio files (a.wav, ...)"
+         " directly, not in class sub-folders"),
+    Case("corrupt wav", _with(lambda d: (d / "hum" / "bad.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt "), RAISE),
+         TASK.format(task="02-load_dataset") + "UnreadableAudioError: 1 of 19 audio files are unreadable or empty:",
+         "  {data}/hum/bad.wav: LibsndfileError"),
+    Case("zero-byte wav", _with(lambda d: (d / "tone" / "empty.wav").write_bytes(b""), RAISE),
+         TASK.format(task="02-load_dataset") + "UnreadableAudioError: 1 of 19 audio files are unreadable or empty:",
+         "  {data}/tone/empty.wav: empty file (0 bytes)"),
+    Case("wav with no samples", _with(lambda d: _tone(d / "tone" / "silent.wav", 0, data=np.zeros(0)), RAISE),
+         TASK.format(task="02-load_dataset") + "UnreadableAudioError: 1 of 19 audio files are unreadable or empty:",
+         "  {data}/tone/silent.wav: zero-length audio (0 frames)"),
+    Case("wav full of NaNs",
+         _with(lambda d: _tone(d / "whistle" / "nan.wav", 0, data=np.full(8000, np.nan), subtype="FLOAT")),
+         TASK.format(task="05-extract_features") + "NonFiniteAudioError: 1 of 19 audio files cannot be used:",
+         "  {data}/whistle/nan.wav: NaN or infinite samples"),
+    Case("manifest with an unknown label column", _manifest({"path": "path", "class": "hum"}),
+         TASK.format(task="02-load_dataset") + "ManifestColumnError: Manifest {data}/manifest.csv has no column"
+         " 'label'; its columns are 'path', 'class'. Set read_manifest.path_column / read_manifest.label_column."),
+    Case("manifest missing", lambda data: ["load_dataset.reader_fn=[@read_manifest]",
+                                           f"read_manifest.path='{data}/manifest.csv'"],
+         TASK.format(task="02-load_dataset") + "FileNotFoundError: Manifest {data}/manifest.csv does not exist."),
+    Case("split proportions that do not sum to 1",
+         _with(lambda d: None, "split_random.proportions={'train': 0.8, 'validation': 0.3, 'test': 0.2}"),
+         TASK.format(task="03-split_dataset") + "ValueError: split_random.proportions sum to 1.3, not 1:"
+         " {'train': 0.8, 'validation': 0.3, 'test': 0.2}."),
+    Case("class too small for a stratified split",
+         _with(lambda d: [p.unlink() for p in sorted((d / "whistle").iterdir())[2:]]),
+         TASK.format(task="03-split_dataset") + "ValueError: Stratified split by `label`: too few rows for every"
+         " split to get one: 'whistle' has 2 (test would get none).",
+         "a class needs at least 4 rows"),
+    Case("NaN loss during training", _with(lambda d: None, "torch.optim.AdamW.lr=1e30"),
+         TASK.format(task="07-fit_model") + "NonFiniteLossError: the training loss is nan at epoch 0, batch ",
+         "training stopped there. Lower the learning rate"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_data_stops_the_run_naming_the_file_and_changes_nothing(audio_project, case, capsys, monkeypatch):
+    root, common, keep = audio_project
+    monkeypatch.chdir(REPO)
+    data = root / "data" / case.id.replace(" ", "-")
+    shutil.rmtree(data, ignore_errors=True)
+    mods = case.make(data)
+    experiment = root / "project" / case.id.replace(" ", "-")
+    capsys.readouterr()
+    code = _ginpipe("--output-dir", str(experiment), "--mods", *mods, *common)
+    err = capsys.readouterr().err
+    error = err[err.index("error: "):] if "error: " in err else err
+    assert code == 2, err
+    assert error.startswith(case.message.replace("{data}", str(data))), error
+    assert case.named.replace("{data}", str(data)) in error, error
+    assert "--resume" in error and "Traceback" not in error
+    assert keep.changes() == []
+    assert check_folders(experiment) == []  # nothing half-written in the failed experiment either
