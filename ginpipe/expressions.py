@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Callable, Mapping
 
 __all__ = ["evaluate", "ExpressionError"]
@@ -20,8 +21,11 @@ _UNARY: dict[type, Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _FUNCTIONS: dict[str, Callable] = {
     "min": min, "max": max, "round": round, "int": int, "float": float, "abs": abs,
 }
-# Keeps `2 ** 10**10` from freezing the run: results this large are never a hyper-parameter.
+# Keep `2 ** 10**10` or `(9 ** 9999) ** 9999` from freezing the run: integers past this many bits
+# (about 20,000 digits) are never a hyper-parameter, and computing them can take hours.
 _MAX_EXPONENT = 10_000
+_MACRO = re.compile(r"%(?=[A-Za-z_])")
+_MAX_BITS = 65_536
 
 
 class ExpressionError(ValueError):
@@ -35,12 +39,14 @@ def evaluate(expression: str, macros: Mapping[str, object]) -> int | float:
         >>> evaluate("%D * 4 + 1", {"D": 8})
         33
     """
-    source = expression.replace("%", "__macro__")
+    source = _MACRO.sub("__macro__", expression)  # `%NAME` only: `7 % 3` stays a modulo
     try:
         tree = ast.parse(source.strip(), mode="eval")
+        return _eval(tree.body, expression, macros)
     except SyntaxError as e:
         raise ExpressionError(f"`$({expression})` is not a valid expression: {e.msg}.") from None
-    return _eval(tree.body, expression, macros)
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"`$({expression[:60]}...)` is nested too deeply.") from None
 
 
 def _eval(node: ast.AST, expression: str, macros: Mapping[str, object]):
@@ -59,20 +65,35 @@ def _eval(node: ast.AST, expression: str, macros: Mapping[str, object]):
         return value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _eval(node.left, expression, macros), _eval(node.right, expression, macros)
-        if isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT:
-            raise ExpressionError(f"`$({expression})`: exponent {right} is too large.")
-        try:
-            return _BINARY[type(node.op)](left, right)
-        except ZeroDivisionError:
-            raise ExpressionError(f"`$({expression})` divides by zero.") from None
+        if isinstance(node.op, ast.Pow):
+            _check_power(left, right, expression)
+        return _compute(_BINARY[type(node.op)], (left, right), expression)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_eval(node.operand, expression, macros))
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id in _FUNCTIONS and not node.keywords):
         args = [_eval(a, expression, macros) for a in node.args]
-        return _FUNCTIONS[node.func.id](*args)
+        return _compute(_FUNCTIONS[node.func.id], args, expression)
     allowed = ", ".join(sorted(_FUNCTIONS))
     found = ast.unparse(node) if hasattr(ast, "unparse") else type(node).__name__
     raise ExpressionError(
         f"`$({expression})`: `{found}` is not allowed. Only numbers, %MACROS, + - * / // % **,"
         f" parentheses and {allowed} may appear.")
+
+
+def _check_power(base, exponent, expression: str) -> None:
+    if abs(exponent) > _MAX_EXPONENT:
+        raise ExpressionError(f"`$({expression})`: exponent {exponent} is too large.")
+    if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and \
+            abs(base).bit_length() * exponent > _MAX_BITS:
+        raise ExpressionError(f"`$({expression})`: the result would have more than {_MAX_BITS} bits.")
+
+
+def _compute(function: Callable, args, expression: str):
+    """`function(*args)`, with its arithmetic errors told as the user's expression."""
+    try:
+        return function(*args)
+    except ZeroDivisionError:
+        raise ExpressionError(f"`$({expression})` divides by zero.") from None
+    except (ArithmeticError, TypeError, ValueError) as e:  # overflow, int(inf), max() of nothing
+        raise ExpressionError(f"`$({expression})` cannot be computed: {e}.") from None
