@@ -34,6 +34,7 @@ def is_rank_zero() -> bool:
 class Experiment:
     path: Path
     _lock_fd: int | None = None
+    _holder: bytes | None = None  # the lock's content before this run, until the folder is accepted
 
     def open(self, config_text: str, resume: bool = False, overwrite: bool = False) -> None:
         """Lock the folder, check it against `config_text`, and write `config.gin`."""
@@ -81,6 +82,8 @@ class Experiment:
 
     def close(self) -> None:
         if self._lock_fd is not None:
+            if self._holder is not None:  # refused: the lock file as it was
+                _write_pid(self._lock_fd, self._holder)
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -94,12 +97,15 @@ class Experiment:
             os.close(fd)
             raise ExperimentError(f"Another run (pid {holder}) is using {self.path}.",
                                   hint="Wait for it to finish, or use another --experiment-name.") from None
+        # Our pid, for the message of a run refused meanwhile; the holder's is put back if this run is
+        # refused in turn, so that a refused run leaves every byte of the folder as it was.
+        self._holder = os.pread(fd, 64, 0)
+        _write_pid(fd, str(os.getpid()).encode())
         self._lock_fd = fd
 
     def _claim(self) -> None:
-        """Write our pid into the lock, once the folder is ours to write (a refused run changes nothing)."""
-        os.ftruncate(self._lock_fd, 0)
-        os.pwrite(self._lock_fd, str(os.getpid()).encode(), 0)
+        """The folder is ours to write: keep our pid in the lock."""
+        self._holder = None
 
     def _clear(self) -> None:
         for child in self.path.iterdir():
@@ -109,6 +115,11 @@ class Experiment:
                 shutil.rmtree(child)
             else:
                 child.unlink()
+
+
+def _write_pid(fd: int, pid: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, pid, 0)
 
 
 def _not_writable(path: Path, error: OSError) -> ExperimentError:
