@@ -27,6 +27,7 @@ sys.path[:0] = [str(HERE), str(REPO)]  # the helpers; the project's tasks, for u
 import forked_runs  # noqa: E402
 from file_checks import FolderWatcher, check_folders  # noqa: E402
 from kill_tracer import TARGETS, KillPoint  # noqa: E402
+from run_results import difference, results, state_problems  # noqa: E402
 
 SEED = 20261121
 CONFIGS = ["configs/base.gin", "configs/debug/fast.gin"]
@@ -39,23 +40,6 @@ def _argv(root: Path, data: Path, *extra: str) -> list[str]:
     return [*CONFIGS, "--output-dir", str(root / "project" / "experiment"), "-q",
             "--mods", f"read_synthetic.root='{data}'", f"extract_features.cache_dir='{root / 'features'}'",
             *extra]
-
-
-def _results(experiment: Path) -> str:
-    """metrics.json without the checkpoint's path, and every epoch's training and validation values.
-
-    The best checkpoint of a short run may come from an early epoch, so that metrics.json alone would
-    not see a resumed training that drew other batches: the training curves do. Canonical text, so
-    the comparison is exact (and NaN-safe).
-    """
-    import pandas as pd
-
-    metrics = json.loads((experiment / "metrics.json").read_text())
-    metrics.pop("checkpoint")
-    log = pd.read_csv(experiment / "logs" / "training" / "metrics.csv")
-    epochs = {int(epoch): {k: v for k, v in rows.drop(columns="epoch").max().items() if pd.notna(v)}
-              for epoch, rows in log.groupby("epoch")}
-    return json.dumps({"metrics.json": metrics, "training log": epochs}, sort_keys=True, indent=1)
 
 
 def _other_device_tmpdir(near: Path) -> dict[str, str]:
@@ -87,19 +71,6 @@ def _draw(census: dict[str, list[dict]], rng: np.random.Generator) -> list[KillP
     return points
 
 
-def _state_problems(experiment: Path) -> list[str]:
-    """Every value the index points at loads (what a resume, or `ginpipe.load_state`, would read)."""
-    import ginpipe
-
-    try:
-        state = ginpipe.load_state(experiment)
-        for key in list(state):
-            state[key]
-    except Exception as e:  # noqa: BLE001 - any failure is the finding
-        return [f"state/index.json: {type(e).__name__}: {e}"]
-    return []
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """An uninterrupted run by a fresh `ginpipe` process: the metrics every resumed run must match."""
@@ -108,7 +79,7 @@ def reference(tmp_path_factory):
     done = subprocess.run([sys.executable, "-m", "ginpipe.cli", *_argv(root, data)], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    return data, _results(root / "project" / "experiment")
+    return data, results(root / "project" / "experiment")
 
 
 @pytest.mark.slow
@@ -121,11 +92,11 @@ def test_sigkill_anywhere_then_resume_gives_the_same_metrics_and_no_partial_file
     census = forked_runs.start(_argv(tmp_path / "census", data), REPO, tmp_path / "census.log",
                                census=census_file, env=env)
     assert census.wait() == 0, census.output()
-    assert _results(tmp_path / "census" / "project" / "experiment") == expected
+    assert results(tmp_path / "census" / "project" / "experiment") == expected
     counts = json.loads(census_file.read_text())
     points = _draw(counts, np.random.default_rng(SEED))
 
-    results, failures, checked = [], [], 0
+    lines, failures, checked = [], [], 0
     for number, point in enumerate(points, 1):
         root = tmp_path / f"kill{number:02d}"
         experiment = root / "project" / "experiment"
@@ -133,7 +104,7 @@ def test_sigkill_anywhere_then_resume_gives_the_same_metrics_and_no_partial_file
         started = time.perf_counter()
         with FolderWatcher(experiment) as watcher:
             killed = forked_runs.start(argv, REPO, root / "killed.log", point=point, env=env).wait()
-            problems = [f"after the kill: {p}" for p in check_folders(experiment) + _state_problems(experiment)]
+            problems = [f"after the kill: {p}" for p in check_folders(experiment) + state_problems(experiment)]
             landed = _last_task(experiment)
             resumed = forked_runs.start([*argv, "--resume"], REPO, root / "resumed.log", env=env)
             code = resumed.wait()
@@ -143,26 +114,20 @@ def test_sigkill_anywhere_then_resume_gives_the_same_metrics_and_no_partial_file
             problems.append(f"the kill point was not reached (exit code {killed})")
         if code != 0:
             problems.append(f"--resume failed (exit code {code}):\n{resumed.output()[-3000:]}")
-        elif _results(experiment) != expected:
+        elif results(experiment) != expected:
             problems.append("metrics.json or the training curves differ from the uninterrupted run's:\n"
-                            + _difference(expected, _results(experiment)))
+                            + difference(expected, results(experiment)))
         line = f"{number:2d}. {point.describe(counts)}: killed in {landed}" + (
             "; survived" if not problems else "; FAILED") + f" ({time.perf_counter() - started:.1f} s)"
-        results.append(line)
+        lines.append(line)
         if problems:
             failures.append(line + "".join(f"\n      {p}" for p in problems))
     report = (f"fault injection (seed {SEED}): {len(points) - len(failures)}/{len(points)} kills survived,"
-              f" {checked} file versions checked while runs wrote them\n" + "\n".join(results))
+              f" {checked} file versions checked while runs wrote them\n" + "\n".join(lines))
     print(report)
     assert len(points) >= 20
     assert checked > len(points)  # the watcher really read files during the runs
     assert not failures, report + "\n\nFailures:\n" + "\n".join(failures)
-
-
-def _difference(expected: str, found: str) -> str:
-    import difflib
-    return "\n".join(difflib.unified_diff(expected.splitlines(), found.splitlines(), "uninterrupted",
-                                           "resumed", lineterm="", n=0))
 
 
 def _last_task(experiment: Path) -> str:
