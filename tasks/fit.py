@@ -60,22 +60,10 @@ def _read_signature(path: Path) -> dict | None:
         return None
 
 
-def _merge_resumed_log(csv_path: Path, before) -> None:
-    """Put back the rows of the epochs before the resume: Lightning's CSV logger starts a new file."""
-    import pandas as pd
-
-    if before is None or not is_main_process():
-        return
-    after = pd.read_csv(csv_path) if csv_path.is_file() else before.iloc[:0]
-    first_redone = after["epoch"].min() if len(after) else float("inf")
-    merged = pd.concat([before[before["epoch"] < first_redone], after], ignore_index=True)
-    atomic_write_text(csv_path, merged.to_csv(index=False), durable=False)
-
-
-def _loggers(log_dir: Path) -> list:
+def _loggers(log_dir: Path, training_log) -> list:
     import lightning.pytorch.loggers as L
 
-    loggers = [L.CSVLogger(save_dir=str(log_dir), name=_TRAINING_LOGS, version="")]
+    loggers = [training_log]
     if importlib.util.find_spec("tensorboard") or importlib.util.find_spec("tensorboardX"):
         loggers.append(L.TensorBoardLogger(save_dir=str(log_dir), name="tensorboard", version=""))
     return loggers
@@ -123,6 +111,7 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     from .training.checkpoint_io import use_atomic_checkpoints
     from .training.finite_loss import FiniteLossGuard
     from .training.random_state import RandomStateCheckpoint
+    from .training.training_log import TrainingLog, TrainingLogCheckpoint
 
     loaders = state[dataloaders_key]
     class_map, features = state[class_map_key], state[features_key]
@@ -142,16 +131,19 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     resume_from = _resume_path([folder, logs / _TRAINING_LOGS, logs / "tensorboard"],
                                _signature(module, class_map), resume)
     csv_log = logs / _TRAINING_LOGS / "metrics.csv"
-    log_before = pd.read_csv(csv_log) if resume_from and csv_log.is_file() else None
-    # RandomStateCheckpoint makes a resumed run continue the same random sequence; FiniteLossGuard
-    # stops at the first NaN loss instead of training on garbage.
-    fit_trainer = (trainer or pl.Trainer)(default_root_dir=str(output_dir), logger=_loggers(logs),
-                                          callbacks=[checkpoint, RandomStateCheckpoint(), FiniteLossGuard(),
-                                                     *callbacks])
+    training_log = TrainingLog(csv_log)
+    if resume_from and csv_log.is_file():  # kept if the checkpoint (an older version's) holds no rows
+        training_log.rows = [{k: v for k, v in row.items() if pd.notna(v)}
+                             for row in pd.read_csv(csv_log).to_dict("records")]
+    # RandomStateCheckpoint and TrainingLogCheckpoint make a resumed run continue the same random
+    # sequence and the same log; FiniteLossGuard stops at the first NaN loss instead of training on.
+    fit_trainer = (trainer or pl.Trainer)(
+        default_root_dir=str(output_dir), logger=_loggers(logs, training_log),
+        callbacks=[checkpoint, RandomStateCheckpoint(), TrainingLogCheckpoint(training_log), FiniteLossGuard(),
+                   *callbacks])
     use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)
-    _merge_resumed_log(csv_log, log_before)
 
     best = checkpoint.best_model_path or checkpoint.last_model_path
     if best:

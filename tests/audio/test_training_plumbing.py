@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+from lightning.pytorch.callbacks import Checkpoint
 from loguru import logger
 from torch.utils.data import DataLoader
 
@@ -81,3 +82,30 @@ def test_training_resumed_after_a_stop_draws_the_same_batches_as_one_that_never_
         logger.remove(sink)
     assert any(m.startswith("resuming from") for m in messages)
     assert _curves(state) == uninterrupted  # shuffles and random crops included, to the last bit
+
+
+class _CrashAfterCheckpoint(Checkpoint):
+    """Dies at the end of epoch 1, after ModelCheckpoint wrote it (checkpoint callbacks run last, in order),
+    before Lightning hands the epoch's training metrics to the loggers: the window a kill can hit."""
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        if trainer.current_epoch == 1:
+            raise KeyboardInterrupt("killed")
+
+
+@pytest.mark.slow
+def test_a_crash_right_after_an_epoch_checkpoint_loses_no_row_of_the_training_log(featurised_state, tmp_path):
+    loaders = {name: functools.partial(DataLoader, batch_size=8, shuffle=name == "train")
+               for name in ("train", "validation", "test")}
+    state = get_dataloaders(featurised_state, loaders=loaders, train_crop_seconds=0.4)
+    model = functools.partial(Resnet, n_layers=4, width=8)
+    fit_model(state, model=model, trainer=_trainer(3))
+    uninterrupted = _curves(state)
+
+    state["output_dir"] = str(tmp_path / "crashed")
+    with pytest.raises(BaseException):
+        fit_model(state, model=model, trainer=_trainer(3), callbacks=[_CrashAfterCheckpoint()])
+    log = pd.read_csv(tmp_path / "crashed" / "logs" / "training" / "metrics.csv")
+    assert log.loc[log["epoch"] == 1, "train_loss"].isna().all()  # the crash kept it from the file
+    fit_model(state, model=model, trainer=_trainer(3))
+    assert _curves(state) == uninterrupted

@@ -109,6 +109,7 @@ def test_sigkill_anywhere_then_resume_gives_the_same_metrics_and_no_partial_file
             resumed = forked_runs.start([*argv, "--resume"], REPO, root / "resumed.log", env=env)
             code = resumed.wait()
         problems += watcher.problems + [f"after the resume: {p}" for p in check_folders(experiment)]
+        problems += [f"feature cache: {p}" for p in _cache_problems(root / "features")]
         checked += watcher.checked
         if killed != -9:
             problems.append(f"the kill point was not reached (exit code {killed})")
@@ -128,6 +129,17 @@ def test_sigkill_anywhere_then_resume_gives_the_same_metrics_and_no_partial_file
     assert len(points) >= 20
     assert checked > len(points)  # the watcher really read files during the runs
     assert not failures, report + "\n\nFailures:\n" + "\n".join(failures)
+
+
+def _cache_problems(features: Path) -> list[str]:
+    """The feature cache (shared by experiments) holds only whole arrays, whatever was killed."""
+    problems = []
+    for path in features.rglob("*.npy"):
+        try:
+            np.load(path)
+        except Exception as e:  # noqa: BLE001 - any failure to read is the finding
+            problems.append(f"{path.name}: {type(e).__name__}: {e}")
+    return problems
 
 
 def _last_task(experiment: Path) -> str:
