@@ -5,7 +5,7 @@ touched the folder first would show up in its snapshot.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -18,7 +18,6 @@ class Case:
     message: str  # the first line of the error, exactly
     where: str  # the lines naming the file and line (or the item), exactly
     hint: str = ""  # a fragment of the suggested fix
-    extra: dict = field(default_factory=dict)
 
 
 CASES = [
