@@ -18,7 +18,7 @@ import pytest
 import soundfile as sf
 from loguru import logger
 
-from conftest import Snapshot
+from folder_snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "faults"))
