@@ -12,6 +12,7 @@ machine (with this repository's code) can be demoed. `evaluate_model` writes it.
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import shutil
@@ -128,7 +129,9 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     """Rebuild the model of a `model/` folder (or of the experiment folder holding it).
 
     Binds `model/config.gin` with ginpipe's reader (this clears gin's current config) and loads the
-    weights with `weights_only=True`: no pickle from the bundle is ever executed.
+    weights with `weights_only=True`: no pickle from the bundle is ever executed. A gin file can call
+    anything it names, so the config is first checked to name only a model class (a torch module)
+    and a feature extractor class of this repository's `tasks` package, and to bind only literals.
 
     Raises:
         BundleError: the folder holds no complete bundle, or the weights do not fit the model.
@@ -150,6 +153,7 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
         problem = "does not exist" if not folder.is_dir() else f"lacks {' and '.join(missing)}"
         raise BundleError(f"No model bundle: {folder} {problem}. evaluate_model writes it; point at an "
                           "experiment folder (experiments/<project>/<name>) whose evaluate_model has run.")
+    _check_config(folder / CONFIG)
     gin.clear_config()
     try:
         ginpipe.bind_configs(folder / CONFIG)
@@ -168,6 +172,60 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     return ModelBundle(model=model.eval(), extractor=spec["extractor"], classes=classes,
                        sample_rate=spec["sample_rate"], window_seconds=spec["window_seconds"],
                        summary=summary, folder=folder)
+
+
+def _check_config(path: Path) -> None:
+    """Refuse a bundle config that could do more than build a model and an extractor of `tasks`.
+
+    A bundle may come from someone else: its gin file must not call `@os.system()` or any other
+    configurable, include other files or import modules.
+    """
+    from ginpipe.composer import MacroRef, Ref, compose, walk
+    from ginpipe.errors import ConfigError
+
+    try:
+        composition = compose([str(path)])
+    except ConfigError as error:
+        raise BundleError(f"{path} is not a valid bundle config: {error}") from None
+    extras = [what for what, present in (("includes", len(composition.files) > 1),
+                                         ("imports", composition.aliases or composition.packages),
+                                         ("$() expressions", composition.expressions),
+                                         ("initial state", composition.initial_state),
+                                         ("sweeps", composition.sweeps),
+                                         ("blocks", composition.blocks)) if present]
+    if extras:
+        raise BundleError(f"{path} holds {', '.join(extras)}: a model bundle only binds literals.")
+    made = {b.arg: b.value for b in composition.bindings if b.selector == _SPEC}
+    classes = {}
+    for role, base in (("model", torch.nn.Module), ("extractor", None)):
+        reference = made.get(role)
+        if not (isinstance(reference, Ref) and reference.evaluate and "/" not in reference.name):
+            raise BundleError(f"{path}: `{_SPEC}.{role}` must be `@<class>()`, not {reference!r}.")
+        classes[reference.name] = _bundle_class(path, reference.name, role, base)
+    for b in composition.bindings:
+        where = f"{b.where.file}:{b.where.line}"
+        if b.scope or b.is_macro or b.selector not in {_SPEC, *classes}:
+            raise BundleError(f"{where}: `{b.macro_name if b.is_macro else b.selector}` is not part of a "
+                              "model bundle (only the model, the extractor and tasks.bundle.bundle_spec).")
+        if b.arg not in ("model", "extractor") or b.selector != _SPEC:
+            if any(isinstance(leaf, (Ref, MacroRef)) for leaf in walk(b.value)):
+                raise BundleError(f"{where}: `{b.selector}.{b.arg}` must be a literal, not {b.value!r}.")
+
+
+def _bundle_class(path: Path, name: str, role: str, base: type | None) -> type:
+    """The class `name` names, which must be defined in the `tasks` package (and subclass `base`)."""
+    module_name, _, attribute = name.rpartition(".")
+    if not (module_name == "tasks" or module_name.startswith("tasks.")):
+        raise BundleError(f"{path}: the {role} class `{name}` is not from this repository's tasks package.")
+    try:
+        cls = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise BundleError(f"{path}: the {role} class `{name}` cannot be found ({error}).") from None
+    if not isinstance(cls, type) or (base is not None and not issubclass(cls, base)) or (
+            role == "extractor" and not callable(getattr(cls, "settings", None))):
+        kind = "a torch.nn.Module class" if role == "model" else "a feature extractor class (with settings())"
+        raise BundleError(f"{path}: `{name}` is not {kind}.")
+    return cls
 
 
 def _class_path(cls: type) -> str:

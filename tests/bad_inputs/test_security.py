@@ -159,3 +159,40 @@ def test_the_demo_and_the_bundle_reader_never_call_a_pickle_loader():
             assert forbidden not in text, f"{source.relative_to(REPO)} uses {forbidden}"
         for call in re.findall(r"torch\.load\(([^)]*)\)", text):
             assert "weights_only=True" in call, f"{source.relative_to(REPO)}: torch.load({call})"
+
+
+SAFE_LINES = BUNDLE_CONFIG.strip().splitlines()
+
+
+@pytest.mark.parametrize("lines, message", [
+    # The model built by a shell command.
+    ([SAFE_LINES[0].replace("@tasks.models.mlp.MLP()", "@os.system()"), *SAFE_LINES[1:],
+      "os.system.command = 'touch PWNED'"], "not from this repository's tasks package"),
+    # A literal slot filled by a call.
+    ([*SAFE_LINES[:2], "tasks.bundle.bundle_spec.class_map = @subprocess.run()",
+      "subprocess.run.args = ['touch', 'PWNED']", *SAFE_LINES[3:]], "class_map` must be a literal"),
+    # A binding of the model class that calls something.
+    ([*SAFE_LINES, "tasks.models.mlp.MLP.dropout = @os.system()"], "must be a literal"),
+    # Other files, modules and macros.
+    (["include '/etc/ginpipe-evil.gin'", *SAFE_LINES], "does not exist|includes"),
+    (["import os", *SAFE_LINES], "holds imports"),
+    ([*SAFE_LINES, "EVIL = 'x'"], "is not part of a model bundle"),
+    # A class of this repository that is not a model.
+    ([SAFE_LINES[0].replace("@tasks.models.mlp.MLP()", "@tasks.features.extractors.LogMel()"),
+      *SAFE_LINES[1:5]], "is not a torch.nn.Module class"),
+])
+def test_a_bundle_config_that_could_run_code_is_refused(tmp_path, monkeypatch, lines, message):
+    """gin files call what they name: the bundle reader accepts only a tasks model and extractor."""
+    import torch
+
+    from tasks.bundle import BundleError, load_model_bundle
+    from tasks.models.mlp import MLP
+
+    model = tmp_path / "experiment" / "model"
+    model.mkdir(parents=True)
+    (model / "config.gin").write_text("\n".join(lines) + "\n")
+    torch.save(MLP(num_classes=2, input_dim=64).state_dict(), model / "weights.pt")
+    monkeypatch.chdir(model)
+    with pytest.raises(BundleError, match=message):
+        load_model_bundle(model.parent)
+    assert not (model / "PWNED").exists()
