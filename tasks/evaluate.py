@@ -12,6 +12,8 @@ import pandas as pd
 import torch
 from loguru import logger
 
+from ginpipe.storage import atomic_write
+
 from .ranks import is_main_process
 
 # Parameter names under which sklearn metrics take scores rather than predicted labels.
@@ -138,14 +140,16 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
 
     folder = Path(state["output_dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    report.to_csv(folder / "per_class_report.csv", index=False)
+    # Atomic (temporary file in the experiment's .tmp, then rename): a kill never leaves half a file.
+    tmp = folder / ".tmp"
+    atomic_write(folder / "metrics.json", lambda f: f.write(json.dumps(metrics, indent=2).encode()), tmp)
+    atomic_write(folder / "per_class_report.csv", lambda f: report.to_csv(f, index=False), tmp)
     if plots:
         plot_confusion_matrix(np.asarray(metrics["confusion_matrix"]), classes,
-                              folder / "plots" / "confusion_matrix.png")
+                              folder / "plots" / "confusion_matrix.png", tmp)
         log = state[log_key] if log_key in state else None
         if log and Path(log).is_file():
-            plot_training_curves(log, folder / "plots" / "training_curves.png")
+            plot_training_curves(log, folder / "plots" / "training_curves.png", tmp)
     headline = {k: round(v, 4) for k, v in metrics.items() if isinstance(v, float)}
     if bundle:
         _write_bundle(state, folder, model, class_map, headline, split, bundle_examples, features_key,

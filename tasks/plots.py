@@ -13,10 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 
-def plot_training_curves(metrics_csv: str | Path, path: str | Path) -> Path | None:
+def plot_training_curves(metrics_csv: str | Path, path: str | Path, tmp_dir: Path | None = None) -> Path | None:
     """One panel per metric (`loss`, `accuracy`, ...) with its train and val curves per epoch.
 
-    Returns the written path, or None when the log has no per-epoch values.
+    Returns the written path, or None when the log has no per-epoch values. `tmp_dir`: see `save_png`.
     """
     log = pd.read_csv(metrics_csv)
     if "epoch" not in log or log.empty:
@@ -35,12 +35,11 @@ def plot_training_curves(metrics_csv: str | Path, path: str | Path) -> Path | No
         axis.set(title=name, xlabel="epoch")
         axis.grid(alpha=0.3)
         axis.legend()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    return Path(path)
+    return save_png(figure, path, tmp_dir)
 
 
-def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str | Path) -> Path:
+def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str | Path,
+                          tmp_dir: Path | None = None) -> Path:
     """Row-normalised confusion matrix (true class per row) with counts written in each cell."""
     matrix = np.asarray(matrix)
     normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -58,6 +57,16 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str 
             if count:
                 axis.text(col, row, str(count), ha="center", va="center", fontsize=7,
                           color="white" if normalised[row, col] > 0.5 else "black")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    return save_png(figure, path, tmp_dir)
+
+
+def save_png(figure: Figure, path: str | Path, tmp_dir: Path | None = None) -> Path:
+    """Write `figure` atomically: a killed run leaves the old plot or the new one, never half a PNG.
+
+    The temporary file goes to `tmp_dir` (the experiment's `.tmp`, emptied on the next run), else
+    beside `path`.
+    """
+    from ginpipe.storage import atomic_write
+
+    atomic_write(Path(path), lambda f: figure.savefig(f, format="png", dpi=110), tmp_dir=tmp_dir, durable=False)
     return Path(path)
