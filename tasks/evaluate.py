@@ -12,8 +12,7 @@ import pandas as pd
 import torch
 from loguru import logger
 
-from ginpipe.storage import atomic_write
-
+from .files import atomic_write
 from .ranks import is_main_process
 
 # Parameter names under which sklearn metrics take scores rather than predicted labels.
