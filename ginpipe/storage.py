@@ -17,23 +17,28 @@ from typing import Callable
 
 from . import pickling
 
-__all__ = ["save_value", "load_value", "atomic_write", "write_json", "read_json", "safe_name"]
+__all__ = ["save_value", "load_value", "atomic_write", "write_text", "write_json", "read_json", "safe_name"]
 
 TMP_PREFIX = ".tmp-"
 _tmp_names = itertools.count()
 
 
-def atomic_write(path: Path, write: Callable, tmp_dir: Path | None = None, durable: bool = True) -> None:
-    """Call `write(file)` on a temporary file, then rename it to `path`.
+def atomic_write(path: str | os.PathLike, write: Callable, tmp_dir: str | os.PathLike | None = None,
+                 durable: bool = True) -> Path:
+    """Call `write(file)` on a temporary file, then rename it to `path`; return `path`.
 
     The temporary file lives in `tmp_dir` (same file system; default: `path`'s folder), so that a
-    folder such as `state/` only ever holds complete files. `durable` also flushes the file to the
-    disk before the rename (state and index: they must survive a power cut, not just a kill).
+    folder such as `state/` only ever holds complete files; its hidden `.partial` name is never
+    matched by a reader listing the folder by extension (Lightning's `*.ckpt`). `durable` also
+    flushes the file to the disk before the rename (state and index: they must survive a power cut,
+    not just a kill). The runner and the project's tasks (checkpoints, logs, metrics) all write
+    through here.
     """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = tmp_dir or path.parent
+    tmp_dir = Path(tmp_dir) if tmp_dir is not None else path.parent
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_dir / f"{TMP_PREFIX}{os.getpid()}-{next(_tmp_names)}-{path.name}"
+    tmp = tmp_dir / f"{TMP_PREFIX}{os.getpid()}-{next(_tmp_names)}-{path.name}.partial"
     try:
         with open(tmp, "xb") as f:
             write(f)
@@ -46,6 +51,12 @@ def atomic_write(path: Path, write: Callable, tmp_dir: Path | None = None, durab
         raise
     if durable:
         _fsync_dir(path.parent)
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str, tmp_dir: str | os.PathLike | None = None,
+               durable: bool = True) -> Path:
+    return atomic_write(path, lambda f: f.write(text.encode()), tmp_dir, durable)
 
 
 def write_json(path: Path, data, durable: bool = True, tmp_dir: Path | None = None) -> None:

@@ -12,7 +12,8 @@ import pandas as pd
 import torch
 from loguru import logger
 
-from .files import atomic_write
+from ginpipe.storage import atomic_write
+
 from .ranks import is_main_process
 
 # Parameter names under which sklearn metrics take scores rather than predicted labels.

@@ -11,7 +11,8 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from .files import atomic_write_text
+from ginpipe.storage import write_text
+
 from .ranks import is_main_process
 
 CHECKPOINTS = "checkpoints"
@@ -49,7 +50,7 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
                 folder.rename(aside)
                 logger.warning(f"outputs of an earlier fit (another configuration) moved to {aside}")
         folders[0].mkdir(parents=True, exist_ok=True)
-        atomic_write_text(stored, json.dumps(signature, indent=2), folders[0].parent / ".tmp")
+        write_text(stored, json.dumps(signature, indent=2), folders[0].parent / ".tmp")
     return None
 
 

@@ -61,6 +61,15 @@ def _take_project_modules() -> dict:
     return taken
 
 
+# base.gin of the runner's and the bad-input corpus's projects (their tasks differ).
+BASE_CONFIG = """
+N = 5
+execute_pipeline.tasks = [@set_seed, @load, @double, @total]
+set_seed.seed = 3
+load.n = $(%N * 2)
+"""
+
+
 def make_project(tmp_path: Path, monkeypatch, steps: str, base: str):
     """Yield a `Project` holding `tasks/steps.py` = `steps` and `base.gin` = `base` (a fixture body).
 

@@ -18,7 +18,7 @@ from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-from ..files import atomic_write_text
+from ginpipe.storage import write_text
 
 __all__ = ["TrainingLog", "TrainingLogCheckpoint"]
 
@@ -70,7 +70,7 @@ class TrainingLog(Logger):
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.rows)
-        atomic_write_text(self.path, text.getvalue(), durable=False)
+        write_text(self.path, text.getvalue(), durable=False)
 
     @rank_zero_only
     def finalize(self, status: str) -> None:

@@ -62,16 +62,21 @@ def _curves(state) -> dict:
     return {int(e): rows.drop(columns="epoch").max().dropna().to_dict() for e, rows in log.groupby("epoch")}
 
 
-@pytest.mark.slow
-def test_training_resumed_after_a_stop_draws_the_same_batches_as_one_that_never_stopped(
-        featurised_state, tmp_path):
+@pytest.fixture
+def fitted_three_epochs(featurised_state):
+    """(state with DataLoaders, model factory, training curves) of an uninterrupted 3-epoch fit."""
     loaders = {name: functools.partial(DataLoader, batch_size=8, shuffle=name == "train")
                for name in ("train", "validation", "test")}
     state = get_dataloaders(featurised_state, loaders=loaders, train_crop_seconds=0.4)
     model = functools.partial(Resnet, n_layers=4, width=8)
     fit_model(state, model=model, trainer=_trainer(3))
-    uninterrupted = _curves(state)
+    return state, model, _curves(state)
 
+
+@pytest.mark.slow
+def test_training_resumed_after_a_stop_draws_the_same_batches_as_one_that_never_stopped(
+        fitted_three_epochs, tmp_path):
+    state, model, uninterrupted = fitted_three_epochs
     state["output_dir"] = str(tmp_path / "stopped")
     fit_model(state, model=model, trainer=_trainer(2))  # as if killed after epoch 1 of 3...
     messages = []
@@ -94,14 +99,9 @@ class _CrashAfterCheckpoint(Checkpoint):
 
 
 @pytest.mark.slow
-def test_a_crash_right_after_an_epoch_checkpoint_loses_no_row_of_the_training_log(featurised_state, tmp_path):
-    loaders = {name: functools.partial(DataLoader, batch_size=8, shuffle=name == "train")
-               for name in ("train", "validation", "test")}
-    state = get_dataloaders(featurised_state, loaders=loaders, train_crop_seconds=0.4)
-    model = functools.partial(Resnet, n_layers=4, width=8)
-    fit_model(state, model=model, trainer=_trainer(3))
-    uninterrupted = _curves(state)
-
+def test_a_crash_right_after_an_epoch_checkpoint_loses_no_row_of_the_training_log(fitted_three_epochs,
+                                                                                 tmp_path):
+    state, model, uninterrupted = fitted_three_epochs
     state["output_dir"] = str(tmp_path / "crashed")
     with pytest.raises(BaseException):
         fit_model(state, model=model, trainer=_trainer(3), callbacks=[_CrashAfterCheckpoint()])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from folder_snapshot import Snapshot
-from projects import Project, make_project
+from projects import BASE_CONFIG, Project, make_project
 
 STEPS = '''
 """Small pure-Python tasks: the runner's behaviour without torch."""
@@ -50,18 +50,10 @@ def load(state):  # same short name as tasks.steps.load: `@load` is ambiguous on
     state["data"] = []
 '''
 
-BASE = """
-N = 5
-execute_pipeline.tasks = [@set_seed, @load, @double, @total]
-set_seed.seed = 3
-load.n = $(%N * 2)
-"""
-
-
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Project:
     """A project whose experiment `keep` finished before the bad input arrives."""
-    for p in make_project(tmp_path, monkeypatch, STEPS, BASE):
+    for p in make_project(tmp_path, monkeypatch, STEPS, BASE_CONFIG):
         done = p.cli("base.gin", "--experiment-name", "keep", "-q")
         assert done.returncode == 0, done.stderr
         p.keep = Snapshot(p.exp("keep"))

@@ -6,7 +6,7 @@ persistence and the experiment folder.
 from __future__ import annotations
 
 import pytest
-from projects import Project, make_project
+from projects import BASE_CONFIG, Project, make_project
 
 STEPS = '''
 """Four pure-Python tasks, as a user's project would have them."""
@@ -66,14 +66,6 @@ def counted(state, log_file="calls.log"):
     state["counted"] = True
 '''
 
-BASE = """
-N = 5
-execute_pipeline.tasks = [@set_seed, @load, @double, @total]
-set_seed.seed = 3
-load.n = $(%N * 2)
-"""
-
-
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Project:
-    yield from make_project(tmp_path, monkeypatch, STEPS, BASE)
+    yield from make_project(tmp_path, monkeypatch, STEPS, BASE_CONFIG)
