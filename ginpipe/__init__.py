@@ -2,7 +2,8 @@
 
 Importing this package has no side effects: it configures no logging, touches no `sys.path` and
 imports no torch; even gin loads only when `run` (or another name below) is first used, so that
-`ginpipe --help` answers instantly.
+`ginpipe --help` answers instantly. Project code (tasks) uses these names and `ginpipe.io`; the
+layers behind them are described in docs/architecture.md.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ __all__ = ["run", "bind_configs", "State", "execute_pipeline", "load_state", "Gi
            "TaskError", "ExperimentError"]
 __version__ = "0.1.0"
 
-_HOMES = {"run": "runner", "bind_configs": "configure", "State": "state", "execute_pipeline": "pipeline",
-          "load_state": "loading",
+_HOMES = {"run": "runs.runner", "bind_configs": "config.reading", "State": "state.shared",
+          "execute_pipeline": "runs.engine", "load_state": "state.loading",
           "GinpipeError": "errors", "ConfigError": "errors", "TaskError": "errors",
           "ExperimentError": "errors"}
 

@@ -61,19 +61,3 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
     if not matches:
         return ""
     return " Did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
-
-
-def unwrap_gin_exception(error: BaseException) -> BaseException:
-    """The exception a gin-configured call raised, without gin's "In call to configurable" proxy.
-
-    gin re-raises errors from configured calls as a dynamically made subclass whose message gains
-    a suffix; it keeps the original in a closure. Users should see their own error, once.
-    """
-    for _ in range(50):
-        getter = type(error).__dict__.get("__getattr__")
-        cells = getattr(getter, "__closure__", None) or ()
-        inner = [c.cell_contents for c in cells if isinstance(c.cell_contents, BaseException)]
-        if not inner or type(error).__name__ != type(inner[0]).__name__:
-            return error
-        error = inner[0]
-    return error

@@ -180,11 +180,11 @@ def _check_config(path: Path) -> None:
     A bundle may come from someone else: its gin file must not call `@os.system()` or any other
     configurable, include other files or import modules.
     """
-    from ginpipe.composer import MacroRef, Ref, compose, walk
-    from ginpipe.errors import ConfigError
+    from ginpipe import ConfigError
+    from ginpipe.io import MacroRef, Ref, read_config, walk
 
     try:
-        composition = compose([str(path)])
+        composition = read_config(path)
     except ConfigError as error:
         raise BundleError(f"{path} is not a valid bundle config: {error}") from None
     extras = [what for what, present in (("includes", len(composition.files) > 1),

@@ -12,9 +12,7 @@ import pandas as pd
 import torch
 from loguru import logger
 
-from ginpipe.storage import atomic_write
-
-from .ranks import is_main_process
+from ginpipe.io import atomic_write, is_main_process
 
 # Parameter names under which sklearn metrics take scores rather than predicted labels.
 _SCORE_PARAMETERS = {"y_score", "y_prob", "y_proba", "probas_pred"}

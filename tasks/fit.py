@@ -11,9 +11,8 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.storage import write_text
+from ginpipe.io import is_main_process, write_text
 
-from .ranks import is_main_process
 
 CHECKPOINTS = "checkpoints"
 _TRAINING_LOGS = "training"  # under <experiment>/logs/

@@ -66,7 +66,7 @@ def save_png(figure: Figure, path: str | Path, tmp_dir: Path | None = None) -> P
     The temporary file goes to `tmp_dir` (the experiment's `.tmp`, emptied on the next run), else
     beside `path`.
     """
-    from ginpipe.storage import atomic_write
+    from ginpipe.io import atomic_write
 
     atomic_write(Path(path), lambda f: figure.savefig(f, format="png", dpi=110), tmp_dir=tmp_dir, durable=False)
     return Path(path)

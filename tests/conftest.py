@@ -1,9 +1,37 @@
-"""Fixtures shared by every test: gin's global config is cleared after each test."""
+"""Fixtures shared by every test: gin's global config is cleared after each test; `project`, the
+runner's test project; and the Docker tests' figures, printed at the end of the run.
+
+The sweep, tools and bad-input tests import their own `project` from `tests.support.projects`.
+"""
 import gin
 import pytest
+
+from tests.support.projects import BASE_CONFIG, Project, make_project
+
+_FIGURES = pytest.StashKey[dict]()
 
 
 @pytest.fixture(autouse=True)
 def _clear_gin():
     yield
     gin.clear_config()
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Project:
+    """A project of pure-Python tasks (tests/support/steps.py) whose base.gin is `BASE_CONFIG`."""
+    yield from make_project(tmp_path, monkeypatch, BASE_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def docker_figures(request) -> dict[str, str]:
+    """Figure name -> printable value; shown in the terminal summary, so they land in the CI log."""
+    return request.config.stash.setdefault(_FIGURES, {})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    figures = config.stash.get(_FIGURES, None)
+    if figures:
+        terminalreporter.section("Docker image")
+        for name, value in figures.items():
+            terminalreporter.write_line(f"{name}: {value}")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import gin
 
-from .composer import MacroRef, Ref, map_leaves
-from .errors import ConfigError
+from ..errors import ConfigError
+from . import gin_internals
 from .resolution import ResolvedConfig
+from .values import MacroRef, Ref, map_leaves
 
 __all__ = ["bind_all"]
 
@@ -30,7 +31,7 @@ def _to_gin(value):
 
 def _leaf_to_gin(leaf):
     if isinstance(leaf, Ref):
-        return gin.config.ConfigurableReference(leaf.name, leaf.evaluate)
+        return gin_internals.reference(leaf.name, leaf.evaluate)
     if isinstance(leaf, MacroRef):
-        return gin.config.ParserDelegate().macro(leaf.name)
+        return gin_internals.macro(leaf.name)
     return leaf

@@ -13,35 +13,11 @@ from pathlib import Path
 
 from gin import config_parser
 
-from .errors import ConfigError, Where, did_you_mean
+from ..errors import ConfigError, Where, did_you_mean
 from .syntax import ExpandedSource, expand
+from .values import MacroRef, Ref, walk
 
-__all__ = ["Ref", "MacroRef", "Binding", "Composition", "compose", "walk", "map_leaves"]
-
-
-@dataclass(frozen=True)
-class Ref:
-    """`@name` (a function or class) or `@name()` (its result), possibly with scopes: `train/x`."""
-
-    name: str
-    evaluate: bool
-
-    @property
-    def selector(self) -> str:
-        return self.name.rsplit("/", 1)[-1]
-
-    def __repr__(self) -> str:
-        return f"@{self.name}{'()' if self.evaluate else ''}"
-
-
-@dataclass(frozen=True)
-class MacroRef:
-    """`%NAME`: the value bound to macro NAME."""
-
-    name: str
-
-    def __repr__(self) -> str:
-        return f"%{self.name}"
+__all__ = ["Binding", "Composition", "compose"]
 
 
 @dataclass
@@ -79,7 +55,7 @@ class Composition:
     initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
     expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, includes and templates too
-    sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # `!sweep:` lines, see ginpipe.sweep
+    sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # `!sweep:` lines, see ginpipe.sweeps.plan
 
     def macros(self) -> dict[str, Binding]:
         """Macro name -> its last binding."""
@@ -185,26 +161,3 @@ def _parse(text: io.StringIO, source: ExpandedSource, mod_number: int | None):
         if statement is None:
             return
         yield statement
-
-
-def walk(value):
-    """Yield every leaf of a (nested) value, containers included first."""
-    yield value
-    if isinstance(value, (list, tuple, set)):
-        for item in value:
-            yield from walk(item)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from walk(k)
-            yield from walk(v)
-
-
-def map_leaves(value, fn):
-    """`value` rebuilt with `fn` applied to every leaf (lists, tuples and dicts are rebuilt)."""
-    if isinstance(value, list):
-        return [map_leaves(v, fn) for v in value]
-    if isinstance(value, tuple):
-        return tuple(map_leaves(v, fn) for v in value)
-    if isinstance(value, dict):
-        return {map_leaves(k, fn): map_leaves(v, fn) for k, v in value.items()}
-    return fn(value)

@@ -1,21 +1,44 @@
-"""`bind_configs()`: gin files read the way `ginpipe` reads them, bound to gin, with no pipeline.
+"""Configs read, registered, checked and bound to gin: the one chain `ginpipe.run` and
+`bind_configs()` share.
 
-For programs that rebuild objects from a config without running an experiment: a notebook, or the
-demo reading a model bundle (`model/config.gin`).
+`bind_configs()` is for programs that rebuild objects from a config without running an experiment:
+a notebook, or the demo reading a model bundle (`model/config.gin`).
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .binding import bind_all
-from .composer import compose
-from .registry import Registry
-from .resolution import resolve
+from .composition import Composition, compose
+from .registry import Registry, read_module_list
+from .resolution import ResolvedConfig, resolve
 from .validation import check_parameters
 
-__all__ = ["bind_configs"]
+__all__ = ["bind_configs", "project_registry", "resolve_and_bind"]
+
+
+def project_registry(composition: Composition, module_lists: Sequence[str] = ()) -> Registry:
+    """The names a config may use: its aliases and import lists, and the `tasks/` package of the
+    working folder (when there is one) besides the packages it imports."""
+    aliases: dict[str, str] = {}
+    for module_list in module_lists:
+        aliases.update(read_module_list(str(module_list)))
+    aliases.update(composition.aliases)
+    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
+    return Registry(aliases=aliases, packages=packages + composition.packages)
+
+
+def resolve_and_bind(composition: Composition, registry: Registry,
+                     checks: Sequence[Callable[[ResolvedConfig], None]] = ()) -> ResolvedConfig:
+    """Register what the config names, check its parameters (then `checks`), bind it to gin."""
+    config = resolve(composition, registry, {})
+    check_parameters(config)
+    for check in checks:
+        check(config)
+    bind_all(config)
+    return config
 
 
 def bind_configs(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()) -> None:
@@ -34,8 +57,4 @@ def bind_configs(configs: str | os.PathLike | Sequence[str | os.PathLike], mods:
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
     composition = compose([str(c) for c in configs], list(mods))
-    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
-    registry = Registry(aliases=composition.aliases, packages=packages + composition.packages)
-    config = resolve(composition, registry, {})
-    check_parameters(config)
-    bind_all(config)
+    resolve_and_bind(composition, project_registry(composition))

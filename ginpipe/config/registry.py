@@ -22,7 +22,8 @@ from types import ModuleType
 
 import gin
 
-from .errors import ConfigError, Where, did_you_mean
+from ..errors import ConfigError, Where, did_you_mean
+from . import gin_internals
 
 __all__ = ["Registry", "import_object", "read_module_list"]
 
@@ -40,7 +41,7 @@ class Registry:
         """Return the complete gin selector for `selector`, registering its object if needed."""
         located = self._locate(selector, where)
         if located is None:  # not ours to import: maybe registered by the user's own code
-            existing = _registered(selector)
+            existing = gin_internals.registered_selector(selector)
             if existing:
                 return existing
             raise self._unknown(selector, where)
@@ -49,13 +50,13 @@ class Registry:
         name = selector.rsplit(".", 1)[-1]
         module_name = module_name or getattr(obj, "__module__", None)  # gin's own default
         complete = f"{module_name}.{name}" if module_name else name
-        current = gin.config._REGISTRY.get(complete)  # noqa: SLF001 - gin has no public lookup
-        if current is not None and current.wrapped is not obj:
-            gin.config._REGISTRY.pop(complete)  # noqa: SLF001 - stale: the module was reloaded
+        current = gin_internals.registered_object(complete)
+        if current is not None and current is not obj:
+            gin_internals.forget(complete)  # stale: the module was reloaded
         # One object, one configurable: `st.double` (an alias), `double` and `tasks.steps.double`
         # must share their bindings, so an object already registered keeps its selector.
-        for registered, configurable in gin.config._REGISTRY.items():  # noqa: SLF001
-            if configurable.wrapped is obj:
+        for registered, wrapped in gin_internals.registered_objects().items():
+            if wrapped is obj:
                 return registered
         return self._register(obj, module_name, name, where)
 
@@ -200,10 +201,5 @@ def _index_package(package: str, root: Path):
                     yield node.name, f"{module}.{node.name}"
 
 
-def _registered(selector: str) -> str | None:
-    match = gin.config._REGISTRY.get_match(selector)  # noqa: SLF001 - gin has no public lookup
-    return match.selector if match else None
-
-
 def _gin_names() -> list[str]:
-    return [s for s, _ in gin.config._REGISTRY.items() if not s.startswith("gin.")]  # noqa: SLF001
+    return [s for s in gin_internals.registered_objects() if not s.startswith("gin.")]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .composer import Binding, Composition, MacroRef, Ref, map_leaves
-from .errors import ConfigError, Where
+from ..errors import ConfigError, Where
+from .composition import Binding, Composition
 from .expressions import ExpressionError, evaluate
 from .registry import Registry
 from .syntax import EXPRESSION_PLACEHOLDER
+from .values import MacroRef, Ref, map_leaves
 
 __all__ = ["ResolvedConfig", "resolve"]
 

@@ -6,7 +6,7 @@ Handled here, before gin's own parser sees the text:
 * `$key = value` lines at top level put a Python literal into the initial state;
 * `$(expression)` becomes a placeholder string, computed later once every macro is known;
 * `key += value` becomes `key = value`, and its line is remembered as an append;
-* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweep`.
+* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweeps.plan`.
 
 Every output line keeps the file and line it came from, so errors name the user's own file and line.
 """
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, Where
+from ..errors import ConfigError, Where
 
 __all__ = ["ExpandedSource", "expand", "EXPRESSION_PLACEHOLDER"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-import gin
+from . import gin_internals
 
 __all__ = ["UsageRecorder"]
 
@@ -26,15 +26,15 @@ class UsageRecorder:
     """Install with `with recorder:` for a run; `with recorder.task() as used:` per task."""
 
     def __enter__(self):
-        self._original = gin.config._OPERATIVE_CONFIG  # noqa: SLF001 - see module docstring
+        self._original = gin_internals.operative_config()
         self._recording = _RecordingDict(self._original)
-        gin.config._OPERATIVE_CONFIG = self._recording  # noqa: SLF001
+        gin_internals.set_operative_config(self._recording)
         return self
 
     def __exit__(self, *exc):
         self._original.clear()
         self._original.update(self._recording)
-        gin.config._OPERATIVE_CONFIG = self._original  # noqa: SLF001
+        gin_internals.set_operative_config(self._original)
 
     @contextlib.contextmanager
     def task(self):

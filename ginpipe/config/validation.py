@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import inspect
 
-import gin
-
-from .composer import Binding, MacroRef, Ref, walk
-from .errors import ConfigError, did_you_mean
+from ..errors import ConfigError, did_you_mean
+from . import gin_internals
+from .composition import Binding
 from .resolution import ResolvedConfig
+from .values import MacroRef, Ref, walk
 
 __all__ = ["check_parameters", "check_task_lists", "check_macros", "original_of"]
 
 
 def original_of(selector: str):
     """The plain function or class registered under a complete gin selector."""
-    return gin.config._REGISTRY[selector].wrapped  # noqa: SLF001 - gin has no public accessor
+    return gin_internals.registered_object(selector)
 
 
 def parameters_of(obj) -> list[str] | None:
@@ -50,7 +50,7 @@ def check_parameters(config: ResolvedConfig) -> None:
 def check_macros(config: ResolvedConfig) -> None:
     """Every `%NAME` names a macro the config defines (or a gin constant): gin would only find out
     when the value is first used, deep inside a task."""
-    constants = gin.config._CONSTANTS  # noqa: SLF001 - gin has no public accessor
+    constants = gin_internals.constants()
     for b in config.bindings:
         for leaf in walk(b.value):
             if isinstance(leaf, MacroRef) and leaf.name not in config.macros and leaf.name not in constants:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from loguru import logger
 
-__all__ = ["configure_console", "log_to_file"]
+__all__ = ["configure_console", "log_to_file", "print_error", "exit_code"]
 
 FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
 
@@ -79,3 +79,31 @@ def log_to_file(path: Path, level: str = "DEBUG"):
             file.close()
         except OSError:  # its last lines could not be written (disk full): the run's error says why
             pass
+
+
+def print_error(error, debug: bool = False) -> None:
+    """A `GinpipeError` as the user sees it: `error: ...` on stderr, the traceback only with --debug.
+
+    The cause's traceback still goes to the log (logs/run.log keeps every traceback).
+    """
+    if debug:
+        logger.opt(exception=error).error("Traceback:")
+    elif error.__cause__ is not None:
+        logger.opt(exception=error.__cause__).debug("Cause:")
+    print(f"error: {error.render()}", file=sys.stderr)
+    if error.__cause__ is not None and not debug:
+        print("(run with --debug to see the traceback; it is also in the experiment's logs/run.log)",
+              file=sys.stderr)
+
+
+def exit_code(call, debug: bool = False) -> int:
+    """`call()`'s exit code (0 when it returns None), or 2 with the message printed when it raises a
+    `GinpipeError`: what the `ginpipe` command, and each sweep member's job, end with."""
+    from ..errors import GinpipeError
+
+    try:
+        code = call()
+    except GinpipeError as e:
+        print_error(e, debug)
+        return 2
+    return 0 if code is None else code

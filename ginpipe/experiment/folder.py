@@ -2,7 +2,7 @@
 
 Never interactive, never silently destructive: a folder that holds a different config is refused
 with a diff and the two flags that say what to do (`--resume`, `--overwrite`); a folder another run
-is using is refused (file lock); under torch.distributed only rank 0 writes.
+is using is refused (file lock); under torch.distributed only rank 0 opens it (`ranks`).
 """
 from __future__ import annotations
 
@@ -12,26 +12,19 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExperimentError
-from .storage import atomic_write
+from ..errors import ExperimentError
+from ..files import atomic_write
 
-__all__ = ["Experiment", "is_rank_zero"]
+__all__ = ["Experiment"]
 
 TMP = ".tmp"
 OURS = {".lock", TMP}
 
 
-def is_rank_zero() -> bool:
-    """False in the non-zero ranks of a torch.distributed job, which must not write."""
-    for variable in ("RANK", "LOCAL_RANK", "SLURM_PROCID"):
-        value = os.environ.get(variable)
-        if value not in (None, "", "0"):
-            return False
-    return True
-
-
 @dataclass
 class Experiment:
+    """The folder of one experiment, opened (locked and checked) for one run, then closed."""
+
     path: Path
     _lock_fd: int | None = None
     _holder: bytes | None = None  # the lock's content before this run, until the folder is accepted

@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .composer import Composition
-from .experiment import is_rank_zero
+from ..config.composition import Composition
+from .ranks import is_main_process
 
 __all__ = ["Naming", "choose_naming"]
 
@@ -44,7 +44,7 @@ def choose_naming(composition: Composition, experiment_name: str | None = None,
         binding = macros.get(name)
         return binding.value if binding is not None and isinstance(binding.value, str) else None
 
-    inherited = {} if is_rank_zero() else {
+    inherited = {} if is_main_process() else {
         "name": os.environ.get("GINPIPE_EXPERIMENT_NAME"), "dir": os.environ.get("GINPIPE_OUTPUT_DIR")}
     name = (experiment_name or inherited.get("name") or literal("EXPERIMENT_NAME")
             or (Path(output_dir).name if output_dir else None)

@@ -7,16 +7,18 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from .storage import write_json
+from ..files import write_json
 
-__all__ = ["Journal"]
+__all__ = ["RunRecord"]
 
 
 def _now() -> str:
     return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-class Journal:
+class RunRecord:
+    """The run.json of one run (no file when `path` is None: a dry run, a non-zero rank)."""
+
     def __init__(self, path: Path | None, **meta):
         self.path = path
         self.data = {**meta, "status": "running", "started": _now(), "ended": None, "tasks": []}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .state import State
-from .store import Store
+from .shared import State
+from .state_folder import StateFolder
 
 __all__ = ["load_state"]
 
@@ -16,7 +16,7 @@ def load_state(experiment_dir) -> State:
         >>> state = ginpipe.load_state("experiments/my_project/seed3")  # doctest: +SKIP
         >>> state["metrics"]  # doctest: +SKIP
     """
-    store = Store(Path(experiment_dir))
+    store = StateFolder(Path(experiment_dir))
     state = State()
     for label in sorted(store.records, key=_pipeline_order):
         store.restore(store.records[label], state)

@@ -13,18 +13,22 @@ from pathlib import Path
 
 from loguru import logger
 
-from .cache import TaskRecord
-from .state import State
-from .storage import load_value, read_json, safe_name, save_value, write_json
+from ..errors import TaskError
+from ..files import read_json, write_json
+from .formats import load_value, safe_name, save_value
+from .shared import State
+from .task_keys import TaskRecord
 
-__all__ = ["Store"]
+__all__ = ["StateFolder"]
 
 
-class Store:
+class StateFolder:
+    """One experiment's `state/`: its task records, and the values they wrote (see module docstring)."""
+
     def __init__(self, experiment_dir: Path):
         self.experiment_dir = experiment_dir
         self.name = experiment_dir.name
-        self._siblings: list[Store] | None = None
+        self._siblings: list[StateFolder] | None = None
         self.state_dir = experiment_dir / "state"
         self.tmp_dir = experiment_dir / ".tmp"
         self.index_path = self.state_dir / "index.json"
@@ -45,21 +49,21 @@ class Store:
             if record is not None:
                 yield sibling, record
 
-    def siblings(self) -> list["Store"]:
+    def siblings(self) -> list["StateFolder"]:
         """The other experiments of the same project, most recent first (read once, lazily)."""
         if self._siblings is None:
             project = self.experiment_dir.parent
             found = [p for p in project.glob("*/state/index.json")
                      if p.parent.parent.resolve() != self.experiment_dir.resolve()]
             found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-            self._siblings = [Store(p.parent.parent) for p in found]
+            self._siblings = [StateFolder(p.parent.parent) for p in found]
         return self._siblings
 
     def complete(self, record: TaskRecord) -> bool:
         """Every file the record names is there."""
         return all(self.restorable(record, key) for key, entry in record.writes.items() if entry.get("file"))
 
-    def adopt(self, label: str, record: TaskRecord, source: "Store") -> TaskRecord:
+    def adopt(self, label: str, record: TaskRecord, source: "StateFolder") -> TaskRecord:
         """Take another experiment's outputs of an identical task: hard links (copies across devices)."""
         if self.records.pop(label, None) is not None:
             self._write_index()
@@ -137,7 +141,6 @@ class Store:
 
 def _unsaved(key: str, task: str):
     def fail():
-        from .errors import TaskError
         raise TaskError(f"State key {key!r} was not saved (keys_not_saved, or not serialisable), and the"
                         f" task that made it ({task}) was restored from the cache.",
                         hint="Rerun with --no-cache, or --from that task.")

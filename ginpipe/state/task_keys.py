@@ -11,9 +11,9 @@ import inspect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .composer import MacroRef
+from ..config.resolution import ResolvedConfig
+from ..config.values import canonical_text
 from .fingerprint import digest
-from .resolution import ResolvedConfig
 
 __all__ = ["TaskRecord", "task_key", "written_version", "source_digest", "CodeDigests"]
 
@@ -83,7 +83,7 @@ def task_key(identity: str, source: str, selectors, config: ResolvedConfig, read
     final = {}
     for b in config.bindings:
         if not b.is_macro and b.selector in wanted:
-            final[b.key] = _canonical_text(b.value, config.macros)
+            final[b.key] = canonical_text(b.value, config.macros)
     lines = [f"{scope}/{selector}.{arg}={text}" for (scope, selector, arg), text in sorted(final.items())]
     read_lines = [f"{k}={v}" for k, v in sorted(reads.items())]
     return digest(identity, source, *lines, "--reads--", *read_lines)
@@ -91,19 +91,3 @@ def task_key(identity: str, source: str, selectors, config: ResolvedConfig, read
 
 def written_version(key: str, state_key: str) -> str:
     return digest(key, state_key)
-
-
-def _canonical_text(value, macros: dict, depth: int = 0) -> str:
-    if depth > 50:
-        return repr(value)
-    if isinstance(value, MacroRef):
-        return _canonical_text(macros.get(value.name, value), macros, depth + 1) if value.name in macros else repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_canonical_text(v, macros, depth + 1) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_canonical_text(v, macros, depth + 1) for v in value) + ",)"
-    if isinstance(value, dict):
-        items = sorted((_canonical_text(k, macros, depth + 1), _canonical_text(v, macros, depth + 1))
-                       for k, v in value.items())
-        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
-    return repr(value)

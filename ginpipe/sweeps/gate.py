@@ -1,4 +1,4 @@
-"""Which members of a parallel sweep may start, so that tasks they share run once.
+"""The start gate of a parallel sweep: which members may start, so that tasks they share run once.
 
 Members started together would each run the tasks they have in common (nothing is cached yet). So
 the first member starts alone, and each other member starts as soon as no member already started
@@ -22,40 +22,29 @@ process, once, while the first member runs; it runs no task.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from loguru import logger
 
-from .cache import _canonical_text
-from .composer import MacroRef, Ref, walk
-from .errors import GinpipeError
-from .journal import Journal
-from .pipeline import Engine, original
-from .resolution import ResolvedConfig
-from .runner import _run_scope, prepare
-from .state import State
-from .store import Store
+from ..config.resolution import ResolvedConfig
+from ..config.values import MacroRef, Ref, canonical_text, walk
+from ..errors import GinpipeError
+from ..experiment.run_record import RunRecord
+from ..runs.engine import Engine
+from ..runs.prepare import Prepared, prepare, run_scope
+from ..runs.task_names import original
+from ..state.shared import State
+from ..state.state_folder import StateFolder
 
-__all__ = ["PrefixGate"]
-
-
-@dataclass
-class _Prepared:
-    """What planning a member needs, kept after gin's global config is cleared."""
-
-    config: ResolvedConfig
-    selectors: dict[int, str]
-    objects: dict[str, object]
-    tasks: list
-    initial: dict
-    from_task: str | None
+__all__ = ["StartGate"]
 
 
-class PrefixGate:
+class StartGate:
+    """Releases sweep members (in order) once no started member may still make their next task."""
+
     def __init__(self, members: list):
         self.free, self.waiting = [members[0]], list(members[1:])
         self.over: set[str] = set()  # members that ended (done or failed)
-        self._prepared: dict[str, _Prepared | None] = {}
+        self._prepared: dict[str, Prepared | None] = {}
         self._differing: dict[tuple[str, str], set[str]] = {}
         self._seen: object = "never"  # index.json stamps of the started members when last planned
 
@@ -80,8 +69,8 @@ class PrefixGate:
         prepared = self._prepare(member)
         if prepared is None:
             return True  # a config error: the member reports it on its own
-        engine = Engine(prepared.config, Store(member.folder), Journal(None), selectors=prepared.selectors,
-                        objects=prepared.objects, from_task=prepared.from_task)
+        engine = Engine(prepared.config, StateFolder(member.folder), RunRecord(None), selectors=prepared.selectors,
+                        objects=prepared.objects, from_task=prepared.options.from_task)
         state = State({"output_dir": str(member.folder), **prepared.initial})
         decisions = engine.plan(prepared.tasks, state)
         first = next(((t, d) for t, d in zip(prepared.tasks, decisions) if d.action != "cached"), None)
@@ -92,7 +81,7 @@ class PrefixGate:
         for other in self.free:
             if other.name in self.over:
                 continue
-            records = Store(other.folder).records
+            records = StateFolder(other.folder).records
             if decision.label in records or any(label.startswith(decision.label + "/") for label in records):
                 continue  # made, and not reusable
             theirs = self._prepare(other)
@@ -110,15 +99,11 @@ class PrefixGate:
             self._differing[(a, b)] = _differing(config_a, config_b)
         return self._differing[(a, b)]
 
-    def _prepare(self, member) -> _Prepared | None:
+    def _prepare(self, member) -> Prepared | None:
         if member.name not in self._prepared:
-            args = _arguments(member.argv)
             try:
-                with _run_scope():
-                    p = prepare(args.configs, args.mods, args.module_lists, member.name, args.project_name,
-                                args.output_dir)
-                    self._prepared[member.name] = _Prepared(p.config, p.selectors(), p.objects(),
-                                                            p.top_tasks(), p.initial, args.from_task)
+                with run_scope():
+                    self._prepared[member.name] = prepare(member.options)
             except GinpipeError:
                 self._prepared[member.name] = None
         return self._prepared[member.name]
@@ -138,7 +123,7 @@ def _texts(config: ResolvedConfig) -> dict[str, str]:
     final: dict[str, dict] = defaultdict(dict)
     for b in config.bindings:
         if not b.is_macro:
-            final[b.selector][(b.scope, b.arg)] = _canonical_text(b.value, config.macros)
+            final[b.selector][(b.scope, b.arg)] = canonical_text(b.value, config.macros)
     return {s: repr(sorted(v.items())) for s, v in final.items()}
 
 
@@ -169,9 +154,3 @@ def _leaves(value, macros: dict, depth: int = 0):
             yield from _leaves(macros[leaf.name], macros, depth + 1)
         else:
             yield leaf
-
-
-def _arguments(argv: list[str]):
-    """The run's arguments back from a member's `ginpipe` argv (built by `ginpipe.sweep`)."""
-    from .cli import build_parser
-    return build_parser().parse_args(argv)

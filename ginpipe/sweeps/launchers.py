@@ -6,7 +6,8 @@ handle whose `poll()` gives None while the member runs, then `(ok, error, last_l
 * `LocalLauncher`: one `ginpipe` process per member, `jobs` at once; with GPUs visible, each running
   member gets its own (`CUDA_VISIBLE_DEVICES`, round-robin when there are more jobs than GPUs).
 * `SubmititLauncher`: each member is a job submitted through `submitit.AutoExecutor` (SLURM, or its
-  local executor), with the resources a gin file binds to `submitit` (see `submitit_resources`).
+  local executor), with the resources a gin file binds to `submitit` (see `ginpipe.sweeps.resources`);
+  the job calls `run_member(options)`, the API entry of one member, not the command line.
 """
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ import threading
 from pathlib import Path
 from typing import Mapping
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..experiment.console import configure_console, exit_code
+from ..runs.options import RunOptions
+from ..runs.runner import execute
 
-__all__ = ["LocalLauncher", "SubmititLauncher", "visible_gpus", "submitit_resources", "read_resources",
-           "run_member"]
+__all__ = ["LocalLauncher", "SubmititLauncher", "visible_gpus", "run_member"]
 
 _TAIL = 30  # lines of a member's output kept to explain a failure
 
@@ -53,7 +56,10 @@ def _error_of(lines: list[str], fallback: str) -> str:
 
 
 class LocalLauncher:
-    """Runs each member as `python -m ginpipe.cli ...` here, `jobs` at once, one GPU each if any."""
+    """Runs each member as `python -m ginpipe.cli ...` here, `jobs` at once, one GPU each if any.
+
+    A process per member (not a thread): each run needs gin's global config to itself.
+    """
 
     def __init__(self, jobs: int = 1, gpus: list[str] | None = None, prefix_output: bool | None = None,
                  cwd: str | os.PathLike | None = None):
@@ -102,62 +108,12 @@ class _LocalHandle:
             self.process.wait()
 
 
-def run_member(argv: list[str], cwd: str) -> int:
-    """The body of a submitit job: run one member's `ginpipe` command in this process."""
+def run_member(options: RunOptions, cwd: str) -> int:
+    """The body of a submitit job: run one member in this process, as its `ginpipe` command would
+    (console output, `error: ...` and exit code 2 on a failure)."""
     os.chdir(cwd)
-    from .cli import main
-    return main(list(argv))
-
-
-def submitit_resources(cluster: str | None = None, partition: str | None = None, gpus_per_node: int | None = None,
-                       cpus_per_task: int | None = None, mem_gb: float | None = None, timeout_min: int = 60,
-                       nodes: int = 1, tasks_per_node: int = 1, account: str | None = None,
-                       qos: str | None = None, constraint: str | None = None, setup: list | None = None,
-                       additional_parameters: dict | None = None) -> tuple[str | None, dict]:
-    """Resources of each sweep member's job; bound in a gin file as `submitit.<param> = ...`.
-
-    Args:
-        cluster: 'slurm', 'local' (submitit's local executor, for tests) or None (SLURM when `sbatch` exists).
-        partition, account, qos, constraint: SLURM's options of the same names.
-        gpus_per_node, cpus_per_task, mem_gb, timeout_min, nodes, tasks_per_node: the job's size. For DDP
-            over several GPUs, `tasks_per_node = gpus_per_node` (one process per GPU, started by SLURM).
-        setup: shell lines run before the job (`['module load cuda']`).
-        additional_parameters: any other sbatch option, e.g. `{'mail-type': 'END'}`.
-
-    Example (configs/launcher/slurm.gin):
-        submitit.partition = 'gpu'
-        submitit.gpus_per_node = 1
-    """
-    generic = {"gpus_per_node": gpus_per_node, "cpus_per_task": cpus_per_task, "mem_gb": mem_gb,
-               "timeout_min": timeout_min, "nodes": nodes, "tasks_per_node": tasks_per_node}
-    slurm = {"partition": partition, "account": account, "qos": qos, "constraint": constraint,
-             "setup": setup, "additional_parameters": additional_parameters}
-    parameters = {k: v for k, v in generic.items() if v is not None}
-    parameters.update({f"slurm_{k}": v for k, v in slurm.items() if v is not None})
-    return cluster, parameters
-
-
-def read_resources(path: str | os.PathLike | None) -> tuple[str | None, dict]:
-    """Call `submitit_resources` with the bindings of the gin file `path` (defaults when None)."""
-    if path is None:
-        return submitit_resources()
-    import gin
-    if not Path(path).is_file():
-        raise ConfigError(f"Launcher config {path} does not exist.")
-    gin.clear_config()
-    try:
-        if not gin.config._REGISTRY.get_match("submitit"):  # noqa: SLF001
-            gin.external_configurable(submitit_resources, name="submitit", module="ginpipe")
-        try:
-            gin.parse_config_file(str(path))
-            return gin.get_configurable("submitit")()
-        except (ValueError, TypeError, SyntaxError, OSError) as e:
-            raise ConfigError(f"In launcher config {path}: {e}",
-                              hint="It binds `submitit.<param>`: cluster, partition, gpus_per_node, cpus_per_task,"
-                                   " mem_gb, timeout_min, nodes, tasks_per_node, account, qos, constraint, setup,"
-                                   " additional_parameters.") from None
-    finally:
-        gin.clear_config()
+    configure_console(options.verbosity)
+    return exit_code(lambda: execute(options), options.debug)
 
 
 class SubmititLauncher:
@@ -181,7 +137,7 @@ class SubmititLauncher:
 
     def start(self, member) -> "_SubmititHandle":
         self.executor.update_parameters(name=member.name)
-        job = self.executor.submit(run_member, list(member.argv), os.getcwd())
+        job = self.executor.submit(run_member, member.options, os.getcwd())
         return _SubmititHandle(job)
 
 

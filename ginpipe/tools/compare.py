@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import sys
@@ -17,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .errors import ConfigError, ExperimentError, did_you_mean
+from ..errors import ConfigError, did_you_mean
+from .finished import experiment_folders, final_metrics, read_bindings, read_record
 
-__all__ = ["Row", "load_rows", "differing_bindings", "final_metrics", "render", "compare_command", "plot_curves"]
+__all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]
 
-NAMING_MACROS = {"EXPERIMENT_NAME", "OUTPUT_DIR", "PROJECT_NAME"}  # differ by construction
 _MISSING = "—"
 
 
@@ -39,52 +38,13 @@ class Row:
         return self.folder.name
 
 
-def experiment_folders(paths: Sequence[str | Path]) -> list[Path]:
-    """Experiment folders among `paths`; a project folder stands for all its experiments."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if (path / "config.gin").is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(sorted(p.parent for p in path.glob("*/config.gin")))
-    if not found:
-        raise ExperimentError(f"No experiment folder (with a config.gin) among: {', '.join(map(str, paths))}.",
-                              hint="Pass experiment folders, e.g. `ginpipe compare experiments/my_project/*`.")
-    return list(dict.fromkeys(found))
-
-
 def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     rows = []
     for folder in experiment_folders(paths):
-        run = _read_json(folder / "run.json") or {}
+        run = read_record(folder / "run.json") or {}
         rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
                         run.get("status", "unknown")))
     return rows
-
-
-def read_bindings(config_file: Path) -> dict[str, str]:
-    """`scope/selector.arg` (or a macro's name) -> value as gin text, naming macros left out."""
-    from .composer import compose
-    bindings = {}
-    for b in compose([str(config_file)]).bindings:
-        name = (f"{b.scope}/" if b.scope else "") + (f"{b.selector}.{b.arg}" if b.arg else b.selector)
-        if name not in NAMING_MACROS:
-            bindings[name] = repr(b.value)
-    return bindings
-
-
-def final_metrics(folder: Path) -> dict[str, float]:
-    """Numeric top-level metrics from the state key `metrics` and from `metrics.json`."""
-    found: dict[str, float] = {}
-    index = _read_json(folder / "state" / "index.json") or {}
-    if any("metrics" in record.get("writes", {}) for record in index.get("tasks", {}).values()):
-        from .loading import load_state
-        try:
-            found.update(_numbers(load_state(folder)["metrics"]))
-        except Exception:  # noqa: BLE001 - unsaved or unreadable: metrics.json may still have them
-            pass
-    found.update(_numbers(_read_json(folder / "metrics.json")))
-    return found
 
 
 def differing_bindings(rows: list[Row]) -> list[str]:
@@ -184,33 +144,9 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
     return 0
 
 
-def _numbers(metrics) -> dict[str, float]:
-    if isinstance(metrics, list):  # Lightning's trainer.test() returns one dict per dataloader
-        merged = {}
-        for item in metrics:
-            merged.update(item if isinstance(item, dict) else {})
-        metrics = merged
-    if not isinstance(metrics, dict):
-        return {}
-    out = {}
-    for key, value in metrics.items():
-        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
-            value = value.item()  # a 0-d numpy or torch scalar
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[str(key)] = float(value)
-    return out
-
-
 def _format(value: float, exact: bool = False) -> str:
     if math.isnan(value):
         return "nan"
     if exact:
         return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None

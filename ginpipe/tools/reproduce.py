@@ -14,7 +14,6 @@ afterwards the final metrics are compared, exactly.
 """
 from __future__ import annotations
 
-import json
 import math
 import shlex
 from dataclasses import dataclass, field
@@ -22,10 +21,15 @@ from pathlib import Path
 
 from loguru import logger
 
-from .compare import NAMING_MACROS, final_metrics, read_bindings
-from .composer import Ref, compose, walk
-from .errors import ConfigError, ExperimentError
-from .storage import write_json
+from ..config.composition import compose
+from ..config.values import Ref, walk
+from ..errors import ConfigError, ExperimentError, GinpipeError
+from ..experiment.environment import describe_environment
+from ..files import write_json
+from ..runs.options import RunOptions
+from ..runs.prepare import prepare, run_scope
+from ..runs.runner import execute
+from .finished import NAMING_MACROS, final_metrics, read_bindings, read_record
 
 __all__ = ["Reproduction", "reproduce", "runnable_bindings", "environment_differences", "metric_differences"]
 
@@ -48,7 +52,8 @@ class Reproduction:
                 "metric_differences": {k: list(v) for k, v in self.differences.items()}}
 
 
-def reproduce(experiment: str | Path, experiment_name: str | None = None, command: str | None = None) -> Reproduction:
+def reproduce(experiment: str | Path, experiment_name: str | None = None, command: str | None = None,
+              verbosity: int = 0) -> Reproduction:
     """Rerun `experiment` into `<name>__reproduced` (or `experiment_name`) and compare its metrics.
 
     Example:
@@ -56,18 +61,15 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
         >>> report.metrics_match  # doctest: +SKIP
         True
     """
-    from .environment import describe_environment
-    from .runner import run
-
     original = Path(experiment)
-    run_json = _read_json(original / "run.json")
+    run_json = read_record(original / "run.json")
     if not (original / "config.gin").is_file() or run_json is None:
         raise ExperimentError(f"{original} is not a ginpipe experiment (it needs config.gin and run.json).")
     name = experiment_name or _free_name(original)
     folder = original.parent / name
     if (folder / "config.gin").exists():
         raise ExperimentError(f"{folder} exists already.", hint="Choose another --experiment-name.")
-    recorded = _read_json(original / "environment.json")
+    recorded = read_record(original / "environment.json")
     warnings = environment_differences(recorded, describe_environment()) if recorded else \
         ["no environment.json was recorded: versions cannot be checked"]
     for line in warnings:
@@ -84,9 +86,9 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
     seeds = {k: v for k, v in read_bindings(original / "config.gin").items() if "seed" in k.lower()}
     logger.info(f"Reproducing {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
-    run(source["configs"], source["mods"], module_lists=source["module_lists"], experiment_name=name,
-        project_name=run_json.get("project"), output_dir=folder, no_cache=True,
-        command=command or f"ginpipe reproduce {shlex.quote(str(original))}")
+    execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
+                       project_name=run_json.get("project"), output_dir=folder, no_cache=True, verbosity=verbosity,
+                       command=command or f"ginpipe reproduce {shlex.quote(str(original))}"))
     report = Reproduction(original, folder, warnings, source=source)
     report.differences, compared = metric_differences(final_metrics(original), final_metrics(folder))
     report.metrics_match = None if not compared else not report.differences
@@ -148,28 +150,25 @@ def metric_differences(old: dict[str, float], new: dict[str, float]):
 
 def _recorded_source(original: Path, run_json: dict) -> dict | None:
     """The configs, mods and import lists the experiment was run with (for a reproduction: its source)."""
-    earlier = _read_json(original / "reproduction.json")
+    earlier = read_record(original / "reproduction.json")
     if earlier is not None and "source" in earlier:
         return earlier["source"]
     command = run_json.get("command")
     if not command:
         return None
-    from .cli import build_parser
     try:
-        args = build_parser().parse_args(shlex.split(command)[1:])
+        options = RunOptions.from_argv(shlex.split(command)[1:])
     except SystemExit:
         return None
-    return {"configs": list(args.configs), "mods": list(args.mods), "module_lists": list(args.module_lists)}
+    return {"configs": list(options.configs), "mods": list(options.mods), "module_lists": list(options.module_lists)}
 
 
 def _composes_to_saved(source: dict, original: Path, run_json: dict) -> bool:
-    from .errors import GinpipeError
-    from .runner import _run_scope, prepare
+    options = RunOptions(source["configs"], source["mods"], source["module_lists"], run_json.get("experiment"),
+                         run_json.get("project"), run_json.get("output_dir"))
     try:
-        with _run_scope():
-            prepared = prepare(source["configs"], source["mods"], source["module_lists"], run_json.get("experiment"),
-                               run_json.get("project"), run_json.get("output_dir"))
-            return prepared.config_str() == (original / "config.gin").read_text()
+        with run_scope():
+            return prepare(options).config_text == (original / "config.gin").read_text()
     except GinpipeError:
         return False
 
@@ -212,10 +211,3 @@ def _print(report: Reproduction, compared: int) -> None:
             print(f"  {name}: recorded {old}, reproduced {new}{delta}")
     if report.environment:
         print(f"Environment: {len(report.environment)} difference(s) from the recorded run (warned above).")
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None

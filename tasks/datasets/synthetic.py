@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from ginpipe.io import atomic_write, write_json
+
 from .readers import read_folder
 
 # Bump when the recipes below change: the cache folder name includes it.
@@ -189,17 +191,14 @@ def generate_synthetic_dataset(root: str | Path = "data/generated/synthetic", cl
     def write(job: tuple[str, int]) -> None:
         label, i = job
         path = folder / label / f"{label}_{i:04d}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
         # Several processes (DDP ranks) may generate at once: write aside, then rename atomically.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        sf.write(tmp, synthesize_clip(label, i, sample_rate, duration, seed), sample_rate,
-                 subtype="PCM_16", format="WAV")
-        os.replace(tmp, path)
+        wave = synthesize_clip(label, i, sample_rate, duration, seed)
+        atomic_write(path, lambda f: sf.write(f, wave, sample_rate, subtype="PCM_16", format="WAV"), durable=False)
 
     # numpy's FFTs and soundfile's writes release the GIL, so threads use every core.
     with ThreadPoolExecutor(n_jobs or os.cpu_count()) as pool:
         list(pool.map(write, jobs))
-    (folder / _COMPLETE).write_text(json.dumps(settings, indent=2))
+    write_json(folder / _COMPLETE, settings, durable=False)
     return folder
 
 

@@ -2,8 +2,9 @@
 
 Layout: `<root>/<settings hash>/settings.json` and `<root>/<settings hash>/<aa>/<content hash>.npy`.
 Keying on content rather than path means renaming or copying a dataset keeps its features, and an
-edited file gets new ones. Writes go to a temporary name and are renamed into place, so concurrent
-writers (DataLoader workers, DDP ranks, parallel experiments) never expose a half-written file.
+edited file gets new ones. Files are written atomically (`ginpipe.io`: a temporary name, then a
+rename), so concurrent writers (DataLoader workers, DDP ranks, parallel experiments) never expose a
+half-written file.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ginpipe.io import atomic_write, write_text
 
 _CHUNK = 1 << 20
 
@@ -53,7 +56,7 @@ class FeatureCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         info = self.folder / "settings.json"
         if not info.exists():
-            _atomic_write_text(info, json.dumps(self.settings, indent=2, sort_keys=True, default=str))
+            write_text(info, json.dumps(self.settings, indent=2, sort_keys=True, default=str), durable=False)
 
     def path(self, content_hash: str) -> Path:
         return self.folder / content_hash[:2] / f"{content_hash}.npy"
@@ -70,14 +73,4 @@ class FeatureCache:
         if path.parent not in self._made:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            np.save(f, np.ascontiguousarray(features))
-        os.replace(tmp, path)
-        return path
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+        return atomic_write(path, lambda f: np.save(f, np.ascontiguousarray(features)), durable=False)

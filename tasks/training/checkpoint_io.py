@@ -17,7 +17,7 @@ from fsspec.implementations.local import LocalFileSystem
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.fabric.utilities.cloud_io import get_filesystem
 
-from ginpipe.storage import atomic_write
+from ginpipe.io import atomic_write
 
 __all__ = ["AtomicCheckpointIO", "use_atomic_checkpoints"]
 

@@ -18,7 +18,7 @@ from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-from ginpipe.storage import write_text
+from ginpipe.io import write_text
 
 __all__ = ["TrainingLog", "TrainingLogCheckpoint"]
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.support.projects import guarded_project  # noqa: F401 - the `project` of these tests
+
 
 @dataclass(frozen=True)
 class Case:
@@ -32,7 +34,7 @@ CASES = [
          " `tasks`. Did you mean `load`?", 'In file "c.gin", line 2:\n    laod.n = 3'),
     Case("unknown parameter", {"c.gin": "load.nn = 3\n"}, ["base.gin", "c.gin"],
          "`load` has no parameter `nn`. Did you mean `n`?", 'In file "c.gin", line 1:\n    load.nn = 3',
-         "Parameters of `tasks.steps.load`: state, n."),
+         "Parameters of `tasks.steps.load`: state, n, key_out, pause."),
     Case("unknown parameter in --mods", {}, ["base.gin", "--mods", "SEED=1", "double.factr=3"],
          "`double` has no parameter `factr`. Did you mean `factor`?", "In --mods item 2:\n    double.factr=3"),
     Case("mod without =", {}, ["base.gin", "--mods", "N=3", "load.n"],

@@ -18,11 +18,11 @@ import pytest
 import soundfile as sf
 from loguru import logger
 
-from folder_snapshot import Snapshot
+from tests.support.file_checks import check_folders
+from tests.support.projects import guarded_project  # noqa: F401 - the `project` of these tests
+from tests.support.snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "faults"))
-from file_checks import check_folders  # noqa: E402
 
 CONFIGS = ["configs/base.gin", "configs/debug/fast.gin", "configs/datasets/folder.gin", "-q"]
 CLASSES = {"hum": 150.0, "tone": 900.0, "whistle": 3000.0}

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
-from file_checks import check_folders  # noqa: E402
+from tests.support.file_checks import check_folders
+from tests.support.projects import guarded_project  # noqa: F401 - the `project` of these tests
 
 GINPIPE = [sys.executable, "-m", "ginpipe.cli"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from docker_engine import DockerEngine
+from .docker_engine import DockerEngine
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 # Keys with no bearing on a detached run on this CPU-only engine.

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from docker_engine import DockerEngine
+from .docker_engine import DockerEngine
 
 TAG = "python:3.11-slim"
 MIRROR = "http://deb.debian.org/debian"

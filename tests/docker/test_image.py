@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from compose_service import ComposeProject
-from docker_engine import DockerEngine, build_steps, buildkit_client
-from standin_base import build_standin_python
+from tests.docker.compose_service import ComposeProject
+from tests.docker.docker_engine import DockerEngine, build_steps, buildkit_client
+from tests.docker.standin_base import build_standin_python
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = "ginpipe"  # the tag docker-compose.yml runs

@@ -15,13 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path[:0] = [str(HERE), str(REPO)]
+from tests.support import forked_runs
+from tests.support.file_checks import check_file, check_folders
+from tests.support.run_results import difference, results, state_problems
 
-import forked_runs  # noqa: E402
-from file_checks import check_file, check_folders  # noqa: E402
-from run_results import difference, results, state_problems  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 CONFIGS = ["configs/base.gin", "configs/debug/fast.gin"]
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from tests.support.file_checks import FolderWatcher, check_file, check_folders
 
-from file_checks import FolderWatcher, check_file, check_folders  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _whole_files(folder: Path) -> list[Path]:
@@ -88,8 +87,8 @@ def test_the_watcher_sees_a_file_written_in_place_but_not_one_renamed_into_place
 
 CHILD = """
 import json, sys
-sys.path.insert(0, {here!r})
-from kill_tracer import KillPoint, KillTracer, Target
+sys.path.insert(0, {repo!r})
+from tests.support.kill_tracer import KillPoint, KillTracer, Target
 
 def write_twice(path):
     with open(path, "w") as f:
@@ -110,7 +109,7 @@ print(json.dumps(tracer.counts()))
 
 def _child(tmp_path, point) -> subprocess.CompletedProcess:
     script = tmp_path / "child.py"
-    script.write_text(CHILD.format(here=str(HERE), point=point, out=str(tmp_path / "out.txt")))
+    script.write_text(CHILD.format(repo=str(REPO), point=point, out=str(tmp_path / "out.txt")))
     return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
 
 

@@ -20,14 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support import forked_runs
+from tests.support.file_checks import FolderWatcher, check_folders
+from tests.support.kill_tracer import TARGETS, KillPoint
+from tests.support.run_results import difference, results, state_problems
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path[:0] = [str(HERE), str(REPO)]  # the helpers; the project's tasks, for unpickling its state
-
-import forked_runs  # noqa: E402
-from file_checks import FolderWatcher, check_folders  # noqa: E402
-from kill_tracer import TARGETS, KillPoint  # noqa: E402
-from run_results import difference, results, state_problems  # noqa: E402
 
 SEED = 20261121
 CONFIGS = ["configs/base.gin", "configs/debug/fast.gin"]

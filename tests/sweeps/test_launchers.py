@@ -6,7 +6,9 @@ import stat
 import pytest
 
 from ginpipe.errors import ConfigError
-from ginpipe.launchers import read_resources, visible_gpus
+from ginpipe.sweeps.launchers import visible_gpus
+from ginpipe.sweeps.resources import read_resources
+from tests.support.projects import sweep_project  # noqa: F401 - the `project` of these tests
 
 LOCAL = """
 # submitit's local executor: the same jobs SLURM would get, run on this machine

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from ginpipe.errors import ConfigError
-from ginpipe.sweep import plan_sweep
+from ginpipe.runs.options import RunOptions
+from ginpipe.sweeps.plan import plan_sweep
+from tests.support.projects import sweep_project  # noqa: F401 - the `project` of these tests
 
 SWEEP_GIN = """
 include 'base.gin'
@@ -18,7 +20,7 @@ include 'base.gin'
 
 
 def test_members_are_the_grid_named_from_their_values(project):
-    sweep = plan_sweep(["base.gin"], sweeps=["double.factor=[1, 2]", "score.offset=[1e-3, 0.5]"])
+    sweep = plan_sweep(RunOptions(["base.gin"]), ["double.factor=[1, 2]", "score.offset=[1e-3, 0.5]"])
     assert [m.name for m in sweep.members] == [
         "base__factor=1__offset=0.001", "base__factor=1__offset=0.5",
         "base__factor=2__offset=0.001", "base__factor=2__offset=0.5"]
@@ -30,11 +32,11 @@ def test_members_are_the_grid_named_from_their_values(project):
 
 def test_a_gin_file_declares_a_sweep_and_flags_replace_or_fix_its_axes(project):
     project.write("sweep.gin", SWEEP_GIN)
-    assert [m.name for m in plan_sweep(["sweep.gin"]).members] == ["sweep__factor=1", "sweep__factor=2"]
-    replaced = plan_sweep(["sweep.gin"], sweeps=["double.factor=[5]"], experiment_name="x")
+    assert [m.name for m in plan_sweep(RunOptions(["sweep.gin"])).members] == ["sweep__factor=1", "sweep__factor=2"]
+    replaced = plan_sweep(RunOptions(["sweep.gin"], experiment_name="x"), ["double.factor=[5]"])
     assert [m.name for m in replaced.members] == ["x__factor=5"]
-    assert plan_sweep(["sweep.gin"], mods=["double.factor=3"]) is None  # --mods fixes the axis: a plain run
-    strings = plan_sweep(["base.gin"], sweeps=["MODE=['a b', @double]", "load.n=[1]"], project_name="p")
+    assert plan_sweep(RunOptions(["sweep.gin"], mods=["double.factor=3"])) is None  # --mods fixes the axis: a plain run
+    strings = plan_sweep(RunOptions(["base.gin"], project_name="p"), ["MODE=['a b', @double]", "load.n=[1]"])
     assert [m.name for m in strings.members] == ["base__MODE=a-b__n=1", "base__MODE=double__n=1"]
     assert strings.members[0].mods == ["MODE='a b'", "load.n=1"]
     assert str(strings.members[0].folder) == "experiments/p/base__MODE=a-b__n=1"
@@ -43,7 +45,7 @@ def test_a_gin_file_declares_a_sweep_and_flags_replace_or_fix_its_axes(project):
 def test_a_sweep_axis_that_is_not_a_list_names_the_users_line(project):
     project.write("bad.gin", "include 'base.gin'\n!sweep:\n    double.factor = 3\n")
     with pytest.raises(ConfigError) as e:
-        plan_sweep(["bad.gin"])
+        plan_sweep(RunOptions(["bad.gin"]))
     assert e.value.render() == (
         "A sweep axis needs a non-empty list of values: 'double.factor = 3'.\n"
         'In file "bad.gin", line 3:\n    double.factor = 3\n'

@@ -1,0 +1,44 @@
+"""The small public API for project code (tasks): files written atomically, JSON, configs read as
+ginpipe reads them, and which process may write.
+
+Tasks import these names, never ginpipe's internals:
+
+    from ginpipe.io import atomic_write, is_main_process
+
+    if is_main_process():
+        atomic_write(folder / "report.csv", lambda f: report.to_csv(f, index=False), tmp_dir=folder / ".tmp")
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from .experiment.ranks import is_main_process
+from .files import atomic_write, fsync_path, read_json, write_json, write_text
+
+__all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
+           "read_config", "Ref", "MacroRef", "walk"]
+
+
+def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):
+    """The bindings of gin files (and mods) as ginpipe reads them, with nothing imported or bound.
+
+    Returns a `Composition`: `.bindings` (each with `.selector`, `.arg`, `.value`, `.where`), and
+    `.files`, `.aliases`, `.packages`, `.expressions`, `.initial_state`, `.sweeps`, `.blocks`.
+    Values are literals, `Ref` (`@name`, `@name()`) and `MacroRef` (`%NAME`); `walk` visits nested ones.
+
+    Raises:
+        ConfigError: naming the file and line at fault.
+    """
+    from .config.composition import compose
+
+    if isinstance(configs, (str, os.PathLike)):
+        configs = [configs]
+    return compose([str(c) for c in configs], list(mods))
+
+
+def __getattr__(name: str):
+    if name in ("Ref", "MacroRef", "walk"):  # gin-free, but kept lazy like the rest of ginpipe
+        from .config import values
+        return getattr(values, name)
+    raise AttributeError(f"module 'ginpipe.io' has no attribute {name!r}")

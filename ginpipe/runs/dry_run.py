@@ -1,0 +1,34 @@
+"""`--dry-run`: the composed config and the plan (run / cached / missing inputs); nothing runs."""
+from __future__ import annotations
+
+from ..config.composition import Composition
+from ..experiment.run_record import RunRecord
+from ..state.shared import State
+from ..state.state_folder import StateFolder
+from .engine import Engine
+from .options import RunOptions
+from .prepare import prepare, run_scope
+from .task_names import task_name
+
+__all__ = ["print_dry_run"]
+
+
+def print_dry_run(options: RunOptions, composition: Composition | None = None) -> None:
+    with run_scope():
+        prepared = prepare(options, composition)
+        folder = prepared.naming.output_dir
+        store = StateFolder(folder) if (folder / "state" / "index.json").is_file() else None
+        engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors,
+                        objects=prepared.objects, no_cache=options.no_cache, from_task=options.from_task)
+        state = State({"output_dir": str(folder), **prepared.initial})
+        decisions = engine.plan(prepared.tasks, state) if store else None
+        print("# Composed config\n" + prepared.config_text)
+        print(f"# Plan for {folder}" + ("" if store else " (new experiment: every task runs)"))
+        for number, task in enumerate(prepared.tasks, 1):
+            if decisions is None:
+                print(f"  run     {number:02d}-{task_name(task)}")
+                continue
+            d = decisions[number - 1]
+            note = f"  ({d.reason})" if d.reason else ""
+            missing = f"  missing inputs: {', '.join(d.missing)}" if d.missing else ""
+            print(f"  {d.action:<7} {d.label}{note}{missing}")

@@ -1,0 +1,291 @@
+"""`execute_pipeline`: runs an ordered task list on one shared state, skipping cached tasks.
+
+A task is a plain function `task(state) -> state` (returning None means it changed the state in
+place). `execute_pipeline` is itself a task, so pipelines nest. Before a list runs, a plan says which
+tasks will run and which come from the cache; a cached task whose outputs were not saved is rerun
+when a later task that runs needs them.
+"""
+from __future__ import annotations
+
+import contextvars
+import time
+from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from loguru import logger
+
+from ..config.gin_internals import unwrap_exception
+from ..config.resolution import ResolvedConfig
+from ..config.usage import UsageRecorder
+from ..errors import ConfigError, GinpipeError, TaskError
+from ..experiment.run_record import RunRecord
+from ..state.shared import ABSENT, State
+from ..state.state_folder import StateFolder
+from ..state.task_keys import CodeDigests, TaskRecord, source_digest, task_key, written_version
+from .task_names import original, task_identity, task_name
+
+__all__ = ["execute_pipeline", "Engine", "Decision"]
+
+_engine: contextvars.ContextVar["Engine | None"] = contextvars.ContextVar("ginpipe_engine", default=None)
+_prefix: contextvars.ContextVar[str] = contextvars.ContextVar("ginpipe_prefix", default="")
+
+
+def execute_pipeline(state, tasks=None, execution_order="sequential", cache=True,
+                     output_dir=None, is_main=False):
+    """Run `tasks` in order on `state` and return it (GinPipe's signature, so nesting works).
+
+    Args:
+        state: the shared state.
+        tasks: task functions, e.g. `[@set_seed, @load_dataset]` in a config.
+        execution_order: only 'sequential'.
+        cache: False reruns these tasks even when their inputs are unchanged.
+        output_dir: accepted for GinPipe configs; the experiment folder is the runner's.
+        is_main: accepted for GinPipe configs; ignored.
+    """
+    del output_dir, is_main
+    if execution_order != "sequential":
+        raise ConfigError(f"execution_order={execution_order!r} is not supported: use 'sequential'.")
+    engine = _engine.get() or Engine(config=None, store=None, run_record=RunRecord(None))
+    return engine.run_list(list(tasks or []), state, _prefix.get(), cache=cache)
+
+
+@dataclass
+class Decision:
+    label: str
+    action: str  # "run", "cached", "nested" or "decide" (known only once earlier tasks ran)
+    reason: str = ""
+    record: TaskRecord | None = None
+    missing: list[str] = field(default_factory=list)
+    source: StateFolder | None = None  # the state folder the record is in
+
+
+@dataclass
+class Engine:
+    """Executes task lists for one run: caching, persistence, timing and the run record."""
+
+    config: ResolvedConfig | None
+    store: StateFolder | None
+    run_record: RunRecord
+    selectors: dict[int, str] = field(default_factory=dict)  # id(original) -> gin selector
+    no_cache: bool = False
+    from_task: str | None = None
+    not_saved: set[str] = field(default_factory=set)
+    resume_hint: str = ""
+    usage: UsageRecorder | None = None
+    share: bool = True  # reuse identical tasks of sibling experiments of the same project
+    objects: dict[str, object] = field(default_factory=dict)  # gin selector -> plain function/class
+    code: CodeDigests = field(default_factory=lambda: CodeDigests(Path.cwd()))
+    executed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    _forcing: bool = False
+    _tokens: list = field(default_factory=list)
+
+    def __enter__(self) -> "Engine":
+        """Make this engine the one `execute_pipeline` uses, for the duration of a run."""
+        self._tokens.append(_engine.set(self))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _engine.reset(self._tokens.pop())
+
+    def run_list(self, tasks: list, state: State, prefix: str = "", cache: bool = True) -> State:
+        token = _engine.set(self)
+        try:
+            plan = self.plan(tasks, state, prefix, cache)
+            for task, decision in zip(tasks, plan):
+                if decision.action == "nested":
+                    state = self._run_nested(task, decision.label, state)
+                elif self._reuse(task, decision, state, cache):
+                    self.cached.append(decision.label)
+                else:
+                    state = self._execute(task, decision.label, state)
+            return state
+        finally:
+            _engine.reset(token)
+
+    # -- planning --------------------------------------------------------------------------------
+    def plan(self, tasks: list, state: State, prefix: str = "", cache: bool = True) -> list[Decision]:
+        """Decide, before running, which tasks run and which come from the cache."""
+        versions = {key: state.version(key) for key in state}
+        known = True  # False once a task's outputs cannot be predicted
+        decisions: list[Decision] = []
+        forcing = self._forcing
+        caching = self.store is not None and cache and not self.no_cache
+        for number, task in enumerate(tasks, 1):
+            label = f"{prefix}{number:02d}-{task_name(task)}"
+            forcing = forcing or self._starts_forcing(task, label)
+            if is_pipeline(task):
+                decisions.append(Decision(label, "nested"))
+                known = False
+                continue
+            own = self.store.record(label) if self.store else None
+            if not known:
+                decisions.append(Decision(label, "decide", "after earlier tasks", own, source=self.store))
+                continue
+            hit = None if forcing or not caching else self._find_hit(task, label, versions)
+            if hit is not None:
+                source, record = hit
+                reason = "" if source is self.store else f"from experiment {source.name}"
+                decisions.append(Decision(label, "cached", reason, record, source=source))
+                _apply(versions, record, {k: w["version"] for k, w in record.writes.items()})
+                continue
+            reason = ("forced" if forcing else "caching off" if not caching
+                      else "never ran" if own is None else "inputs changed")
+            missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
+            decisions.append(Decision(label, "run", reason, own, missing, self.store))
+            if own is None:
+                known = False
+                continue
+            key = self._key(task, own.used, {k: versions.get(k, ABSENT) for k in own.reads})
+            _apply(versions, own, {k: written_version(key, k) for k in own.writes})
+        self._rerun_producers_of_unsaved(decisions)
+        return decisions
+
+    def _find_hit(self, task, label: str, versions: dict[str, str]):
+        """The first stored record of this task (this experiment's, then its siblings') still valid."""
+        for store, record in self.store.candidates(label, siblings=self.share):
+            key = self._key(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads})
+            if key == record.key and store.complete(record):
+                return store, record
+        return None
+
+    def _rerun_producers_of_unsaved(self, decisions: list[Decision]) -> None:
+        """A task that runs may need a value a cached task made but did not save: rerun that task."""
+        changed = True
+        while changed:
+            changed = False
+            for i, d in enumerate(decisions):
+                if d.action not in ("run", "decide"):
+                    continue
+                needs = set(d.record.reads) if d.record else None  # None: could read anything
+                for producer in reversed(decisions[:i]):
+                    if producer.action != "cached":
+                        continue
+                    unsaved = {k for k in producer.record.writes
+                               if not producer.source.restorable(producer.record, k)}
+                    wanted = unsaved if needs is None else unsaved & needs
+                    if wanted:
+                        producer.action, producer.reason = "run", f"{sorted(wanted)} not saved"
+                        changed = True
+
+    def _starts_forcing(self, task, label: str) -> bool:
+        name = self.from_task
+        return bool(name) and name in (label, task_name(task), label.rsplit("/", 1)[-1])
+
+    # -- executing -------------------------------------------------------------------------------
+    def _reuse(self, task, decision: Decision, state: State, cache: bool) -> bool:
+        """Restore a task's outputs instead of running it, if a stored record is still valid now."""
+        if decision.action not in ("cached", "decide") or self.store is None or self.no_cache or not cache:
+            return False
+        if self._forcing or self._starts_forcing(task, decision.label):
+            return False
+        hit = self._find_hit(task, decision.label, {k: state.version(k) for k in state})
+        if hit is None:
+            return False
+        source, record = hit
+        if source is not self.store:  # another experiment of the project made exactly this
+            try:
+                record = self.store.adopt(decision.label, record, source)
+            except FileNotFoundError:  # that experiment is rewriting it right now: make our own
+                return False
+        self.store.restore(record, state)
+        entry = self.run_record.start(decision.label, record.task)
+        origin = {} if source is self.store else {"from": source.name}
+        self.run_record.finish(entry, "cached", key=record.key, **origin)
+        logger.info(f"↷ {decision.label}: cached" + (f" (from experiment {source.name})" if origin else ""))
+        return True
+
+    def _execute(self, task, label: str, state: State) -> State:
+        self._forcing = self._forcing or self._starts_forcing(task, label)
+        identity = task_identity(task)
+        entry = self.run_record.start(label, identity)
+        logger.info(f"▶ {label}")
+        access = state.begin()
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            with (self.usage.task() if self.usage else _nothing()) as used:
+                result = task(state)
+        except BaseException as raised:
+            e = unwrap_exception(raised)
+            state.end()
+            self.run_record.finish(entry, "failed", error=f"{type(e).__name__}: {e}",
+                                wall_s=round(time.perf_counter() - wall, 4))
+            if isinstance(e, GinpipeError) and not isinstance(e, ConfigError):
+                raise e from e.__cause__
+            what = "was interrupted" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
+            raise TaskError(f"Task `{label}` {what}", hint=self.resume_hint or None) from e
+        finally:
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        state = self._adopt(result, state, label)
+        access = state.end()
+        used = set(used or ()) | {self._selector_of(task)} - {None}
+        key = self._key(task, used, access.reads)
+        written = {k: {"version": written_version(key, k), "file": None, "format": None} for k in access.writes}
+        for k, w in written.items():
+            state.set_version(k, w["version"])
+        record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes))
+        if self.store is not None:
+            self.store.save(label, record, state, self.not_saved | set(_peek_not_saved(state)))
+        self.executed.append(label)
+        self.run_record.finish(entry, "done", key=key, wall_s=round(wall, 4), cpu_s=round(cpu, 4),
+                            reads=sorted(access.reads), writes=sorted(access.writes))
+        logger.info(f"✓ {label} in {wall:.2f} s (cpu {cpu:.2f} s)")
+        return state
+
+    def _run_nested(self, task, label: str, state: State) -> State:
+        token = _prefix.set(label + "/")
+        try:
+            result = task(state)
+        finally:
+            _prefix.reset(token)
+        return self._adopt(result, state, label)
+
+    @staticmethod
+    def _adopt(result, state: State, label: str) -> State:
+        if result is None or result is state:
+            return state
+        if isinstance(result, Mapping):  # a task that built a new mapping: take its items
+            for key, value in result.items():
+                state[key] = value
+            return state
+        raise TaskError(f"Task `{label}` returned a {type(result).__name__}; a task returns the state"
+                        " (or None when it changed the state in place).")
+
+    def _key(self, task, used, reads: dict[str, str]) -> str:
+        selectors = set(used) | {self._selector_of(task)} - {None}
+        objects = [original(task), *(self.objects[s] for s in sorted(selectors) if s in self.objects)]
+        code = [source_digest(original(task)), *self.code.of(objects)]
+        return task_key(task_identity(task), "\n".join(code), selectors, self.config or _EMPTY, reads)
+
+    def _selector_of(self, task) -> str | None:
+        return self.selectors.get(id(original(task)))
+
+
+def _apply(versions: dict[str, str], record: TaskRecord, written: dict[str, str]) -> None:
+    versions.update(written)
+    for key in record.deletes:
+        versions.pop(key, None)
+
+
+class _nothing:
+    def __enter__(self):
+        return set()
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _peek_not_saved(state: State) -> list[str]:
+    try:
+        value = state.peek("keys_not_saved")
+    except KeyError:
+        return []
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+def is_pipeline(task) -> bool:
+    return original(task) is execute_pipeline
+
+
+_EMPTY = ResolvedConfig([], {})

@@ -1,0 +1,49 @@
+"""What a failed run tells the user: the command that resumes it, and a failed write told plainly."""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from ..errors import ExperimentError
+from ..experiment.naming import Naming
+
+__all__ = ["resume_hint", "write_error"]
+
+# Flags that would not continue a failed run: they rerun finished tasks, or empty the folder.
+_NOT_RESUMING = {"--overwrite": 0, "--no-cache": 0, "--dry-run": 0, "--from": 1}
+
+
+def resume_hint(command: str | None, naming: Naming) -> str:
+    """The command that continues this run after a failure: same configs, `--resume` (it also accepts
+    a config the user has just fixed), finished tasks from the cache."""
+    if not command:
+        return (f"Fix the cause and run again with experiment_name={naming.experiment!r}, resume=True:"
+                " finished tasks come from the cache.")
+    words, kept = shlex.split(command), []
+    skip = 0
+    for word in words:
+        flag = word.split("=", 1)[0]
+        if skip:
+            skip -= 1
+        elif flag in _NOT_RESUMING:
+            skip = _NOT_RESUMING[flag] if "=" not in word else 0
+        else:
+            kept.append(word)
+    if not any(w.startswith(("--experiment", "--output")) for w in kept):
+        kept += ["--experiment-name", naming.experiment]
+    if "--resume" not in kept:
+        kept.append("--resume")
+    return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {shlex.join(kept)}"
+
+
+def write_error(error: OSError, hint: str) -> ExperimentError:
+    """An OSError of the runner's own writes (disk full, read-only) as the folder and what to do."""
+    path = Path(str(error.filename)) if error.filename else None
+    if path is not None and path.parent.name == ".tmp":  # a staged file: name what it was for
+        path = path.parent.parent
+    where = f" ({path})" if path is not None else ""
+    wrapped = ExperimentError(
+        f"Cannot write to the experiment folder: {error.strerror or error}{where}.",
+        hint="Free some space, or make the folder writable: what was saved so far is complete. " + hint)
+    wrapped.__cause__ = error
+    return wrapped

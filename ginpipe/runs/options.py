@@ -1,0 +1,130 @@
+"""`RunOptions`: how to run one experiment, built once (from argv or `ginpipe.run` keywords) and
+carried end to end; `to_argv()` turns it back into a command line where a process is started.
+
+`build_parser()` is the one parser of the `ginpipe CONFIG...` command (the sweep flags included,
+which `ginpipe.sweeps` reads). Only `argparse` is imported here, so that `ginpipe --help` is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["RunOptions", "build_parser", "EXAMPLES"]
+
+EXAMPLES = """examples:
+  ginpipe configs/base.gin configs/models/resnet.gin --mods "Resnet.n_layers=20"
+  ginpipe configs/base.gin --mods SEED=3 "train/torch.utils.data.DataLoader.batch_size=8" --experiment-name seed3
+  ginpipe configs/base.gin --dry-run      # print the composed config and the plan; run nothing
+  ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
+  ginpipe compare experiments/audio/* --sort test_accuracy --reverse
+  ginpipe reproduce experiments/audio/seed3
+"""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `ginpipe CONFIG...` (or `ginpipe.run`) says about one experiment."""
+
+    configs: tuple[str, ...]  # gin files, applied in order (later bindings win)
+    mods: tuple[str, ...] = ()  # bindings applied after the files
+    module_lists: tuple[str, ...] = ()  # GinPipe import lists
+    experiment_name: str | None = None
+    project_name: str | None = None
+    output_dir: str | None = None
+    resume: bool = False  # the folder holds a different config: reuse what is still valid
+    overwrite: bool = False  # empty the folder first
+    from_task: str | None = None  # rerun from this task on
+    no_cache: bool = False  # rerun every task
+    dry_run: bool = False  # print the config and the plan; run nothing
+    verbosity: int = 0  # -1 quiet (-q), 0, 1 verbose (-v)
+    debug: bool = False  # tracebacks on the console
+    command: str | None = None  # the command line as typed, for the resume hint and run.json
+
+    def __post_init__(self):
+        configs = [self.configs] if isinstance(self.configs, (str, os.PathLike)) else self.configs
+        for name, value in (("configs", configs), ("mods", self.mods), ("module_lists", self.module_lists)):
+            object.__setattr__(self, name, tuple(map(str, value)))
+        if self.output_dir is not None:
+            object.__setattr__(self, "output_dir", str(self.output_dir))
+
+    @classmethod
+    def from_argv(cls, argv: Sequence[str]) -> "RunOptions":
+        """Options of `ginpipe ARGV...` (the sweep flags are ignored); argparse exits on bad input."""
+        return cls.from_namespace(build_parser().parse_args(list(argv)), command=shlex.join(["ginpipe", *argv]))
+
+    @classmethod
+    def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> "RunOptions":
+        return cls(args.configs, args.mods, args.module_lists, args.experiment_name, args.project_name,
+                   args.output_dir, args.resume, args.overwrite, args.from_task, args.no_cache, args.dry_run,
+                   1 if args.verbose else -1 if args.quiet else 0, args.debug, command)
+
+    def replace(self, **changes) -> "RunOptions":
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def log_level(self) -> str:
+        """The level of logs/run.log."""
+        return "DEBUG" if self.verbosity > 0 else "INFO"
+
+    def to_argv(self) -> list[str]:
+        """The `ginpipe` arguments that run these options (`command` and `--dry-run` left out)."""
+        argv = [*self.configs]
+        if self.mods:
+            argv += ["--mods", *self.mods]
+        if self.experiment_name:
+            argv += ["--experiment-name", self.experiment_name]
+        if self.module_lists:
+            argv += ["--module_list", *self.module_lists]
+        if self.project_name:
+            argv += ["--project-name", self.project_name]
+        argv += ["--resume"] * self.resume + ["--overwrite"] * self.overwrite + ["--no-cache"] * self.no_cache
+        if self.from_task:
+            argv += ["--from", self.from_task]
+        if self.output_dir:
+            argv += ["--output-dir", self.output_dir]
+        return argv + {1: ["-v"], -1: ["-q"]}.get(self.verbosity, []) + ["--debug"] * self.debug
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of `ginpipe CONFIG...`."""
+    p = argparse.ArgumentParser(
+        prog="ginpipe", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Run the task pipeline described by gin config files (applied in order, later wins).")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="gin config files")
+    p.add_argument("--mods", nargs="+", action="extend", default=[], metavar="BINDING",
+                   help='bindings applied after the files, e.g. --mods SEED=1 "Resnet.n_layers=20"')
+    p.add_argument("--module_list", "--module-list", dest="module_lists", nargs="+", action="extend",
+                   default=[], metavar="FILE", help="GinPipe import lists: `python.module: alias` lines")
+    p.add_argument("--experiment-name", "--experiment_name", dest="experiment_name",
+                   help="experiment folder name (default: a timestamp)")
+    p.add_argument("--project-name", "--project_name", dest="project_name",
+                   help="project folder name (default: the config's PROJECT_NAME, else my_project)")
+    p.add_argument("--output-dir", "--output_dir", dest="output_dir",
+                   help="write here instead of experiments/<project>/<experiment>")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true",
+                      help="the folder holds a different config: reuse what is still valid, rerun what changed")
+    mode.add_argument("--overwrite", action="store_true", help="empty the experiment folder first")
+    p.add_argument("--from", dest="from_task", metavar="TASK", help="rerun from this task on, even if cached")
+    p.add_argument("--no-cache", action="store_true", help="rerun every task")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the composed config and the plan (run / cached / missing inputs); run nothing")
+    sweep = p.add_argument_group("sweeps (see README: Sweeps, comparison and reproduction)")
+    sweep.add_argument("--sweep", action="append", default=[], metavar="BINDING=[VALUES]",
+                       help='run every combination of these values, each as its own experiment, e.g.'
+                            ' --sweep "Resnet.n_layers=[8,14,20]" (repeatable; also `!sweep:` in a config)')
+    sweep.add_argument("--jobs", type=int, default=None, metavar="N",
+                       help="run N members at once, one process each (one GPU each when GPUs are visible);"
+                            " default 1, or all at once with --launcher submitit")
+    sweep.add_argument("--launcher", choices=("local", "submitit"), default="local",
+                       help="local processes, or jobs submitted through submitit (SLURM)")
+    sweep.add_argument("--launcher-config", metavar="FILE",
+                       help="gin file binding the jobs' resources, e.g. configs/launcher/slurm.gin")
+    p.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    p.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p

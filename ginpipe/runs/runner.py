@@ -1,0 +1,137 @@
+"""`run()`: compose, validate, then execute one experiment. The CLI and the Python API both call it.
+
+`ginpipe.run(configs, mods, ...)` builds a `RunOptions` from its keywords; the CLI builds one from
+argv; both end in `execute(options)`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Sequence
+
+import gin
+from loguru import logger
+
+from ..config.composition import Composition
+from ..config.gin_internals import unwrap_exception
+from ..config.usage import UsageRecorder
+from ..errors import ConfigError, GinpipeError, did_you_mean
+from ..experiment.console import log_to_file
+from ..experiment.environment import describe_environment
+from ..experiment.folder import Experiment
+from ..experiment.ranks import is_main_process
+from ..experiment.run_record import RunRecord
+from ..files import write_json
+from ..state.shared import State
+from ..state.state_folder import StateFolder
+from .engine import Engine
+from .failures import resume_hint, write_error
+from .options import RunOptions
+from .prepare import PIPELINE, Prepared, prepare, run_scope
+from .task_names import task_name
+
+__all__ = ["run", "execute"]
+
+
+def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = (), *,
+        module_lists: Sequence[str] = (), experiment_name: str | None = None,
+        project_name: str | None = None, output_dir: str | os.PathLike | None = None,
+        resume: bool = False, overwrite: bool = False, from_task: str | None = None,
+        no_cache: bool = False, command: str | None = None, log_level: str = "INFO") -> State:
+    """Run one experiment and return its final state.
+
+    Args:
+        configs: gin files, applied in order (later bindings win).
+        mods: extra bindings applied last, e.g. `["Resnet.n_layers=20", "SEED=3"]`.
+        module_lists: GinPipe import lists (`module: alias` lines).
+        experiment_name, project_name, output_dir: where to write (see `ginpipe.experiment.naming`).
+        resume: reuse what is still valid when the folder holds a different config.
+        overwrite: empty the folder first.
+        from_task: rerun from this task on, even if cached.
+        no_cache: rerun every task.
+        command: the command line, to tell the user how to resume after a failure.
+        log_level: "DEBUG" also writes debug messages to logs/run.log.
+
+    Example:
+        >>> for layers in (8, 14):  # doctest: +SKIP
+        ...     state = ginpipe.run(["configs/base.gin"], mods=[f"Resnet.n_layers={layers}"])
+    """
+    return execute(RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
+                              overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
+                              command=command))
+
+
+def execute(options: RunOptions, composition: Composition | None = None) -> State:
+    """Run the experiment `options` describe (from `composition` when the configs were read already)."""
+    with run_scope():
+        prepared = prepare(options, composition)
+        if options.from_task:  # before the folder is opened: a typo must not touch an existing experiment
+            _check_from_task(prepared, options.from_task)
+        naming = prepared.naming
+        experiment = Experiment(naming.output_dir)
+        state = State({"output_dir": str(naming.output_dir), **prepared.initial})
+        hint = resume_hint(options.command, naming)
+        if not is_main_process():
+            return _execute(prepared, state, None, RunRecord(None), hint)
+        experiment.open(prepared.config_text, resume=options.resume, overwrite=options.overwrite)
+        naming.export()
+        try:
+            with log_to_file(naming.output_dir / "logs" / "run.log", level=options.log_level):
+                logger.info(f"Experiment {naming.output_dir}")
+                write_json(naming.output_dir / "environment.json", describe_environment(), durable=False,
+                           tmp_dir=experiment.tmp_dir)
+                record = RunRecord(naming.output_dir / "run.json", argv=sys.argv, command=options.command,
+                                   experiment=naming.experiment, project=naming.project,
+                                   output_dir=str(naming.output_dir), host=os.uname().nodename, pid=os.getpid())
+                return _execute(prepared, state, StateFolder(naming.output_dir), record, hint)
+        except OSError as e:  # writing the log, run.json or environment.json before the first task
+            raise write_error(e, hint) from e
+        finally:
+            try:
+                _write_operative_config(experiment, failed=sys.exc_info()[0] is not None)
+            finally:
+                experiment.close()
+
+
+def _execute(prepared: Prepared, state: State, store: StateFolder | None, record: RunRecord, hint: str) -> State:
+    options = prepared.options
+    engine = Engine(prepared.config, store, record, selectors=prepared.selectors, objects=prepared.objects,
+                    no_cache=options.no_cache or store is None, from_task=options.from_task if store else None,
+                    resume_hint=hint, usage=UsageRecorder())
+    try:
+        with engine, engine.usage:
+            state = gin.get_configurable(PIPELINE)(state)
+        if store is not None:
+            store.prune(set(engine.executed) | set(engine.cached))
+        record.end("done", executed=engine.executed, cached=engine.cached)
+    except BaseException as raised:
+        error = unwrap_exception(raised)
+        if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
+            error = write_error(error, hint)
+        try:
+            record.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+        except OSError:
+            pass  # a full disk must not hide the error that says so
+        if isinstance(error, GinpipeError):
+            logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
+        raise error from error.__cause__
+    logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
+    return state
+
+
+def _check_from_task(prepared: Prepared, name: str) -> None:
+    names = [task_name(t) for t in prepared.tasks]
+    labels = [f"{i:02d}-{n}" for i, n in enumerate(names, 1)]
+    if name not in names and name not in labels and "/" not in name:
+        raise ConfigError(f"--from {name}: no task of that name in the pipeline.{did_you_mean(name, names)}",
+                          hint="Tasks: " + ", ".join(names))
+
+
+def _write_operative_config(experiment: Experiment, failed: bool) -> None:
+    """operative_config.gin, at the end; when the run failed already, its error is the one to report."""
+    try:
+        experiment.write_text("operative_config.gin", gin.operative_config_str())
+    except Exception as e:  # noqa: BLE001 - reported, not raised, when another error is on its way
+        if not failed:
+            raise
+        logger.bind(file_only=True).warning(f"operative_config.gin was not written: {type(e).__name__}: {e}")

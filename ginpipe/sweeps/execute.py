@@ -1,0 +1,118 @@
+"""Running a sweep: its members through a launcher, skipping finished ones, failures listed at the end.
+
+A member that finished is marked (`sweep.json` in its folder, with the digest of its command and
+config files), so rerunning the same sweep skips it; with several members at once, the start gate
+(`ginpipe.sweeps.gate`) holds members back until the first one has made what they share.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from loguru import logger
+
+from ..errors import GinpipeError
+from ..files import read_json, write_json
+from .plan import Member, Sweep
+
+__all__ = ["SweepError", "Outcome", "run_sweep", "finished", "summary", "MARKER"]
+
+MARKER = "sweep.json"  # written in a member's folder once it finished, to skip it on a rerun
+
+
+class SweepError(GinpipeError):
+    """Some members of a sweep failed or did not finish; the message names them."""
+
+
+@dataclass
+class Outcome:
+    member: Member
+    status: str  # "done", "skipped" (finished earlier) or "failed"
+    seconds: float = 0.0
+    error: str = ""
+    log: list[str] = field(default_factory=list)  # the last lines the member printed
+
+
+def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float = 0.2) -> list[Outcome]:
+    """Run the members not finished yet through `launcher`; raise SweepError if any failed.
+
+    With room for several members at once, a `StartGate` starts the first member alone and each other
+    member once the first has made every task the two share (`share_prefix=False` starts them at once).
+    """
+    logger.info(sweep.describe())
+    outcomes: dict[str, Outcome] = {}
+    todo = []
+    for member in sweep.members:
+        if not sweep.rerun_finished and finished(member):
+            outcomes[member.name] = Outcome(member, "skipped")
+            logger.info(f"↷ {member.name}: finished earlier, skipped")
+        else:
+            todo.append(member)
+    gate = None
+    if share_prefix and launcher.capacity > 1 and len(todo) > 1:
+        from .gate import StartGate
+        gate = StartGate(todo)
+    running: dict[str, tuple[Member, object, float]] = {}
+    try:
+        while todo or running:
+            allowed = gate.released() if gate else todo
+            for member in [m for m in allowed if m in todo][:max(0, launcher.capacity - len(running))]:
+                todo.remove(member)
+                logger.info(f"▶ member {member.name}")
+                running[member.name] = (member, launcher.start(member), time.perf_counter())
+            for name, (member, handle, started) in list(running.items()):
+                result = handle.poll()
+                if result is None:
+                    continue
+                del running[name]
+                ok, error, log = result
+                outcome = Outcome(member, "done" if ok else "failed", time.perf_counter() - started, error, log)
+                outcomes[name] = outcome
+                if ok:
+                    _mark_finished(member)
+                    logger.info(f"✓ member {name} in {outcome.seconds:.1f} s")
+                else:
+                    logger.error(f"✗ member {name} failed: {error}")
+                if gate:
+                    gate.finished(member)
+            if running or todo:
+                time.sleep(poll_s)
+    except KeyboardInterrupt:
+        for member, handle, _ in running.values():
+            handle.cancel()
+        raise SweepError(f"Sweep {sweep.base} interrupted; unfinished members: "
+                         + ", ".join(m.name for m in [*todo, *(r[0] for r in running.values())]) + ".",
+                         hint="Run the same command again: finished members are skipped, and each"
+                              " unfinished one resumes after its last finished task.") from None
+    ordered = [outcomes[m.name] for m in sweep.members]
+    print(summary(ordered))
+    failed = [o for o in ordered if o.status == "failed"]
+    if failed:
+        raise SweepError(
+            f"{len(failed)} of {len(ordered)} sweep members failed: " + ", ".join(o.member.name for o in failed)
+            + ".", hint="Their logs are in each member's logs/run.log. Fix the cause and run the same command"
+                        " again: finished members are skipped, failed ones resume after their last finished task.")
+    return ordered
+
+
+def finished(member: Member) -> bool:
+    """The member ran to the end, from the same command and config files as now."""
+    run = read_json(member.folder / "run.json", None) or {}
+    marker = read_json(member.folder / MARKER, None) or {}
+    return run.get("status") == "done" and marker.get("inputs") == member.inputs
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    width = max(len(o.member.name) for o in outcomes)
+    lines = []
+    for o in outcomes:
+        detail = ("finished earlier" if o.status == "skipped" else f"{o.seconds:.1f} s"
+                  + (f"  {o.error.splitlines()[0]}" if o.error else ""))
+        lines.append(f"{o.status:<8} {o.member.name:<{width}}  {detail}")
+    return "\n".join(lines)
+
+
+def _mark_finished(member: Member) -> None:
+    if (member.folder / "run.json").is_file():
+        write_json(member.folder / MARKER, {"name": member.name, "mods": member.mods, "argv": member.argv,
+                                            "inputs": member.inputs}, durable=False)

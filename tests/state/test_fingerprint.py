@@ -1,0 +1,24 @@
+"""Content fingerprints notice in-place changes of the data containers tasks pass around."""
+import numpy as np
+import pandas as pd
+
+from ginpipe.state.fingerprint import content
+
+
+def test_same_content_same_fingerprint_and_changes_are_seen():
+    frame = pd.DataFrame({"path": ["a", "b"], "label": [0, 1]})
+    assert content(frame) == content(frame.copy())
+    before = content(frame)
+    frame["label2"] = [1, 1]
+    assert content(frame) != before
+    series = frame["label"]
+    assert content(series) == content(series.copy()) and content(series) != content(series + 1)
+    array = np.arange(6.0)
+    assert content(array) != content(array.reshape(2, 3))
+    assert content({"a": [1, 2]}) != content({"a": [1, 3]})
+
+
+def test_cells_holding_lists_and_opaque_objects():
+    frame = pd.DataFrame({"x": [[1, 2], [3]]})
+    assert content(frame) == content(pd.DataFrame({"x": [[1, 2], [3]]}))
+    assert content(object()) is None
