@@ -3,7 +3,7 @@
     ginpipe-demo experiments/<project>/<name>            (or: python demos/app.py experiments/...)
     ginpipe-demo experiments/<project>/<name> --host 0.0.0.0 --port 7860
 
-Loads only the experiment's `model/` bundle (written by `evaluate_model`): no pipeline is rerun and
+Loads only the experiment's `model/` bundle (written by `export_model`): no pipeline is rerun and
 no pickle is loaded. Serves on 127.0.0.1 unless `--host` says otherwise, never makes a public share
 link, and sends no analytics.
 """

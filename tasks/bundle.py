@@ -7,7 +7,7 @@
     model/examples/      a few test clips (one per class, up to a handful), as the demo's examples
 
 Loading it runs no pipeline and unpickles nothing, so an experiment folder copied to another
-machine (with this repository's code) can be demoed. `evaluate_model` writes it.
+machine (with this repository's code) can be demoed. The `export_model` task (tasks/export.py) writes it.
 """
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def bundle_config(model: torch.nn.Module, extractor: Any, class_map: Mapping[str
                   window_seconds: float) -> str:
     """The text of `model/config.gin`."""
     ordered = dict(sorted(class_map.items(), key=lambda item: item[1]))
-    lines = ["# Model bundle written by evaluate_model: everything needed to rebuild the trained model.",
+    lines = ["# Model bundle written by export_model: everything needed to rebuild the trained model.",
              "# Read by tasks.bundle.load_model_bundle (and the demo); weights are in weights.pt.", "",
              f"{_SPEC}.model = @{_class_path(type(model))}()",
              f"{_SPEC}.extractor = @{_class_path(type(extractor))}()",
@@ -151,8 +151,8 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     missing = [name for name in (CONFIG, WEIGHTS) if not (folder / name).is_file()]
     if missing:
         problem = "does not exist" if not folder.is_dir() else f"lacks {' and '.join(missing)}"
-        raise BundleError(f"No model bundle: {folder} {problem}. evaluate_model writes it; point at an "
-                          "experiment folder (experiments/<project>/<name>) whose evaluate_model has run.")
+        raise BundleError(f"No model bundle: {folder} {problem}. export_model writes it; point at an "
+                          "experiment folder (experiments/<project>/<name>) whose export_model has run.")
     _check_config(folder / CONFIG)
     gin.clear_config()
     try:

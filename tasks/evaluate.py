@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import re
 from pathlib import Path
 from typing import Callable, Mapping, MutableMapping, Sequence
 
@@ -87,13 +86,12 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
                    split: str = "test", device: str = "auto", plots: bool = True,
                    checkpoint_key: str = "best_checkpoint", dataloaders_key: str = "dataloaders",
                    class_map_key: str = "class_map", log_key: str = "training_log",
-                   bundle: bool = True, bundle_examples: int = 4, features_key: str = "features",
-                   metadata_key: str = "dataset_metadata", key_out: str = "metrics") -> MutableMapping:
+                   key_out: str = "metrics") -> MutableMapping:
     """Evaluate the best checkpoint on `split`; write metrics.json, the per-class report and plots.
 
     Writes, in the experiment folder: `metrics.json`, `per_class_report.csv`,
-    `plots/training_curves.png`, `plots/confusion_matrix.png` and the model bundle `model/` that the
-    demo loads (see `tasks.bundle`); rank 0 only, other ranks of a distributed run skip evaluation.
+    `plots/training_curves.png` and `plots/confusion_matrix.png`; rank 0 only, other ranks of a
+    distributed run skip evaluation. The model bundle the demo loads is `export_model`'s.
 
     Args:
         state: pipeline state.
@@ -103,10 +101,7 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
         split: the DataLoader to evaluate on.
         device: `'auto'` (CUDA when available), `'cpu'` or `'cuda'`.
         plots: write the PNG plots.
-        bundle: write `model/` (the model, its feature extractor and the class map, no pickle).
-        bundle_examples: how many clips of `split` (of different classes) `model/examples/` gets.
-        checkpoint_key, dataloaders_key, class_map_key, log_key, features_key, metadata_key: state
-            keys read.
+        checkpoint_key, dataloaders_key, class_map_key, log_key: state keys read.
         key_out: state key of the metrics dict.
 
     Example (gin):
@@ -149,41 +144,6 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
         if log and Path(log).is_file():
             plot_training_curves(log, folder / "plots" / "training_curves.png", tmp)
     headline = {k: round(v, 4) for k, v in metrics.items() if isinstance(v, float)}
-    if bundle:
-        _write_bundle(state, folder, model, class_map, headline, split, bundle_examples, features_key,
-                      metadata_key)
     logger.info(f"{split} metrics: {headline}\n{report.round(3).to_string(index=False)}")
     state[key_out] = metrics
     return state
-
-
-def _write_bundle(state: MutableMapping, folder: Path, model: torch.nn.Module, class_map: Mapping[str, int],
-                  metrics: Mapping[str, float], split: str, n_examples: int, features_key: str,
-                  metadata_key: str) -> None:
-    from .bundle import constructor_bindings, short_bindings, write_model_bundle
-
-    extractor = state[features_key].extractor
-    metadata = state[metadata_key]
-    # Long recordings are classified in windows of the length the model saw: the median clip.
-    window_seconds = float((metadata["frames"] / metadata["sample_rate"]).median())
-    summary = {"experiment": folder.name, "project": folder.parent.name, "metrics": dict(metrics),
-               "classes": sorted(class_map, key=class_map.get), "window_seconds": window_seconds,
-               "bindings": short_bindings(constructor_bindings(model, extractor))}
-    write_model_bundle(folder / "model", model, extractor, class_map, window_seconds, summary,
-                       _example_clips(metadata, class_map, split, n_examples))
-    logger.info(f"model bundle written to {folder / 'model'}")
-
-
-
-def _example_clips(metadata: pd.DataFrame, class_map: Mapping[str, int], split: str, n: int,
-                   max_bytes: int = 2**20) -> dict[str, str]:
-    """`{file name: path}` of up to `n` clips of `split`, one per class, each under `max_bytes`."""
-    classes = sorted(class_map, key=class_map.get)
-    rows = metadata[metadata["split"].astype(str) == split] if "split" in metadata else metadata.iloc[:0]
-    chosen: dict[str, str] = {}
-    for row in rows.drop_duplicates("target").itertuples() if "target" in rows else ():
-        path = Path(row.path)
-        if len(chosen) < n and path.is_file() and path.stat().st_size <= max_bytes:
-            name = re.sub(r"[^\w.-]", "_", classes[int(row.target)])  # class names are free text
-            chosen[f"{name}{path.suffix}"] = str(path)
-    return chosen

@@ -113,7 +113,7 @@ def run_member(options: RunOptions, cwd: str) -> int:
     (console output, `error: ...` and exit code 2 on a failure)."""
     os.chdir(cwd)
     configure_console(options.verbosity)
-    return exit_code(lambda: execute(options), options.debug)
+    return exit_code(lambda: execute(options) and None, options.debug)  # the state is not an exit code
 
 
 class SubmititLauncher:

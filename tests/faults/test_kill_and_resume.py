@@ -2,7 +2,7 @@
 
 Each kill lands at a point drawn (seeded, so reproducible) from what an uninterrupted run really does:
 a random moment inside each task, a random file-system call while a task's state is saved or a file
-is written through the runner, while Lightning writes a checkpoint, while evaluate_model writes the
+is written through the runner, while Lightning writes a checkpoint, while export_model writes the
 model/ bundle. After every kill, and during every run, every file in `state/`, `checkpoints/` and
 `model/` must be complete; `--resume` must finish; its metrics.json must equal, value for value, that
 of an uninterrupted run made by a fresh `ginpipe` process.

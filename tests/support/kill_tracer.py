@@ -74,7 +74,7 @@ TARGETS = [
     # Lightning's ModelCheckpoint writes through the trainer's CheckpointIO, whichever it is.
     Target("checkpoint write", "save_checkpoint",
            instance_of="lightning.fabric.plugins.io.checkpoint_io:CheckpointIO"),
-    # evaluate_model's model/ bundle.
+    # export_model's model/ bundle.
     Target("model bundle write", "write_model_bundle", "tasks/bundle.py"),
 ]
 

@@ -27,15 +27,15 @@ def test_config_parses_on_top_of_base(config, in_repo, tmp_path):
     prepared = prepare(RunOptions(files, output_dir=tmp_path / "exp"))
     names = [getattr(t, "__name__", "") for t in prepared.tasks]
     assert names == ["set_seed", "load_dataset", "split_dataset", "make_labels", "extract_features",
-                     "get_dataloaders", "fit_model", "evaluate_model"]
+                     "get_dataloaders", "fit_model", "evaluate_model", "export_model"]
 
 
 def test_group_files_change_what_they_say(in_repo, tmp_path):
-    prepare(["configs/base.gin", "configs/models/cnn1d.gin"], output_dir=tmp_path / "a")
+    prepare(RunOptions(["configs/base.gin", "configs/models/cnn1d.gin"], output_dir=tmp_path / "a"))
     assert gin.query_parameter("extract_features.on_the_fly") is True
     assert gin.query_parameter("fit_model.model").selector.endswith("CNN1D")
     gin.clear_config()
-    prepare(["configs/base.gin", "configs/models/resnet.gin"], mods=["Resnet.n_layers=20"],
-            output_dir=tmp_path / "b")
+    prepare(RunOptions(["configs/base.gin", "configs/models/resnet.gin"], mods=["Resnet.n_layers=20"],
+                       output_dir=tmp_path / "b"))
     assert gin.query_parameter("Resnet.n_layers") == 20
     assert gin.query_parameter("pl.Trainer.accelerator") == "auto"

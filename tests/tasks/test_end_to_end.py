@@ -34,7 +34,7 @@ def test_fast_pipeline_end_to_end_then_cached_then_only_fit_and_evaluate(in_repo
 
     ginpipe.run(CONFIGS, mods=[*mods, "Resnet.n_layers=6"], output_dir=out, resume=True)
     ran = sorted(label for label, status in _statuses(out).items() if status == "done")
-    assert ran == ["07-fit_model", "08-evaluate_model"]
+    assert ran == ["07-fit_model", "08-evaluate_model", "09-export_model"]
     best = json.loads((out / "metrics.json").read_text())["checkpoint"]
     from tasks.models.checkpoints import load_model_from_checkpoint
     assert load_model_from_checkpoint(best).hparams.n_layers == 6
