@@ -65,7 +65,7 @@ def test_ddp_on_two_cpu_processes_only_rank_zero_writes(tmp_path):
     assert [line for line in audit if line.startswith("WRITE")] == []
 
     run = json.loads((out / "run.json").read_text())
-    assert [t["status"] for t in run["tasks"]] == ["done"] * 8
+    assert [t["status"] for t in run["tasks"]] == ["done"] * 9
     assert json.loads((out / "metrics.json").read_text())["test_size"] == 20  # 2 of 6 clips x 10 classes
     assert (out / "checkpoints" / "last.ckpt").is_file()
     assert not [p for p in out.rglob("*.tmp") if p.is_file()]  # atomic writes leave no temporaries
