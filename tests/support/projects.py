@@ -118,8 +118,11 @@ load.n = 10
 
 @pytest.fixture(name="project")
 def sweep_project(tmp_path, monkeypatch) -> Project:
-    """The `project` of the sweep and tools tests (import it into a test module to use it)."""
-    yield from make_project(tmp_path, monkeypatch, SWEEP_CONFIG)
+    """The `project` of the sweep and tools tests (import it into a test module to use it); its tasks
+    log their calls in `calls.log`."""
+    for p in make_project(tmp_path, monkeypatch, SWEEP_CONFIG):
+        p.write("calls.log", "")
+        yield p
 
 
 @pytest.fixture(name="project")
