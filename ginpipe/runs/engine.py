@@ -7,6 +7,7 @@ when a later task that runs needs them.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import time
 from pathlib import Path
@@ -204,7 +205,7 @@ class Engine:
         access = state.begin()
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            with (self.usage.task() if self.usage else _nothing()) as used:
+            with (self.usage.task() if self.usage else contextlib.nullcontext(set())) as used:
                 result = task(state)
         except BaseException as raised:
             e = unwrap_exception(raised)
@@ -266,14 +267,6 @@ def _apply(versions: dict[str, str], record: TaskRecord, written: dict[str, str]
     versions.update(written)
     for key in record.deletes:
         versions.pop(key, None)
-
-
-class _nothing:
-    def __enter__(self):
-        return set()
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _peek_not_saved(state: State) -> list[str]:
