@@ -18,7 +18,7 @@ from .errors import ExperimentError, GinpipeError, Where, unwrap_gin_exception
 from .experiment import Experiment, is_rank_zero
 from .journal import Journal
 from .naming import choose_naming
-from .pipeline import Engine, execute_pipeline, task_name
+from .pipeline import Engine, register_pipeline, task_name
 from .registry import Registry, read_module_list
 from .resolution import ResolvedConfig, resolve
 from .state import State
@@ -26,7 +26,8 @@ from .console import log_to_file
 from .store import Store
 from .storage import write_json
 from .usage import UsageRecorder
-from .validation import check_macros, check_parameters, check_task_lists
+from .module_identity import one_module_per_file
+from .validation import check_macros, check_one_object_per_definition, check_parameters, check_task_lists
 
 __all__ = ["run", "prepare", "Prepared"]
 
@@ -61,17 +62,19 @@ def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequ
     aliases: dict[str, str] = {}
     for module_list in module_lists:
         aliases.update(read_module_list(str(module_list)))
+    listed = set(aliases)
     aliases.update(composition.aliases)
     packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
-    registry = Registry(aliases=aliases, packages=packages + composition.packages)
-    if not gin.config._REGISTRY.get_match(PIPELINE):  # noqa: SLF001
-        gin.external_configurable(execute_pipeline, name=PIPELINE, module="ginpipe")
+    registry = Registry(aliases=aliases, packages=packages + composition.packages,
+                        listed=listed - set(composition.aliases))
+    register_pipeline()
     naming = choose_naming(composition, experiment_name, project_name, output_dir)
     for name, value in naming.macros().items():
         composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
     config = resolve(composition, registry, {})
     check_parameters(config)
     check_macros(config)
+    check_one_object_per_definition(config)
     check_task_lists(config, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))
     bind_all(config)
     initial = {key: value for key, value, _ in composition.initial_state}
@@ -228,7 +231,8 @@ def _run_scope():
         sys.path.insert(0, cwd)
     gin.clear_config()
     try:
-        yield
+        with one_module_per_file(Path(cwd)):
+            yield
     finally:
         gin.clear_config()
         if added and cwd in sys.path:
