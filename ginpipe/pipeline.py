@@ -23,7 +23,7 @@ from .state import ABSENT, State
 from .store import Store
 from .usage import UsageRecorder
 
-__all__ = ["execute_pipeline", "Engine", "Decision"]
+__all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
 
 _engine: contextvars.ContextVar["Engine | None"] = contextvars.ContextVar("ginpipe_engine", default=None)
 _prefix: contextvars.ContextVar[str] = contextvars.ContextVar("ginpipe_prefix", default="")
@@ -46,6 +46,17 @@ def execute_pipeline(state, tasks=None, execution_order="sequential", cache=True
         raise ConfigError(f"execution_order={execution_order!r} is not supported: use 'sequential'.")
     engine = _engine.get() or Engine(config=None, store=None, journal=Journal(None))
     return engine.run_list(list(tasks or []), state, _prefix.get(), cache=cache)
+
+
+def register_pipeline() -> None:
+    """Make `execute_pipeline` the gin configurable `ginpipe.execute_pipeline`, once per process.
+
+    `ginpipe.core.execute_pipeline` (GinPipe's name) is this very object, so it resolves to the
+    same configurable and shares its bindings.
+    """
+    import gin
+    if not gin.config._REGISTRY.get_match("execute_pipeline"):  # noqa: SLF001 - gin has no public lookup
+        gin.external_configurable(execute_pipeline, name="execute_pipeline", module="ginpipe")
 
 
 @dataclass
