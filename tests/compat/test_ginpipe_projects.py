@@ -116,3 +116,28 @@ def test_state_append_with_nothing_earlier_is_a_plain_set(ginpipe_project):
     assert done.returncode == 2
     assert "`$keys_not_saved +=` appends a list to a list" in done.stderr
     assert 'configs/state_mod.gin", line 1' in done.stderr
+
+
+def test_setup_gin_gives_ginpipes_first_state(ginpipe_project):
+    script = """
+import json
+import gin
+from pathlib import Path
+from ginpipe.core import setup_gin
+flags = {"config_path": ["configs/base.gin", "configs/datasets/extra.gin"], "mods": ["DictDataset.limit=7"],
+         "module_list": ["configs/imports"], "experiment_name": "s", "project_name": "p"}
+state = setup_gin(flags)
+print(json.dumps({"output_dir": state.output_dir, "versions": state.library_versions,
+                  "keys_not_saved": state.keys_not_saved, "module_list_str": state.flags["module_list_str"],
+                  "saved": Path(state.output_dir, "config.gin").read_text() == state.config_str,
+                  "limit": gin.query_parameter("DictDataset.limit")}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ginpipe_project.root, capture_output=True, text=True,
+                          env={**__import__("os").environ, **ginpipe_project.env()})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "output_dir": "experiments/p/s", "versions": {"myproj.tasks.models": "0.4.2"},
+        "keys_not_saved": ["loaders", "datasets", "dataloaders"],
+        "module_list_str": ("tasks.data: data\nmyproj.tasks.models: models\n"
+                            "myproj.tasks.readers.read_upper: readers.read_upper\n"),
+        "saved": True, "limit": 7}
