@@ -21,7 +21,7 @@ import gin
 
 from . import pickling
 from .errors import ConfigError
-from .module_identity import SameFileFinder
+from .module_identity import SameFileFinder, install
 from .pipeline import execute_pipeline, register_pipeline
 from .registry import _imported_module, import_object, parse_module_list, read_module_list
 from .state import State as _RunState
@@ -150,10 +150,7 @@ def _ensure_project_importable(root: Path) -> None:
     if str(root) not in sys.path and os.getcwd() not in sys.path:
         sys.path.append(str(root))
     if not any(isinstance(f, SameFileFinder) for f in sys.meta_path):
-        import importlib.machinery
-        position = next((i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder),
-                        len(sys.meta_path))
-        sys.meta_path.insert(position, SameFileFinder(root))
+        install(root)  # for the rest of the process: the loader's later imports count too
 
 
 register_pipeline()  # GinPipe's core made `execute_pipeline` configurable on import; saved configs name it

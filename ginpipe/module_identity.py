@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["SameFileFinder", "one_module_per_file", "definition_site"]
+__all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"]
 
 
 def _real(path) -> str:
@@ -60,13 +60,19 @@ class SameFileFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-@contextlib.contextmanager
-def one_module_per_file(root: Path):
-    """Install a `SameFileFinder` for the project at `root` while the block runs."""
+def install(root: Path) -> SameFileFinder:
+    """Put a `SameFileFinder` for the project at `root` just before `PathFinder`; return it."""
     finder = SameFileFinder(root)
     position = next((i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder),
                     len(sys.meta_path))
     sys.meta_path.insert(position, finder)
+    return finder
+
+
+@contextlib.contextmanager
+def one_module_per_file(root: Path):
+    """Install a `SameFileFinder` for the project at `root` while the block runs."""
+    finder = install(root)
     try:
         yield finder
     finally:

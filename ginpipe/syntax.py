@@ -150,7 +150,12 @@ def _paste_template(block, where, base_dir, out, lines, depth):
 
 
 def _replace_expressions(line: str, where: Where, out: ExpandedSource) -> str:
-    """Swap each `$( ... )` for a placeholder string gin can parse; keep the text for later."""
+    """Swap each `$( ... )` for a placeholder string gin can parse; keep the text for later.
+
+    A comment is left alone (GinPipe evaluated a `$()` even there, which no config can rely on).
+    """
+    cut = _comment_start(line)
+    line, comment = line[:cut], line[cut:]
     while "$(" in line:
         start = line.index("$(")
         depth, end = 0, None
@@ -164,7 +169,20 @@ def _replace_expressions(line: str, where: Where, out: ExpandedSource) -> str:
         placeholder = f"__ginpipe_expr_{next(_placeholder_ids)}__"
         out.expressions[placeholder] = (line[start + 2:end], where)
         line = f"{line[:start]}'{placeholder}'{line[end + 1:]}"
-    return line
+    return line + comment
+
+
+def _comment_start(line: str) -> int:
+    """Index of the `#` that starts a comment (outside quotes), or the line's length."""
+    quote = None
+    for j, ch in enumerate(line):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return j
+    return len(line)
 
 
 def _literal(text: str):

@@ -141,3 +141,16 @@ print(json.dumps({"output_dir": state.output_dir, "versions": state.library_vers
         "module_list_str": ("tasks.data: data\nmyproj.tasks.models: models\n"
                             "myproj.tasks.readers.read_upper: readers.read_upper\n"),
         "saved": True, "limit": 7}
+
+
+def test_a_comment_is_a_comment(ginpipe_project):
+    ginpipe_project.write("configs/comments.gin", """
+        # width was $(%HIDDEN * 2 in an old version; += [@x] and $keys_not_saved = [] are only text here
+        models.Model.width = $(4 * 8)  # not $( this either
+        """)
+    done = ginpipe_project.cli("configs/base.gin", "configs/datasets/extra.gin", "configs/comments.gin",
+                               "--module_list", "configs/imports", "--experiment_name", "c")
+    assert done.returncode == 0, done.stderr
+    received = ginpipe_project.received("c")
+    assert received["model"]["width"] == 32
+    assert received["initial"]["keys_not_saved"] == ["loaders", "datasets", "dataloaders"]
