@@ -90,6 +90,7 @@ TASK_FILES = {
                 "loaders": {k: vars(v) for k, v in loaders.items()},
                 "model": vars(state["model"]),
                 "initial": {k: state[k] for k in ("keys_not_saved", "threshold")},
+                "keys": sorted(state.copy()),  # GinPipe's State was a dict: tasks use its methods
             }
             Path(state["output_dir"], "received.json").write_text(json.dumps(received))
             return state

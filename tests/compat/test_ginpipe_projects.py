@@ -31,6 +31,7 @@ def test_installed_package_that_is_also_the_working_folder_runs_as_one_module(gi
     # `$key = [...]`, then `$key += [...]` (over two lines) in the next file and in --mods
     assert received["initial"] == {"keys_not_saved": ["loaders", "datasets", "dataloaders", "x"],
                                    "threshold": 0.9}
+    assert received["keys"] == ["dataset", "keys_not_saved", "loaders", "model", "output_dir", "read", "threshold"]
     state = ginpipe_project.exp("e1") / "state"
     assert not list(state.rglob("loaders.*")), "keys_not_saved must not be written"
     assert list(state.rglob("model.*")) and list(state.rglob("dataset.*"))
