@@ -27,6 +27,7 @@ from .store import Store
 from .storage import write_json
 from .usage import UsageRecorder
 from .module_identity import one_module_per_file
+from .unused_bindings import describe as describe_unused, unused_bindings
 from .validation import check_macros, check_one_object_per_definition, check_parameters, check_task_lists
 
 __all__ = ["run", "prepare", "Prepared"]
@@ -160,6 +161,9 @@ def _execute(prepared: Prepared, state: State, store: Store | None, journal: Jou
         if isinstance(error, GinpipeError):
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
+    unused = unused_bindings(prepared.config) if not engine.cached else []  # a cached task calls nothing
+    if unused:
+        logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
     return state
 

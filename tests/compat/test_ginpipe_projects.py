@@ -155,3 +155,20 @@ def test_a_comment_is_a_comment(ginpipe_project):
     received = ginpipe_project.received("c")
     assert received["model"]["width"] == 32
     assert received["initial"]["keys_not_saved"] == ["loaders", "datasets", "dataloaders"]
+
+
+def test_a_binding_no_task_used_is_reported(ginpipe_project):
+    ginpipe_project.write("configs/unused.gin", """
+        read_title.suffix = '!'
+        valid/models.Loader.batch_size = 3
+        """)
+    args = ("configs/base.gin", "configs/unused.gin", "--module_list", "configs/imports", "--experiment_name", "u")
+    done = ginpipe_project.cli(*args)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout + done.stderr
+    assert "2 binding(s) were never used" in out
+    assert "`read_title.suffix = '!'` (configs/unused.gin, line 1)" in out
+    assert "`valid/models.Loader.batch_size = 3` (configs/unused.gin, line 2)" in out
+    assert "train/models.Loader" not in out.split("never used")[1]  # used bindings are not listed
+    again = ginpipe_project.cli(*args)
+    assert again.returncode == 0 and "never used" not in again.stdout + again.stderr  # cached: unknown
