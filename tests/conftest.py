@@ -1,12 +1,14 @@
 """Fixtures shared by every test: gin's global config is cleared after each test; `project`, the
-runner's test project; and the Docker tests' figures, printed at the end of the run.
+runner's test project; `ginpipe_project`, a project written for the original GinPipe; and the
+Docker tests' figures, printed at the end of the run.
 
 The sweep, tools and bad-input tests import their own `project` from `tests.support.projects`.
 """
 import gin
 import pytest
 
-from tests.support.projects import BASE_CONFIG, Project, make_project
+from tests.support.ginpipe_project import GinpipeProject
+from tests.support.projects import BASE_CONFIG, RUN_VARIABLES, Project, make_project
 
 _FIGURES = pytest.StashKey[dict]()
 
@@ -21,6 +23,14 @@ def _clear_gin():
 def project(tmp_path, monkeypatch) -> Project:
     """A project of pure-Python tasks (tests/support/steps.py) whose base.gin is `BASE_CONFIG`."""
     yield from make_project(tmp_path, monkeypatch, BASE_CONFIG)
+
+
+@pytest.fixture
+def ginpipe_project(tmp_path, monkeypatch) -> GinpipeProject:
+    """A project written for the original GinPipe (tests/compat), run through the real `ginpipe` command."""
+    for variable in RUN_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    return GinpipeProject(tmp_path / "repo")
 
 
 @pytest.fixture(scope="session")

@@ -25,9 +25,10 @@ def project_registry(composition: Composition, module_lists: Sequence[str] = ())
     aliases: dict[str, str] = {}
     for module_list in module_lists:
         aliases.update(read_module_list(str(module_list)))
+    listed = set(aliases) - set(composition.aliases)  # import lists' aliases (a config's own win)
     aliases.update(composition.aliases)
     packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
-    return Registry(aliases=aliases, packages=packages + composition.packages)
+    return Registry(aliases=aliases, packages=packages + composition.packages, listed=listed)
 
 
 def resolve_and_bind(composition: Composition, registry: Registry,

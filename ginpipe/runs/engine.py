@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
+from ..config import gin_internals
 from ..config.gin_internals import unwrap_exception
 from ..config.resolution import ResolvedConfig
 from ..config.usage import UsageRecorder
@@ -26,7 +27,7 @@ from ..state.state_folder import StateFolder
 from ..state.task_keys import CodeDigests, TaskRecord, source_digest, task_key, written_version
 from .task_names import original, task_identity, task_name
 
-__all__ = ["execute_pipeline", "Engine", "Decision"]
+__all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
 
 _engine: contextvars.ContextVar["Engine | None"] = contextvars.ContextVar("ginpipe_engine", default=None)
 _prefix: contextvars.ContextVar[str] = contextvars.ContextVar("ginpipe_prefix", default="")
@@ -49,6 +50,15 @@ def execute_pipeline(state, tasks=None, execution_order="sequential", cache=True
         raise ConfigError(f"execution_order={execution_order!r} is not supported: use 'sequential'.")
     engine = _engine.get() or Engine(config=None, store=None, run_record=RunRecord(None))
     return engine.run_list(list(tasks or []), state, _prefix.get(), cache=cache)
+
+
+def register_pipeline() -> None:
+    """Make `execute_pipeline` the gin configurable `ginpipe.execute_pipeline`, once per process.
+
+    `ginpipe.core.execute_pipeline` (GinPipe's name) is this very object, so it resolves to the
+    same configurable and shares its bindings.
+    """
+    gin_internals.ensure_configurable(execute_pipeline, name="execute_pipeline", module="ginpipe")
 
 
 @dataclass

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import gin
 
@@ -18,10 +19,11 @@ from ..config import gin_internals
 from ..config.composition import Binding, Composition, compose
 from ..config.reading import project_registry, resolve_and_bind
 from ..config.resolution import ResolvedConfig
-from ..config.validation import check_macros, check_task_lists
+from ..config.module_identity import one_module_per_file
+from ..config.validation import check_macros, check_one_object_per_definition, check_task_lists
 from ..errors import Where
 from ..experiment.naming import Naming, choose_naming
-from .engine import execute_pipeline
+from .engine import register_pipeline
 from .options import RunOptions
 
 __all__ = ["Prepared", "prepare", "run_scope", "PIPELINE"]
@@ -52,12 +54,12 @@ def prepare(options: RunOptions, composition: Composition | None = None) -> Prep
         composition = compose(list(options.configs), list(options.mods))
     composition = dataclasses.replace(composition, bindings=list(composition.bindings))  # ours to extend
     registry = project_registry(composition, options.module_lists)
-    gin_internals.ensure_configurable(execute_pipeline, name=PIPELINE, module="ginpipe")
+    register_pipeline()
     naming = choose_naming(composition, options.experiment_name, options.project_name, options.output_dir)
     for name, value in naming.macros().items():
         composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
     config = resolve_and_bind(composition, registry, checks=(
-        check_macros, lambda c: check_task_lists(c, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))))
+        check_macros, check_one_object_per_definition, lambda c: check_task_lists(c, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))))
     objects = gin_internals.registered_objects()
     return Prepared(options, config, naming, {key: value for key, value, _ in composition.initial_state},
                     gin.config_str(), _top_tasks(), {id(o): s for s, o in objects.items()}, objects)
@@ -77,7 +79,8 @@ def run_scope():
         sys.path.insert(0, cwd)
     gin.clear_config()
     try:
-        yield
+        with one_module_per_file(Path(cwd)):
+            yield
     finally:
         gin.clear_config()
         if added and cwd in sys.path:

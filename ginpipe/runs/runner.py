@@ -14,6 +14,7 @@ from loguru import logger
 
 from ..config.composition import Composition
 from ..config.gin_internals import unwrap_exception
+from ..config.unused_bindings import describe as describe_unused, unused_bindings
 from ..config.usage import UsageRecorder
 from ..errors import ConfigError, GinpipeError, did_you_mean
 from ..experiment.console import log_to_file
@@ -115,6 +116,9 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
         if isinstance(error, GinpipeError):
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
+    unused = unused_bindings(prepared.config) if not engine.cached else []  # a cached task calls nothing
+    if unused:
+        logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
     return state
 
