@@ -19,6 +19,7 @@ from .experiment import Experiment, is_rank_zero
 from .journal import Journal
 from .naming import choose_naming
 from .pipeline import Engine, execute_pipeline, task_name
+from .local_tasks import local_task_packages, local_tasks_importable
 from .registry import Registry, read_module_list
 from .resolution import ResolvedConfig, resolve
 from .state import State
@@ -62,7 +63,7 @@ def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequ
     for module_list in module_lists:
         aliases.update(read_module_list(str(module_list)))
     aliases.update(composition.aliases)
-    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
+    packages = local_task_packages()
     registry = Registry(aliases=aliases, packages=packages + composition.packages)
     if not gin.config._REGISTRY.get_match(PIPELINE):  # noqa: SLF001
         gin.external_configurable(execute_pipeline, name=PIPELINE, module="ginpipe")
@@ -228,7 +229,8 @@ def _run_scope():
         sys.path.insert(0, cwd)
     gin.clear_config()
     try:
-        yield
+        with local_tasks_importable():
+            yield
     finally:
         gin.clear_config()
         if added and cwd in sys.path:

@@ -28,6 +28,7 @@ from loguru import logger
 from .composer import MacroRef, Ref, compose
 from .errors import ConfigError, GinpipeError, Where
 from .fingerprint import digest
+from .config_files import read_config_text
 from .naming import choose_naming
 from .storage import read_json, write_json
 
@@ -128,7 +129,7 @@ def plan_sweep(configs: Sequence[str], mods: Sequence[str] = (), sweeps: Sequenc
     root = output_dir or _literal_macro(macros, "OUTPUT_DIR")
     flags = _member_flags(module_lists, project_name, resume, overwrite, from_task, no_cache)
     loudness = {1: ["-v"], -1: ["-q"]}.get(verbosity, [])
-    files = "".join(Path(f).read_text() for f in composition.files)
+    files = "".join(read_config_text(f) for f in composition.files)
     members = []
     for combination in itertools.product(*(range(len(a.values)) for a in axis_list)):
         own = [f"{a.key}={a.values[i]}" for a, i in zip(axis_list, combination)]

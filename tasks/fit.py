@@ -11,6 +11,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
+from ginpipe.folder_safety import check_removable
 from ginpipe.storage import write_text
 
 from .ranks import is_main_process
@@ -45,6 +46,7 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
         old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
         for folder in folders:
             if folder.is_dir() and any(folder.iterdir()):
+                check_removable(folder)  # only what a run wrote inside its own experiment folder
                 aside = folder.with_name(f"{folder.name}-{old_key}")
                 shutil.rmtree(aside, ignore_errors=True)
                 folder.rename(aside)
