@@ -17,6 +17,7 @@ from .environment import describe_environment
 from .errors import ExperimentError, GinpipeError, Where, unwrap_gin_exception
 from .experiment import Experiment, is_rank_zero
 from .journal import Journal
+from .mod_usage import check_mod_macros
 from .naming import choose_naming
 from .pipeline import Engine, execute_pipeline, task_name
 from .local_tasks import local_task_packages, local_tasks_importable
@@ -27,6 +28,7 @@ from .console import log_to_file
 from .store import Store
 from .storage import write_json
 from .usage import UsageRecorder
+from .value_checks import check_values
 from .validation import check_macros, check_parameters, check_task_lists
 
 __all__ = ["run", "prepare", "Prepared"]
@@ -73,6 +75,8 @@ def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequ
     config = resolve(composition, registry, {})
     check_parameters(config)
     check_macros(config)
+    check_mod_macros(composition)
+    check_values(config)
     check_task_lists(config, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))
     bind_all(config)
     initial = {key: value for key, value, _ in composition.initial_state}
