@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import ExperimentError
 from .folder_safety import MARKER, check_location, is_marked, mark, nested_experiments
+from .run_state import lock_holder
 from .storage import TMP_PREFIX, atomic_write
 
 __all__ = ["Experiment", "is_rank_zero"]
@@ -43,19 +44,9 @@ class Experiment:
         Nothing is written into (or deleted from) a folder that ginpipe did not create as an
         experiment: such a folder is refused before the lock file is made (see `folder_safety`).
         """
-        if resume and overwrite:
-            raise ExperimentError("--resume and --overwrite contradict each other: pass one of them.")
-        check_location(self.path)
-        if self.path.exists() and not self.path.is_dir():
-            raise ExperimentError(f"{self.path} exists and is a file, not a folder.",
-                                  hint="Choose another --experiment-name or --output-dir.")
-        theirs = self._foreign_entries()
-        if theirs:
-            raise ExperimentError(
-                f"{self.path} exists and was not created by ginpipe as an experiment (no {MARKER}"
-                f" marker); it holds {', '.join(theirs[:5])}{' ...' if len(theirs) > 5 else ''}."
-                " ginpipe never writes into or empties such a folder, not even with --overwrite.",
-                hint="Choose a new or empty folder with --output-dir, or another --experiment-name.")
+        refused = self.refusal(config_text, resume, overwrite)
+        if refused is not None:
+            raise refused
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._lock()
@@ -63,14 +54,53 @@ class Experiment:
                 mark(self.path)
         except OSError as e:  # permission denied, read-only file system, disk full, ...
             raise _not_writable(self.path, e) from None
-        previous = self.path / "config.gin"
+        refused = self.refusal(config_text, resume, overwrite, locked=True)  # changed meanwhile?
+        if refused is not None:
+            self.close()
+            raise refused
+        try:
+            if overwrite:
+                self._clear()
+            self._clean_tmp()  # left by a run that was killed
+            self._claim()
+            self.write_text("config.gin", config_text)
+        except OSError as e:
+            self.close()
+            raise _not_writable(self.path, e) from None
+
+    def refusal(self, config_text: str, resume: bool = False, overwrite: bool = False,
+                locked: bool = False) -> ExperimentError | None:
+        """Why a run with this config would be refused here (None: it would not); changes nothing.
+        `--dry-run` asks this too, so that it fails exactly when the run would."""
+        if resume and overwrite:
+            return ExperimentError("--resume and --overwrite contradict each other: pass one of them.")
+        try:
+            check_location(self.path)
+        except ExperimentError as e:
+            return e
+        if self.path.exists() and not self.path.is_dir():
+            return ExperimentError(f"{self.path} exists and is a file, not a folder.",
+                                   hint="Choose another --experiment-name or --output-dir.")
+        if not self.path.is_dir():
+            return None
+        theirs = self._foreign_entries()
+        if theirs:
+            return ExperimentError(
+                f"{self.path} exists and was not created by ginpipe as an experiment (no {MARKER}"
+                f" marker); it holds {', '.join(theirs[:5])}{' ...' if len(theirs) > 5 else ''}."
+                " ginpipe never writes into or empties such a folder, not even with --overwrite.",
+                hint="Choose a new or empty folder with --output-dir, or another --experiment-name.")
+        holder = None if locked else lock_holder(self.path)
+        if holder is not None:
+            return ExperimentError(f"Another run (pid {holder if holder > 0 else 'unknown'}) is using"
+                                   f" {self.path}.", hint="Wait for it to finish, or use another --experiment-name.")
         if overwrite:
-            self._clear()
-        elif previous.is_file():
+            return self._overwrite_refusal()
+        previous = self.path / "config.gin"
+        if previous.is_file() and not resume:
             old = previous.read_text(errors="replace")
-            if old != config_text and not resume:
-                self.close()
-                raise ExperimentError(
+            if old != config_text:
+                return ExperimentError(
                     f"Experiment {self.path} already exists with a different config:\n"
                     + _diff(old, config_text, str(previous)),
                     hint="Pass --resume to reuse what is still valid and rerun what changed,"
@@ -78,13 +108,7 @@ class Experiment:
                     if is_marked(self.path) else
                     "Pass --resume to reuse what is still valid and rerun what changed, or another"
                     " --experiment-name (it has no ginpipe marker, so --overwrite will not empty it).")
-        try:
-            self._clean_tmp()  # left by a run that was killed
-            self._claim()
-            self.write_text(previous.name, config_text)
-        except OSError as e:
-            self.close()
-            raise _not_writable(self.path, e) from None
+        return None
 
     def write_text(self, name: str, text: str) -> None:
         atomic_write(self.path / name, lambda f: f.write(text.encode()), self.tmp_dir, durable=False)
@@ -132,21 +156,23 @@ class Experiment:
         entries = self._entries()
         return [] if "config.gin" in entries else entries
 
-    def _clear(self) -> None:
-        """--overwrite: empty a marked experiment; anything else is refused, saying why."""
+    def _overwrite_refusal(self) -> ExperimentError | None:
+        """--overwrite empties only a marked experiment that holds no other experiment."""
         if not is_marked(self.path):
-            self.close()
-            raise ExperimentError(
+            return ExperimentError(
                 f"--overwrite refused: {self.path} was not created by ginpipe as an experiment (no"
                 f" {MARKER} marker), so ginpipe cannot tell its files from yours.",
                 hint="Run without --overwrite (add --resume for a changed config), or choose a new"
                      " folder with --output-dir or another --experiment-name.")
         nested = nested_experiments(self.path)
         if nested:
-            self.close()
-            raise ExperimentError(
+            return ExperimentError(
                 f"--overwrite refused: {self.path} holds other experiments ({', '.join(map(str, nested))}).",
                 hint="Move them out first, or choose another --experiment-name.")
+        return None
+
+    def _clear(self) -> None:
+        """--overwrite: empty a marked experiment (checked by `refusal` under the lock)."""
         for child in self.path.iterdir():
             if child.name in (".lock", MARKER):
                 continue

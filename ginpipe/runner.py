@@ -16,6 +16,7 @@ from .composer import Binding, compose
 from .environment import describe_environment
 from .errors import ExperimentError, GinpipeError, Where, unwrap_gin_exception
 from .experiment import Experiment, is_rank_zero
+from .interrupts import RunInterrupted
 from .journal import Journal
 from .mod_usage import check_mod_macros
 from .naming import choose_naming
@@ -155,8 +156,12 @@ def _execute(prepared: Prepared, state: State, store: Store | None, journal: Jou
         error = unwrap_gin_exception(raised)
         if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
             error = _write_error(error, resume_hint)
+        if isinstance(error, KeyboardInterrupt):  # between tasks, or in the runner's own work
+            error = RunInterrupted("interrupted (Ctrl-C); the tasks finished before are saved.",
+                                   hint=resume_hint.replace("Fix the cause, then resume", "Resume", 1) or None)
         try:
-            journal.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+            journal.end("interrupted" if isinstance(error, RunInterrupted) else "failed", error=str(error),
+                        executed=engine.executed, cached=engine.cached)
         except OSError:
             pass  # a full disk must not hide the error that says so
         if isinstance(error, GinpipeError):
@@ -208,6 +213,8 @@ def _resume_hint(command: str | None, naming, experiment_name: str | None) -> st
         return (f"Fix the cause and run again with experiment_name={naming.experiment!r}, resume=True:"
                 " finished tasks come from the cache.")
     words, kept = shlex.split(command), []
+    if words[1:2] == ["reproduce"]:
+        return _reproduce_again_hint(words)
     skip = 0
     for word in words:
         flag = word.split("=", 1)[0]
@@ -222,6 +229,20 @@ def _resume_hint(command: str | None, naming, experiment_name: str | None) -> st
     if "--resume" not in kept:
         kept.append("--resume")
     return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {shlex.join(kept)}"
+
+
+def _reproduce_again_hint(words: list[str]) -> str:
+    """`ginpipe reproduce` has no --resume: it always reruns everything. Without --experiment-name it
+    picks a fresh `<name>__reproduced-N` folder, so the plain command works again."""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--experiment-name", "--experiment_name"):
+            skip = True
+        elif not word.startswith(("--experiment-name=", "--experiment_name=")):
+            kept.append(word)
+    return f"Fix the cause, then reproduce again (into a new folder) with:\n    {shlex.join(kept)}"
 
 
 @contextlib.contextmanager

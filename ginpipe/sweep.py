@@ -29,6 +29,7 @@ from .composer import MacroRef, Ref, compose
 from .errors import ConfigError, GinpipeError, Where
 from .fingerprint import digest
 from .config_files import read_config_text
+from .interrupts import RunInterrupted
 from .naming import choose_naming
 from .storage import read_json, write_json
 
@@ -194,7 +195,7 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     except KeyboardInterrupt:
         for member, handle, _ in running.values():
             handle.cancel()
-        raise SweepError(f"Sweep {sweep.base} interrupted; unfinished members: "
+        raise RunInterrupted(f"interrupted: sweep {sweep.base} was stopped (Ctrl-C); unfinished members: "
                          + ", ".join(m.name for m in [*todo, *(r[0] for r in running.values())]) + ".",
                          hint="Run the same command again: finished members are skipped, and each"
                               " unfinished one resumes after its last finished task.") from None
