@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import GinpipeError
 
     configure_console(verbosity=1 if getattr(args, "verbose", False) else -1 if getattr(args, "quiet", False) else 0)
+    if getattr(args, "quiet", False):
+        from .quiet import make_quiet
+        make_quiet()
     try:
         if command == "compare":
             from .compare import compare_command
@@ -141,10 +144,14 @@ def main(argv: list[str] | None = None) -> int:
                           no_cache=args.no_cache, resume=args.resume, overwrite=args.overwrite)
             return 0
         from .runner import run
-        run(args.configs, args.mods, module_lists=args.module_lists, experiment_name=args.experiment_name,
+        state = run(args.configs, args.mods, module_lists=args.module_lists, experiment_name=args.experiment_name,
             project_name=args.project_name, output_dir=args.output_dir, resume=args.resume,
             overwrite=args.overwrite, from_task=args.from_task, no_cache=args.no_cache,
             command=shlex.join(["ginpipe", *argv]), log_level="DEBUG" if args.verbose else "INFO")
+        from .experiment import is_rank_zero
+        if is_rank_zero():
+            from .run_summary import summary_line
+            print(summary_line(state["output_dir"]))
         return 0
     except KeyboardInterrupt:  # before a run opened its folder, or in compare/status
         print("interrupted (Ctrl-C). Nothing of this run was left half-written; run the same command"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import ExperimentError
 from .state import State
 from .store import Store
 
@@ -16,7 +17,15 @@ def load_state(experiment_dir) -> State:
         >>> state = ginpipe.load_state("experiments/my_project/seed3")  # doctest: +SKIP
         >>> state["metrics"]  # doctest: +SKIP
     """
-    store = Store(Path(experiment_dir))
+    folder = Path(experiment_dir)
+    if not folder.is_dir():
+        raise ExperimentError(f"load_state: {folder} does not exist.",
+                              hint="Pass an experiment folder, e.g. experiments/my_project/<name>.")
+    if not (folder / "state" / "index.json").is_file():
+        raise ExperimentError(f"load_state: {folder} is not a ginpipe experiment with saved state"
+                              " (no state/index.json).",
+                              hint="Pass an experiment folder whose run saved at least one task.")
+    store = Store(folder)
     state = State()
     for label in sorted(store.records, key=_pipeline_order):
         store.restore(store.records[label], state)

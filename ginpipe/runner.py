@@ -108,6 +108,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
     """
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
+    if isinstance(mods, str):  # one binding, not its characters
+        mods = [mods]
     with _run_scope():
         prepared = prepare(configs, mods, module_lists, experiment_name, project_name, output_dir)
         if from_task:  # before the folder is opened: a typo must not touch an existing experiment

@@ -26,11 +26,12 @@ from typing import Sequence
 from loguru import logger
 
 from .composer import MacroRef, Ref, compose
+from .config_files import read_config_text
 from .errors import ConfigError, GinpipeError, Where
 from .fingerprint import digest
-from .config_files import read_config_text
 from .interrupts import RunInterrupted
 from .naming import choose_naming
+from .run_summary import members_table
 from .storage import read_json, write_json
 
 __all__ = ["Axis", "Member", "Sweep", "Outcome", "SweepError", "plan_sweep", "run_sweep"]
@@ -201,6 +202,9 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
                               " unfinished one resumes after its last finished task.") from None
     ordered = [outcomes[m.name] for m in sweep.members]
     print(summary(ordered))
+    metrics = members_table([m.folder for m in sweep.members])
+    if metrics:
+        print("\n" + metrics)
     failed = [o for o in ordered if o.status == "failed"]
     if failed:
         raise SweepError(

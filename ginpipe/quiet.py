@@ -1,0 +1,28 @@
+"""`-q`: warnings and errors only, from ginpipe and from the libraries a run uses.
+
+Lightning announces the hardware and prints tips through Python's `logging` at INFO, and draws
+progress bars; a quiet run shows none of them. The setting travels to tasks (and sweep members)
+through the environment: `tasks.fit` turns the progress bar off when `quiet()` is true.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+__all__ = ["make_quiet", "quiet"]
+
+_VARIABLE = "GINPIPE_QUIET"
+_CHATTY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning",
+                   "lightning_fabric", "torch.distributed")
+
+
+def make_quiet() -> None:
+    os.environ[_VARIABLE] = "1"
+    os.environ.setdefault("TQDM_DISABLE", "1")  # tqdm bars drawn by other libraries
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def quiet() -> bool:
+    """True in a run started with -q."""
+    return os.environ.get(_VARIABLE) == "1"
