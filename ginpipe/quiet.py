@@ -12,15 +12,14 @@ import os
 __all__ = ["make_quiet", "quiet"]
 
 _VARIABLE = "GINPIPE_QUIET"
-_CHATTY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning",
-                   "lightning_fabric", "torch.distributed")
 
 
 def make_quiet() -> None:
     os.environ[_VARIABLE] = "1"
     os.environ.setdefault("TQDM_DISABLE", "1")  # tqdm bars drawn by other libraries
-    for name in _CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    # Lightning sets its loggers to INFO when it is imported (later than this): disabling INFO for
+    # the whole `logging` module holds whatever a library does to its loggers. ginpipe logs with loguru.
+    logging.disable(logging.INFO)
 
 
 def quiet() -> bool:
