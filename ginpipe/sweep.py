@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,8 +204,8 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     ordered = [outcomes[m.name] for m in sweep.members]
     print(summary(ordered))
     metrics = members_table([m.folder for m in sweep.members])
-    if metrics:
-        print("\n" + metrics)
+    if metrics:  # on stderr: stdout keeps one line per member, for scripts
+        print("\n" + metrics, file=sys.stderr)
     failed = [o for o in ordered if o.status == "failed"]
     if failed:
         raise SweepError(

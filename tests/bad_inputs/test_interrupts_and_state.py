@@ -131,6 +131,6 @@ def test_quiet_runs_end_with_one_line_naming_the_folder_and_metric(project):
 def test_a_sweep_ends_with_a_table_of_its_members(project):
     done = project.cli("base.gin", "--sweep", "double.factor=[2,3]", "--experiment-name", "sw", "-q")
     assert done.returncode == 0, done.stderr
-    table = done.stdout[done.stdout.index("experiment"):].splitlines()
+    table = done.stderr[done.stderr.index("\nexperiment ") + 1:].splitlines()
     assert table[0].split() == ["experiment", "double.factor"]
     assert table[1].split() == ["sw__factor=2", "2"] and table[2].split() == ["sw__factor=3", "3"]
