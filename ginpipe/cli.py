@@ -12,15 +12,21 @@ import sys
 
 from .runs.options import RunOptions, build_parser
 
-SUBCOMMANDS = ("compare", "reproduce")
+SUBCOMMANDS = ("compare", "reproduce", "status")
+
+
+def _folders_parser(name: str, description: str) -> argparse.ArgumentParser:
+    """The parser of a tool that reads experiment folders: `ginpipe NAME EXPERIMENT... [--debug]`."""
+    p = argparse.ArgumentParser(prog=f"ginpipe {name}", description=description)
+    p.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
+                   help="experiment folders (or a project folder: all its experiments)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
 
 
 def build_compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ginpipe compare", description="A table of experiments: the bindings that differ between them,"
-        " then their final metrics (the state key `metrics`, and metrics.json).")
-    p.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
-                   help="experiment folders (or a project folder: all its experiments)")
+    p = _folders_parser("compare", "A table of experiments: the bindings that differ between them,"
+                        " then their final metrics (the state key `metrics`, and metrics.json).")
     p.add_argument("--sort", metavar="METRIC", help="sort by this metric (ascending; --reverse for descending)")
     p.add_argument("--reverse", action="store_true", help="sort in descending order")
     output = p.add_mutually_exclusive_group()
@@ -30,7 +36,6 @@ def build_compare_parser() -> argparse.ArgumentParser:
                    help="write a PNG of this metric's curves, from each experiment's Lightning metrics.csv")
     p.add_argument("--plot-file", metavar="PNG", help="where --plot writes (default: compare-METRIC.png)")
     p.add_argument("--all", action="store_true", help="show every binding, not only those that differ")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 
 
@@ -48,22 +53,38 @@ def build_reproduce_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_status_parser() -> argparse.ArgumentParser:
+    return _folders_parser("status", "The state of experiments: done, failed, interrupted (killed, or"
+                           " Ctrl-C) or running (with the pid holding the folder's lock), their last task and age.")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
-    parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser}.get(command, build_parser)
+    parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser,
+              "status": build_status_parser}.get(command, build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
     from .experiment.console import configure_console, exit_code
 
     verbosity = 1 if getattr(args, "verbose", False) else -1 if getattr(args, "quiet", False) else 0
     configure_console(verbosity=verbosity)
+    if verbosity < 0:
+        from .experiment.quiet import make_quiet
+        make_quiet()
     typed = shlex.join(["ginpipe", *argv])
-    if command == "compare":
-        return exit_code(lambda: _compare(args), args.debug)
-    if command == "reproduce":
-        return exit_code(lambda: _reproduce(args, typed, verbosity), args.debug)
-    options = RunOptions.from_namespace(args, command=typed)
-    return exit_code(lambda: _run(options, args), args.debug)
+    try:
+        if command == "compare":
+            return exit_code(lambda: _compare(args), args.debug)
+        if command == "status":
+            return exit_code(lambda: _status(args), args.debug)
+        if command == "reproduce":
+            return exit_code(lambda: _reproduce(args, typed, verbosity), args.debug)
+        options = RunOptions.from_namespace(args, command=typed)
+        return exit_code(lambda: _run(options, args), args.debug)
+    except KeyboardInterrupt:  # before a run opened its folder, or in compare/status
+        print("interrupted (Ctrl-C). Nothing of this run was left half-written; run the same command"
+              f" again:\n    {typed}", file=sys.stderr)
+        return 130
 
 
 def _compare(args) -> int:
@@ -71,6 +92,11 @@ def _compare(args) -> int:
     return compare_command(args.experiments, sort=args.sort, reverse=args.reverse,
                            fmt="csv" if args.csv else "markdown" if args.markdown else "text",
                            plot=args.plot, plot_file=args.plot_file, show_all=args.all)
+
+
+def _status(args) -> int:
+    from .tools.status import status_command
+    return status_command(args.experiments)
 
 
 def _reproduce(args, typed: str, verbosity: int) -> int:
@@ -96,8 +122,12 @@ def _run(options: RunOptions, args) -> int:
         from .runs.dry_run import print_dry_run
         print_dry_run(options, composition)
     else:
+        from .experiment.ranks import is_main_process
         from .runs.runner import execute
-        execute(options, composition)
+        from .tools.summary import summary_line
+        state = execute(options, composition)
+        if is_main_process():
+            print(summary_line(state["output_dir"]))
     return 0
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 __all__ = [
-    "GinpipeError", "ConfigError", "TaskError", "ExperimentError", "Where", "did_you_mean",
+    "GinpipeError", "ConfigError", "TaskError", "ExperimentError", "RunInterrupted", "Where",
+    "did_you_mean", "EXIT_INTERRUPTED",
 ]
 
 
@@ -52,6 +53,13 @@ class TaskError(GinpipeError):
 
 class ExperimentError(GinpipeError):
     """The experiment folder cannot be used as asked (exists, locked, not writable)."""
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
+
+
+class RunInterrupted(GinpipeError):
+    """The user interrupted the run (Ctrl-C, SIGINT); what finished before is saved. Exit code 130."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:

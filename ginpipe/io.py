@@ -1,5 +1,7 @@
 """The small public API for project code (tasks): files written atomically, JSON, configs read as
-ginpipe reads them, and which process may write.
+ginpipe reads them, which process may write, whether the run is quiet (-q), and whether a path may
+be removed (only inside an experiment ginpipe marked as its own), and how an experiment's last run
+ended (`read_run_state`: done, failed, interrupted or running).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -13,11 +15,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from .experiment.folder_safety import check_removable
+from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
+from .experiment.run_state import read_run_state
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
-           "read_config", "Ref", "MacroRef", "walk"]
+           "quiet", "check_removable", "read_run_state", "read_config", "Ref", "MacroRef", "walk"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from .binding import bind_all
 from .composition import Composition, compose
+from .local_tasks import local_task_packages
 from .registry import Registry, read_module_list
 from .resolution import ResolvedConfig, resolve
 from .validation import check_parameters
@@ -27,7 +27,7 @@ def project_registry(composition: Composition, module_lists: Sequence[str] = ())
         aliases.update(read_module_list(str(module_list)))
     listed = set(aliases) - set(composition.aliases)  # import lists' aliases (a config's own win)
     aliases.update(composition.aliases)
-    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
+    packages = local_task_packages()
     return Registry(aliases=aliases, packages=packages + composition.packages, listed=listed)
 
 

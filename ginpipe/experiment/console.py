@@ -98,11 +98,14 @@ def print_error(error, debug: bool = False) -> None:
 
 def exit_code(call, debug: bool = False) -> int:
     """`call()`'s exit code (0 when it returns None), or 2 with the message printed when it raises a
-    `GinpipeError`: what the `ginpipe` command, and each sweep member's job, end with."""
-    from ..errors import GinpipeError
+    `GinpipeError` (130 for `RunInterrupted`): what the `ginpipe` command, and each sweep member's job, end with."""
+    from ..errors import EXIT_INTERRUPTED, GinpipeError, RunInterrupted
 
     try:
         code = call()
+    except RunInterrupted as e:  # not an error: what finished is saved, and it says how to go on
+        print(e.render(), file=sys.stderr)
+        return EXIT_INTERRUPTED
     except GinpipeError as e:
         print_error(e, debug)
         return 2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..config.composition import Composition
+from ..experiment.folder import Experiment
 from ..experiment.run_record import RunRecord
 from ..state.shared import State
 from ..state.state_folder import StateFolder
@@ -14,6 +15,7 @@ __all__ = ["print_dry_run"]
 
 
 def print_dry_run(options: RunOptions, composition: Composition | None = None) -> None:
+    """Print the composed config and the plan; raise what the real run would be refused with."""
     with run_scope():
         prepared = prepare(options, composition)
         folder = prepared.naming.output_dir
@@ -32,3 +34,6 @@ def print_dry_run(options: RunOptions, composition: Composition | None = None) -
             note = f"  ({d.reason})" if d.reason else ""
             missing = f"  missing inputs: {', '.join(d.missing)}" if d.missing else ""
             print(f"  {d.action:<7} {d.label}{note}{missing}")
+        refused = Experiment(folder).refusal(prepared.config_text, resume=options.resume, overwrite=options.overwrite)
+        if refused is not None:  # exit 2, as the real run would
+            raise refused

@@ -20,11 +20,12 @@ from ..config import gin_internals
 from ..config.gin_internals import unwrap_exception
 from ..config.resolution import ResolvedConfig
 from ..config.usage import UsageRecorder
-from ..errors import ConfigError, GinpipeError, TaskError
+from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
 from ..state.shared import ABSENT, State
 from ..state.state_folder import StateFolder
 from ..state.task_keys import CodeDigests, TaskRecord, source_digest, task_key, written_version
+from .failures import resume_only
 from .task_names import original, task_identity, task_name
 
 __all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
@@ -220,12 +221,15 @@ class Engine:
         except BaseException as raised:
             e = unwrap_exception(raised)
             state.end()
-            self.run_record.finish(entry, "failed", error=f"{type(e).__name__}: {e}",
-                                wall_s=round(time.perf_counter() - wall, 4))
+            interrupted = isinstance(e, (KeyboardInterrupt, RunInterrupted))
+            self.run_record.finish(entry, "interrupted" if interrupted else "failed",
+                                error=f"{type(e).__name__}: {e}", wall_s=round(time.perf_counter() - wall, 4))
             if isinstance(e, GinpipeError) and not isinstance(e, ConfigError):
                 raise e from e.__cause__
-            what = "was interrupted" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
-            raise TaskError(f"Task `{label}` {what}", hint=self.resume_hint or None) from e
+            if interrupted:
+                raise RunInterrupted(f"interrupted: task `{label}` was stopped (Ctrl-C); the tasks"
+                                     " finished before it are saved.", hint=resume_only(self.resume_hint)) from None
+            raise TaskError(f"Task `{label}` failed: {type(e).__name__}: {e}", hint=self.resume_hint or None) from e
         finally:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         state = self._adopt(result, state, label)

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import ExperimentError
 from ..experiment.naming import Naming
 
-__all__ = ["resume_hint", "write_error"]
+__all__ = ["resume_hint", "resume_only", "write_error"]
 
 # Flags that would not continue a failed run: they rerun finished tasks, or empty the folder.
 _NOT_RESUMING = {"--overwrite": 0, "--no-cache": 0, "--dry-run": 0, "--from": 1}
@@ -20,6 +20,8 @@ def resume_hint(command: str | None, naming: Naming) -> str:
         return (f"Fix the cause and run again with experiment_name={naming.experiment!r}, resume=True:"
                 " finished tasks come from the cache.")
     words, kept = shlex.split(command), []
+    if words[1:2] == ["reproduce"]:
+        return _reproduce_again_hint(words)
     skip = 0
     for word in words:
         flag = word.split("=", 1)[0]
@@ -34,6 +36,25 @@ def resume_hint(command: str | None, naming: Naming) -> str:
     if "--resume" not in kept:
         kept.append("--resume")
     return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {shlex.join(kept)}"
+
+
+def resume_only(hint: str) -> str | None:
+    """The resume command, without "fix the cause": an interruption has none."""
+    return hint.replace("Fix the cause, then resume", "Resume", 1) or None
+
+
+def _reproduce_again_hint(words: list[str]) -> str:
+    """`ginpipe reproduce` has no --resume: it always reruns everything. Without --experiment-name it
+    picks a fresh `<name>__reproduced-N` folder, so the plain command works again."""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--experiment-name", "--experiment_name"):
+            skip = True
+        elif not word.startswith(("--experiment-name=", "--experiment_name=")):
+            kept.append(word)
+    return f"Fix the cause, then reproduce again (into a new folder) with:\n    {shlex.join(kept)}"
 
 
 def write_error(error: OSError, hint: str) -> ExperimentError:

@@ -22,6 +22,7 @@ EXAMPLES = """examples:
   ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
+  ginpipe status experiments/audio        # done / failed / interrupted / running, lock, last task, age
 """
 
 

@@ -19,7 +19,10 @@ from ..config import gin_internals
 from ..config.composition import Binding, Composition, compose
 from ..config.reading import project_registry, resolve_and_bind
 from ..config.resolution import ResolvedConfig
+from ..config.local_tasks import local_tasks_importable
+from ..config.mod_usage import check_mod_macros
 from ..config.module_identity import one_module_per_file
+from ..config.value_checks import check_values
 from ..config.validation import check_macros, check_one_object_per_definition, check_task_lists
 from ..errors import Where
 from ..experiment.naming import Naming, choose_naming
@@ -59,7 +62,8 @@ def prepare(options: RunOptions, composition: Composition | None = None) -> Prep
     for name, value in naming.macros().items():
         composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
     config = resolve_and_bind(composition, registry, checks=(
-        check_macros, check_one_object_per_definition, lambda c: check_task_lists(c, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))))
+        check_macros, check_one_object_per_definition, lambda c: check_mod_macros(composition), check_values,
+        lambda c: check_task_lists(c, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))))
     objects = gin_internals.registered_objects()
     return Prepared(options, config, naming, {key: value for key, value, _ in composition.initial_state},
                     gin.config_str(), _top_tasks(), {id(o): s for s, o in objects.items()}, objects)
@@ -79,7 +83,7 @@ def run_scope():
         sys.path.insert(0, cwd)
     gin.clear_config()
     try:
-        with one_module_per_file(Path(cwd)):
+        with one_module_per_file(Path(cwd)), local_tasks_importable():
             yield
     finally:
         gin.clear_config()

@@ -16,7 +16,7 @@ from ..config.composition import Composition
 from ..config.gin_internals import unwrap_exception
 from ..config.unused_bindings import describe as describe_unused, unused_bindings
 from ..config.usage import UsageRecorder
-from ..errors import ConfigError, GinpipeError, did_you_mean
+from ..errors import ConfigError, GinpipeError, RunInterrupted, did_you_mean
 from ..experiment.console import log_to_file
 from ..experiment.environment import describe_environment
 from ..experiment.folder import Experiment
@@ -26,7 +26,7 @@ from ..files import write_json
 from ..state.shared import State
 from ..state.state_folder import StateFolder
 from .engine import Engine
-from .failures import resume_hint, write_error
+from .failures import resume_hint, resume_only, write_error
 from .options import RunOptions
 from .prepare import PIPELINE, Prepared, prepare, run_scope
 from .task_names import task_name
@@ -57,6 +57,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         >>> for layers in (8, 14):  # doctest: +SKIP
         ...     state = ginpipe.run(["configs/base.gin"], mods=[f"Resnet.n_layers={layers}"])
     """
+    if isinstance(mods, str):  # one binding, not its characters
+        mods = [mods]
     return execute(RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
                               overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
                               command=command))
@@ -109,8 +111,12 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
         error = unwrap_exception(raised)
         if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
             error = write_error(error, hint)
+        if isinstance(error, KeyboardInterrupt):  # between tasks, or in the runner's own work
+            error = RunInterrupted("interrupted (Ctrl-C); the tasks finished before are saved.",
+                                   hint=resume_only(hint))
         try:
-            record.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+            record.end("interrupted" if isinstance(error, RunInterrupted) else "failed", error=str(error),
+                       executed=engine.executed, cached=engine.cached)
         except OSError:
             pass  # a full disk must not hide the error that says so
         if isinstance(error, GinpipeError):

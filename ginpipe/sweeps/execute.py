@@ -6,13 +6,15 @@ config files), so rerunning the same sweep skips it; with several members at onc
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 
 from loguru import logger
 
-from ..errors import GinpipeError
+from ..errors import GinpipeError, RunInterrupted
 from ..files import read_json, write_json
+from ..tools.summary import members_table
 from .plan import Member, Sweep
 
 __all__ = ["SweepError", "Outcome", "run_sweep", "finished", "summary", "MARKER"]
@@ -80,12 +82,15 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     except KeyboardInterrupt:
         for member, handle, _ in running.values():
             handle.cancel()
-        raise SweepError(f"Sweep {sweep.base} interrupted; unfinished members: "
+        raise RunInterrupted(f"interrupted: sweep {sweep.base} was stopped (Ctrl-C); unfinished members: "
                          + ", ".join(m.name for m in [*todo, *(r[0] for r in running.values())]) + ".",
                          hint="Run the same command again: finished members are skipped, and each"
                               " unfinished one resumes after its last finished task.") from None
     ordered = [outcomes[m.name] for m in sweep.members]
     print(summary(ordered))
+    metrics = members_table([m.folder for m in sweep.members])
+    if metrics:  # on stderr: stdout keeps one line per member, for scripts
+        print("\n" + metrics, file=sys.stderr)
     failed = [o for o in ordered if o.status == "failed"]
     if failed:
         raise SweepError(

@@ -22,6 +22,7 @@ from typing import Mapping
 
 from ..errors import ConfigError
 from ..experiment.console import configure_console, exit_code
+from ..experiment.quiet import make_quiet
 from ..runs.options import RunOptions
 from ..runs.runner import execute
 
@@ -113,6 +114,8 @@ def run_member(options: RunOptions, cwd: str) -> int:
     (console output, `error: ...` and exit code 2 on a failure)."""
     os.chdir(cwd)
     configure_console(options.verbosity)
+    if options.verbosity < 0:
+        make_quiet()
     return exit_code(lambda: execute(options) and None, options.debug)  # the state is not an exit code
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..config.composition import Composition, compose
+from ..config.file_text import read_config_text
 from ..config.values import MacroRef, Ref
 from ..errors import ConfigError, Where
 from ..experiment.naming import choose_naming
@@ -99,7 +100,7 @@ def plan_sweep(options: RunOptions, sweeps: Sequence[str] = (),
     base = options.experiment_name or (given.value if given and isinstance(given.value, str) else None) \
         or Path(options.configs[-1]).stem
     root = options.output_dir or _literal_macro(macros, "OUTPUT_DIR")
-    files = "".join(Path(f).read_text() for f in composition.files)
+    files = "".join(read_config_text(f) for f in composition.files)
     members = []
     for combination in itertools.product(*(range(len(a.values)) for a in axis_list)):
         own = [f"{a.key}={a.values[i]}" for a, i in zip(axis_list, combination)]

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError, did_you_mean
-from .finished import experiment_folders, final_metrics, read_bindings, read_record
+from ..experiment.run_state import read_run_state
+from .finished import experiment_folders, final_metrics, read_bindings
 
 __all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]
 
@@ -41,9 +42,8 @@ class Row:
 def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     rows = []
     for folder in experiment_folders(paths):
-        run = read_record(folder / "run.json") or {}
         rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
-                        run.get("status", "unknown")))
+                        read_run_state(folder).state))
     return rows
 
 
@@ -138,6 +138,10 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
     if sort:
         rows = sort_rows(rows, sort, reverse)
     print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
+    for row in rows:
+        if row.status != "done" and row.metrics:  # e.g. a --resume with a new config that failed
+            print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
+                  " finished run, not from its current config.", file=sys.stderr)
     if plot:
         target = Path(plot_file or "compare-" + re.sub(r"[^\w.-]+", "_", plot) + ".png")
         print(f"Wrote {plot_curves(rows, plot, target)}", file=sys.stderr)
