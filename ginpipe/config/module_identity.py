@@ -49,9 +49,11 @@ class SameFileFinder(importlib.abc.MetaPathFinder):
 
     def find_spec(self, name, path=None, target=None):
         spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or not spec.origin or not _real(spec.origin).startswith(self.root):
+        if spec is None or not spec.origin:
             return spec  # what PathFinder, next on sys.meta_path, would answer anyway
         origin = _real(spec.origin)
+        if not origin.startswith(self.root) or f"{os.sep}site-packages{os.sep}" in origin:
+            return spec  # not the project's own file (a virtual environment inside it is not the project)
         for loaded_name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None)
             if loaded_name != name and file and _real(file) == origin:
