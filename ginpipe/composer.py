@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gin import config_parser
 
+from .config_files import read_config_text
 from .errors import ConfigError, Where, did_you_mean
 from .syntax import ExpandedSource, expand
 
@@ -122,7 +123,7 @@ def compose(config_files: list[str], mods: list[str] | None = None) -> Compositi
 
 def _add_file(composition: Composition, path: str, where: Where, depth: int) -> None:
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():
         siblings = [str(p) for p in file.parent.glob("*.gin")] if file.parent.is_dir() else []
         raise ConfigError(f"Config file {path} does not exist.", where if where.line else None,
                           did_you_mean(str(path), siblings).strip() or "Check the path (it is relative to"
@@ -130,7 +131,7 @@ def _add_file(composition: Composition, path: str, where: Where, depth: int) -> 
     if depth > 30:
         raise ConfigError(f"`include` nests more than 30 deep at {path} (a file includes itself?).", where)
     composition.files.append(str(path))
-    _add_source(composition, expand(file.read_text(), str(path)), file.parent, depth)
+    _add_source(composition, expand(read_config_text(file, where if where.line else None), str(path)), file.parent, depth)
 
 
 def _add_source(composition: Composition, source: ExpandedSource, base: Path, depth: int,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import ExperimentError
 from .state import State
 from .store import Store
 
@@ -21,8 +22,15 @@ def load_state(experiment_dir) -> State:
         >>> state["metrics"]  # doctest: +SKIP
     """
     folder = Path(experiment_dir)
+    if not folder.is_dir():
+        raise ExperimentError(f"load_state: {folder} does not exist.",
+                              hint="Pass an experiment folder, e.g. experiments/my_project/<name>.")
     if (folder / "state.pkl").is_file() and not (folder / "state" / "index.json").is_file():
         return _load_ginpipe_state(folder / "state.pkl")
+    if not (folder / "state" / "index.json").is_file():
+        raise ExperimentError(f"load_state: {folder} is not a ginpipe experiment with saved state"
+                              " (no state/index.json).",
+                              hint="Pass an experiment folder whose run saved at least one task.")
     store = Store(folder)
     state = State()
     for label in sorted(store.records, key=_pipeline_order):

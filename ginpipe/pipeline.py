@@ -17,6 +17,7 @@ from loguru import logger
 
 from .cache import CodeDigests, TaskRecord, source_digest, task_key, written_version
 from .errors import ConfigError, GinpipeError, TaskError, unwrap_gin_exception
+from .interrupts import RunInterrupted
 from .journal import Journal
 from .resolution import ResolvedConfig
 from .state import ABSENT, State
@@ -218,12 +219,15 @@ class Engine:
         except BaseException as raised:
             e = unwrap_gin_exception(raised)
             state.end()
-            self.journal.finish(entry, "failed", error=f"{type(e).__name__}: {e}",
-                                wall_s=round(time.perf_counter() - wall, 4))
+            interrupted = isinstance(e, (KeyboardInterrupt, RunInterrupted))
+            self.journal.finish(entry, "interrupted" if interrupted else "failed",
+                                error=f"{type(e).__name__}: {e}", wall_s=round(time.perf_counter() - wall, 4))
             if isinstance(e, GinpipeError) and not isinstance(e, ConfigError):
                 raise e from e.__cause__
-            what = "was interrupted" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
-            raise TaskError(f"Task `{label}` {what}", hint=self.resume_hint or None) from e
+            if interrupted:
+                raise RunInterrupted(f"interrupted: task `{label}` was stopped (Ctrl-C); the tasks"
+                                     " finished before it are saved.", hint=_resume_only(self.resume_hint)) from None
+            raise TaskError(f"Task `{label}` failed: {type(e).__name__}: {e}", hint=self.resume_hint or None) from e
         finally:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         state = self._adopt(result, state, label)
@@ -318,3 +322,8 @@ def is_pipeline(task) -> bool:
 
 
 _EMPTY = ResolvedConfig([], {})
+
+
+def _resume_only(hint: str) -> str | None:
+    """The resume command, without "fix the cause": an interruption has none."""
+    return hint.replace("Fix the cause, then resume", "Resume", 1) or None

@@ -24,6 +24,7 @@ from types import ModuleType
 
 import gin
 
+from .config_files import read_config_text
 from .errors import ConfigError, Where, did_you_mean
 from .module_identity import definition_site
 
@@ -91,11 +92,13 @@ class Registry:
     def _unknown(self, selector: str, where: Where) -> ConfigError:
         last = selector.split(".")[-1]
         hint = did_you_mean(last, self.index()) or did_you_mean(selector, _gin_names())
-        searched = ", ".join(f"`{p}`" for p in self.packages) or "no project package"
+        searched = ", ".join(f"`{p}`" for p in self.packages)
+        searched = (f"nor a name defined in {searched}" if searched else
+                    "and there is no `tasks/` folder (with .py files) in the working folder")
         return ConfigError(
             f"No configurable matching `{selector}`: it is neither an importable dotted path"
-            f" nor a name defined in {searched}.{hint}", where,
-            "Use a full dotted path (`@torch.optim.AdamW`), declare an alias"
+            f" {searched}.{hint}", where,
+            "Put your task functions in tasks/*.py of the working folder, use a full dotted path (`@torch.optim.AdamW`), declare an alias"
             " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
 
     def _register(self, obj, module: str | None, name: str, where: Where) -> str:
@@ -163,7 +166,7 @@ def read_module_list(path: str) -> dict[str, str]:
     if not file.is_file():
         raise ConfigError(f"Import list {path} does not exist.", None,
                           "Pass an existing file to --module_list (GinPipe's `configs/imports`).")
-    return parse_module_list(file.read_text(), path)
+    return parse_module_list(read_config_text(file, None, "Import list"), path)
 
 
 def parse_module_list(text: str, source: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config_files import read_config_text
 from .errors import ConfigError, Where
 
 __all__ = ["ExpandedSource", "expand", "EXPRESSION_PLACEHOLDER"]
@@ -133,6 +134,9 @@ def _read_indented_block(raw, start, filename, header=_TEMPLATE_START, expected=
     return block, i
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def _paste_template(block, where, base_dir, out, lines, depth):
     if depth > 20:
         raise ConfigError("`!load_template:` nests more than 20 deep (a template loads itself?).", where)
@@ -143,10 +147,23 @@ def _paste_template(block, where, base_dir, out, lines, depth):
     if not path.is_file():
         raise ConfigError(f"Template file {path} does not exist.", path_where,
                           "Template paths are relative to the config file that loads them.")
-    text = path.read_text()
+    text = read_config_text(path, path_where, "Template file")
+    _check_placeholders(text, path, block, where)
     for name, (value, _) in block.items():
         text = text.replace("{" + name + "}", str(_literal(value)))
     _expand_into(text, str(path), path.parent, out, lines, depth + 1)
+
+
+def _check_placeholders(text: str, path: Path, given: dict, where: Where) -> None:
+    """Every `{name}` of the template has a value in the `!load_template:` block."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for name in _PLACEHOLDER.findall(line.split("#", 1)[0]):
+            if name not in given:
+                listed = ", ".join(sorted(given)) or "none"
+                raise ConfigError(
+                    f"The template uses the placeholder `{{{name}}}`, which the `!load_template:` block"
+                    f" at {where.file}, line {where.line} does not give (it gives: {listed}).",
+                    Where(str(path), number, line), f"Add a line `{name} = 'value'` to that block.")
 
 
 def _replace_expressions(line: str, where: Where, out: ExpandedSource) -> str:
