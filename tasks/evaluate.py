@@ -166,8 +166,9 @@ def _write_bundle(state: MutableMapping, folder: Path, model: torch.nn.Module, c
 
     extractor = state[features_key].extractor
     metadata = state[metadata_key]
-    # Long recordings are classified in windows of the length the model saw: the median clip.
-    window_seconds = float((metadata["frames"] / metadata["sample_rate"]).median())
+    # Recordings longer than every clip of the dataset are classified in windows of that length; any
+    # clip up to it is classified whole, as evaluation did (clip lengths may vary).
+    window_seconds = float((metadata["frames"] / metadata["sample_rate"]).max())
     summary = {"experiment": folder.name, "project": folder.parent.name, "metrics": dict(metrics),
                "classes": sorted(class_map, key=class_map.get), "window_seconds": window_seconds,
                "bindings": short_bindings(constructor_bindings(model, extractor))}
