@@ -56,8 +56,9 @@ def train(name: str, seed: int, extra_mods: list[str]) -> dict:
 
 
 def _mean_std(values: list[float], scale: float = 100.0) -> str:
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{scale * statistics.mean(values):.1f} ± {scale * std:.1f}"
+    if len(values) == 1:  # no spread to show
+        return f"{scale * values[0]:.1f} (1 seed)"
+    return f"{scale * statistics.mean(values):.1f} ± {scale * statistics.stdev(values):.1f}"
 
 
 def table(runs: list[dict]) -> str:
