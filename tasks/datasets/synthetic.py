@@ -7,8 +7,8 @@ Two recipes, chosen by `read_synthetic.difficulty`:
   clipping, pitch and tempo variation and variable clip lengths; the classes come in five pairs
   that differ in one subtle cue (`synthetic_sources`, `synthetic_scene`). Modelling choices show
   in the results there.
-- `'easy'`: the first recipe (`synthetic_easy`), on which models score about 99 %: for tests that
-  need a sure signal of learning.
+- `'easy'`: the first recipe (`synthetic_easy`), on which the default ResNet-10 scored 0.996: for
+  tests that need a sure signal of learning.
 
 `imbalance` > 1 makes the class distribution long-tailed. Clips are generated deterministically
 from `(seed, class, clip)` into a cache folder whose name hashes every generation setting, the
