@@ -15,8 +15,9 @@ EXAMPLES = """examples:
   ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
+  ginpipe status experiments/audio        # done / failed / interrupted / running, lock, last task, age
 """
-SUBCOMMANDS = ("compare", "reproduce")
+SUBCOMMANDS = ("compare", "reproduce", "status")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,10 +93,21 @@ def build_reproduce_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_status_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ginpipe status", description="The state of experiments: done, failed, interrupted (killed, or"
+        " Ctrl-C) or running (with the pid holding the folder's lock), their last task and age.")
+    p.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
+                   help="experiment folders (or a project folder: all its experiments)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
-    parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser}.get(command, build_parser)
+    parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser,
+              "status": build_status_parser}.get(command, build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
     from loguru import logger
 
@@ -103,12 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import GinpipeError
 
     configure_console(verbosity=1 if getattr(args, "verbose", False) else -1 if getattr(args, "quiet", False) else 0)
+    if getattr(args, "quiet", False):
+        from .quiet import make_quiet
+        make_quiet()
     try:
         if command == "compare":
             from .compare import compare_command
             return compare_command(args.experiments, sort=args.sort, reverse=args.reverse,
                                    fmt="csv" if args.csv else "markdown" if args.markdown else "text",
                                    plot=args.plot, plot_file=args.plot_file, show_all=args.all)
+        if command == "status":
+            from .run_state import status_command
+            return status_command(args.experiments)
         if command == "reproduce":
             from .reproduce import reproduce
             report = reproduce(args.experiment, experiment_name=args.experiment_name,
@@ -123,15 +141,27 @@ def main(argv: list[str] | None = None) -> int:
             from .dry_run import print_dry_run
             print_dry_run(args.configs, args.mods, args.module_lists, args.experiment_name,
                           args.project_name, args.output_dir, from_task=args.from_task,
-                          no_cache=args.no_cache)
+                          no_cache=args.no_cache, resume=args.resume, overwrite=args.overwrite)
             return 0
         from .runner import run
-        run(args.configs, args.mods, module_lists=args.module_lists, experiment_name=args.experiment_name,
+        state = run(args.configs, args.mods, module_lists=args.module_lists, experiment_name=args.experiment_name,
             project_name=args.project_name, output_dir=args.output_dir, resume=args.resume,
             overwrite=args.overwrite, from_task=args.from_task, no_cache=args.no_cache,
             command=shlex.join(["ginpipe", *argv]), log_level="DEBUG" if args.verbose else "INFO")
+        from .experiment import is_rank_zero
+        if is_rank_zero():
+            from .run_summary import summary_line
+            print(summary_line(state["output_dir"]))
         return 0
+    except KeyboardInterrupt:  # before a run opened its folder, or in compare/status
+        print("interrupted (Ctrl-C). Nothing of this run was left half-written; run the same command"
+              f" again:\n    {shlex.join(['ginpipe', *argv])}", file=sys.stderr)
+        return 130
     except GinpipeError as e:
+        from .interrupts import EXIT_INTERRUPTED, RunInterrupted
+        if isinstance(e, RunInterrupted):
+            print(f"{e.render()}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if args.debug:
             logger.opt(exception=e).error("Traceback:")
         elif e.__cause__ is not None:

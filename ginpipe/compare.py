@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import ConfigError, ExperimentError, did_you_mean
+from .run_state import read_run_state
 
 __all__ = ["Row", "load_rows", "differing_bindings", "final_metrics", "render", "compare_command", "plot_curves"]
 
@@ -56,9 +57,8 @@ def experiment_folders(paths: Sequence[str | Path]) -> list[Path]:
 def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     rows = []
     for folder in experiment_folders(paths):
-        run = _read_json(folder / "run.json") or {}
         rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
-                        run.get("status", "unknown")))
+                        read_run_state(folder).state))
     return rows
 
 
@@ -178,6 +178,10 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
     if sort:
         rows = sort_rows(rows, sort, reverse)
     print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
+    for row in rows:
+        if row.status != "done" and row.metrics:  # e.g. a --resume with a new config that failed
+            print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
+                  " finished run, not from its current config.", file=sys.stderr)
     if plot:
         target = Path(plot_file or "compare-" + re.sub(r"[^\w.-]+", "_", plot) + ".png")
         print(f"Wrote {plot_curves(rows, plot, target)}", file=sys.stderr)

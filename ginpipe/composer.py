@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gin import config_parser
 
+from .config_files import read_config_text
 from .errors import ConfigError, Where, did_you_mean
 from .syntax import ExpandedSource, expand
 
@@ -122,7 +123,7 @@ def compose(config_files: list[str], mods: list[str] | None = None) -> Compositi
 
 def _add_file(composition: Composition, path: str, where: Where, depth: int) -> None:
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():
         siblings = [str(p) for p in file.parent.glob("*.gin")] if file.parent.is_dir() else []
         raise ConfigError(f"Config file {path} does not exist.", where if where.line else None,
                           did_you_mean(str(path), siblings).strip() or "Check the path (it is relative to"
@@ -130,12 +131,13 @@ def _add_file(composition: Composition, path: str, where: Where, depth: int) -> 
     if depth > 30:
         raise ConfigError(f"`include` nests more than 30 deep at {path} (a file includes itself?).", where)
     composition.files.append(str(path))
-    _add_source(composition, expand(file.read_text(), str(path)), file.parent, depth)
+    _add_source(composition, expand(read_config_text(file, where if where.line else None), str(path)), file.parent, depth)
 
 
 def _add_source(composition: Composition, source: ExpandedSource, base: Path, depth: int,
                 mod_number: int | None = None) -> None:
-    composition.initial_state.extend(source.initial_state)
+    for number, entry in enumerate(source.initial_state):
+        _add_initial(composition, entry, append=number in source.state_appends)
     composition.expressions.update(source.expressions)
     composition.sweeps.extend(source.sweeps)
     named = io.StringIO(source.text)
@@ -155,6 +157,21 @@ def _add_source(composition: Composition, source: ExpandedSource, base: Path, de
             _add_file(composition, str(path if path.is_file() else target), where, depth + 1)
         elif isinstance(statement, config_parser.ImportStatement):
             _add_import(composition, statement)
+
+
+def _add_initial(composition: Composition, entry: tuple, append: bool) -> None:
+    """`$key = v` sets an initial-state entry; `$key += [...]` extends the list an earlier one set."""
+    key, value, where = entry
+    earlier = next((i for i in range(len(composition.initial_state) - 1, -1, -1)
+                    if composition.initial_state[i][0] == key), None)
+    if append and earlier is not None:
+        previous = composition.initial_state[earlier][1]
+        if not isinstance(value, (list, tuple)) or not isinstance(previous, (list, tuple)):
+            raise ConfigError(f"`${key} +=` appends a list to a list, but `${key}` is {previous!r} and"
+                              f" the value added is {value!r}.", where,
+                              f"Write e.g. `${key} += ['model']` after `${key} = [...]`.")
+        value = [*previous, *value]
+    composition.initial_state.append((key, value, where))
 
 
 def _add_import(composition: Composition, statement: config_parser.ImportStatement) -> None:

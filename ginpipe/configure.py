@@ -6,11 +6,11 @@ demo reading a model bundle (`model/config.gin`).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Sequence
 
 from .binding import bind_all
 from .composer import compose
+from .local_tasks import local_task_packages
 from .registry import Registry
 from .resolution import resolve
 from .validation import check_parameters
@@ -34,7 +34,7 @@ def bind_configs(configs: str | os.PathLike | Sequence[str | os.PathLike], mods:
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
     composition = compose([str(c) for c in configs], list(mods))
-    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
+    packages = local_task_packages()
     registry = Registry(aliases=composition.aliases, packages=packages + composition.packages)
     config = resolve(composition, registry, {})
     check_parameters(config)

@@ -1,6 +1,7 @@
 """`--dry-run`: the composed config and the plan (run / cached / missing inputs); nothing runs."""
 from __future__ import annotations
 
+from .experiment import Experiment
 from .journal import Journal
 from .pipeline import Engine
 from .runner import _run_scope, prepare
@@ -11,7 +12,8 @@ __all__ = ["print_dry_run"]
 
 
 def print_dry_run(configs, mods, module_lists, experiment_name, project_name, output_dir,
-                  from_task=None, no_cache=False) -> None:
+                  from_task=None, no_cache=False, resume=False, overwrite=False) -> None:
+    """Print the composed config and the plan; raise what the real run would be refused with."""
     with _run_scope():
         prepared = prepare(configs, mods, module_lists, experiment_name, project_name, output_dir)
         folder = prepared.naming.output_dir
@@ -32,3 +34,6 @@ def print_dry_run(configs, mods, module_lists, experiment_name, project_name, ou
             note = f"  ({d.reason})" if d.reason else ""
             missing = f"  missing inputs: {', '.join(d.missing)}" if d.missing else ""
             print(f"  {d.action:<7} {d.label}{note}{missing}")
+        refused = Experiment(folder).refusal(prepared.config_str(), resume=resume, overwrite=overwrite)
+        if refused is not None:  # exit 2, as the real run would
+            raise refused

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExperimentError
-from .storage import atomic_write
+from .folder_safety import MARKER, check_location, is_marked, mark, nested_experiments
+from .run_state import lock_holder
+from .storage import TMP_PREFIX, atomic_write
 
 __all__ = ["Experiment", "is_rank_zero"]
 
@@ -37,40 +39,76 @@ class Experiment:
     _holder: bytes | None = None  # the lock's content before this run, until the folder is accepted
 
     def open(self, config_text: str, resume: bool = False, overwrite: bool = False) -> None:
-        """Lock the folder, check it against `config_text`, and write `config.gin`."""
-        if resume and overwrite:
-            raise ExperimentError("--resume and --overwrite contradict each other: pass one of them.")
+        """Lock the folder, check it against `config_text`, and write `config.gin`.
+
+        Nothing is written into (or deleted from) a folder that ginpipe did not create as an
+        experiment: such a folder is refused before the lock file is made (see `folder_safety`).
+        """
+        refused = self.refusal(config_text, resume, overwrite)
+        if refused is not None:
+            raise refused
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._lock()
+            if not is_marked(self.path) and not self._entries():  # new or empty: ours from now on
+                mark(self.path)
         except OSError as e:  # permission denied, read-only file system, disk full, ...
             raise _not_writable(self.path, e) from None
-        previous = self.path / "config.gin"
-        leftovers = [p.name for p in self.path.iterdir() if p.name not in OURS]
-        if overwrite:
-            self._clear()
-        elif previous.is_file():
-            old = previous.read_text()
-            if old != config_text and not resume:
-                self.close()
-                raise ExperimentError(
-                    f"Experiment {self.path} already exists with a different config:\n"
-                    + _diff(old, config_text, str(previous)),
-                    hint="Pass --resume to reuse what is still valid and rerun what changed,"
-                         " --overwrite to start it afresh, or another --experiment-name.")
-        elif leftovers:
+        refused = self.refusal(config_text, resume, overwrite, locked=True)  # changed meanwhile?
+        if refused is not None:
             self.close()
-            raise ExperimentError(
-                f"{self.path} exists and is not a ginpipe experiment (no config.gin; holds"
-                f" {', '.join(sorted(leftovers)[:5])}).",
-                hint="Pass --overwrite to empty it, or choose another --experiment-name/--output-dir.")
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)  # left by a run that was killed
+            raise refused
         try:
+            if overwrite:
+                self._clear()
+            self._clean_tmp()  # left by a run that was killed
             self._claim()
-            self.write_text(previous.name, config_text)
+            self.write_text("config.gin", config_text)
         except OSError as e:
             self.close()
             raise _not_writable(self.path, e) from None
+
+    def refusal(self, config_text: str, resume: bool = False, overwrite: bool = False,
+                locked: bool = False) -> ExperimentError | None:
+        """Why a run with this config would be refused here (None: it would not); changes nothing.
+        `--dry-run` asks this too, so that it fails exactly when the run would."""
+        if resume and overwrite:
+            return ExperimentError("--resume and --overwrite contradict each other: pass one of them.")
+        try:
+            check_location(self.path)
+        except ExperimentError as e:
+            return e
+        if self.path.exists() and not self.path.is_dir():
+            return ExperimentError(f"{self.path} exists and is a file, not a folder.",
+                                   hint="Choose another --experiment-name or --output-dir.")
+        if not self.path.is_dir():
+            return None
+        theirs = self._foreign_entries()
+        if theirs:
+            return ExperimentError(
+                f"{self.path} exists and was not created by ginpipe as an experiment (no {MARKER}"
+                f" marker); it holds {', '.join(theirs[:5])}{' ...' if len(theirs) > 5 else ''}."
+                " ginpipe never writes into or empties such a folder, not even with --overwrite.",
+                hint="Choose a new or empty folder with --output-dir, or another --experiment-name.")
+        holder = None if locked else lock_holder(self.path)
+        if holder is not None:
+            return ExperimentError(f"Another run (pid {holder if holder > 0 else 'unknown'}) is using"
+                                   f" {self.path}.", hint="Wait for it to finish, or use another --experiment-name.")
+        if overwrite:
+            return self._overwrite_refusal()
+        previous = self.path / "config.gin"
+        if previous.is_file() and not resume:
+            old = previous.read_text(errors="replace")
+            if old != config_text:
+                return ExperimentError(
+                    f"Experiment {self.path} already exists with a different config:\n"
+                    + _diff(old, config_text, str(previous)),
+                    hint="Pass --resume to reuse what is still valid and rerun what changed,"
+                         " --overwrite to start it afresh, or another --experiment-name."
+                    if is_marked(self.path) else
+                    "Pass --resume to reuse what is still valid and rerun what changed, or another"
+                    " --experiment-name (it has no ginpipe marker, so --overwrite will not empty it).")
+        return None
 
     def write_text(self, name: str, text: str) -> None:
         atomic_write(self.path / name, lambda f: f.write(text.encode()), self.tmp_dir, durable=False)
@@ -107,14 +145,50 @@ class Experiment:
         """The folder is ours to write: keep our pid in the lock."""
         self._holder = None
 
+    def _entries(self) -> list[str]:
+        return sorted(p.name for p in self.path.iterdir() if p.name not in OURS | {MARKER})
+
+    def _foreign_entries(self) -> list[str]:
+        """What an existing folder holds when ginpipe did not make it (a run of an older ginpipe,
+        which has a `config.gin`, is reused but never emptied)."""
+        if not self.path.is_dir() or is_marked(self.path):
+            return []
+        entries = self._entries()
+        return [] if "config.gin" in entries else entries
+
+    def _overwrite_refusal(self) -> ExperimentError | None:
+        """--overwrite empties only a marked experiment that holds no other experiment."""
+        if not is_marked(self.path):
+            return ExperimentError(
+                f"--overwrite refused: {self.path} was not created by ginpipe as an experiment (no"
+                f" {MARKER} marker), so ginpipe cannot tell its files from yours.",
+                hint="Run without --overwrite (add --resume for a changed config), or choose a new"
+                     " folder with --output-dir or another --experiment-name.")
+        nested = nested_experiments(self.path)
+        if nested:
+            return ExperimentError(
+                f"--overwrite refused: {self.path} holds other experiments ({', '.join(map(str, nested))}).",
+                hint="Move them out first, or choose another --experiment-name.")
+        return None
+
     def _clear(self) -> None:
+        """--overwrite: empty a marked experiment (checked by `refusal` under the lock)."""
         for child in self.path.iterdir():
-            if child.name == ".lock":
+            if child.name in (".lock", MARKER):
                 continue
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)
             else:
-                child.unlink()
+                child.unlink()  # a link is removed, never followed
+
+    def _clean_tmp(self) -> None:
+        """Remove the temporaries a killed run left in `.tmp/`: only the files ginpipe's writer
+        names (`.tmp-*`), only in a marked experiment."""
+        if not is_marked(self.path) or not self.tmp_dir.is_dir() or self.tmp_dir.is_symlink():
+            return
+        for child in self.tmp_dir.iterdir():
+            if child.name.startswith(TMP_PREFIX) and not child.is_dir():
+                child.unlink(missing_ok=True)
 
 
 def _write_pid(fd: int, pid: bytes) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .composer import Composition
 from .experiment import is_rank_zero
+from .folder_safety import check_location, check_name
 
 __all__ = ["Naming", "choose_naming"]
 
@@ -47,9 +48,12 @@ def choose_naming(composition: Composition, experiment_name: str | None = None,
     inherited = {} if is_rank_zero() else {
         "name": os.environ.get("GINPIPE_EXPERIMENT_NAME"), "dir": os.environ.get("GINPIPE_OUTPUT_DIR")}
     name = (experiment_name or inherited.get("name") or literal("EXPERIMENT_NAME")
-            or (Path(output_dir).name if output_dir else None)
+            or (Path(os.path.abspath(output_dir)).name if output_dir else None)
             or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
     project = project_name or literal("PROJECT_NAME") or DEFAULT_PROJECT
+    check_name("experiment", name, "--experiment-name")
+    check_name("project", project, "--project-name")
     folder = (output_dir or inherited.get("dir") or literal("OUTPUT_DIR")
               or Path("experiments") / project / name)
+    check_location(Path(folder), "--output-dir" if output_dir else "The experiment folder")
     return Naming(name, project, Path(folder))

@@ -17,13 +17,14 @@ from loguru import logger
 
 from .cache import CodeDigests, TaskRecord, source_digest, task_key, written_version
 from .errors import ConfigError, GinpipeError, TaskError, unwrap_gin_exception
+from .interrupts import RunInterrupted
 from .journal import Journal
 from .resolution import ResolvedConfig
 from .state import ABSENT, State
 from .store import Store
 from .usage import UsageRecorder
 
-__all__ = ["execute_pipeline", "Engine", "Decision"]
+__all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
 
 _engine: contextvars.ContextVar["Engine | None"] = contextvars.ContextVar("ginpipe_engine", default=None)
 _prefix: contextvars.ContextVar[str] = contextvars.ContextVar("ginpipe_prefix", default="")
@@ -46,6 +47,17 @@ def execute_pipeline(state, tasks=None, execution_order="sequential", cache=True
         raise ConfigError(f"execution_order={execution_order!r} is not supported: use 'sequential'.")
     engine = _engine.get() or Engine(config=None, store=None, journal=Journal(None))
     return engine.run_list(list(tasks or []), state, _prefix.get(), cache=cache)
+
+
+def register_pipeline() -> None:
+    """Make `execute_pipeline` the gin configurable `ginpipe.execute_pipeline`, once per process.
+
+    `ginpipe.core.execute_pipeline` (GinPipe's name) is this very object, so it resolves to the
+    same configurable and shares its bindings.
+    """
+    import gin
+    if not gin.config._REGISTRY.get_match("execute_pipeline"):  # noqa: SLF001 - gin has no public lookup
+        gin.external_configurable(execute_pipeline, name="execute_pipeline", module="ginpipe")
 
 
 @dataclass
@@ -207,12 +219,15 @@ class Engine:
         except BaseException as raised:
             e = unwrap_gin_exception(raised)
             state.end()
-            self.journal.finish(entry, "failed", error=f"{type(e).__name__}: {e}",
-                                wall_s=round(time.perf_counter() - wall, 4))
+            interrupted = isinstance(e, (KeyboardInterrupt, RunInterrupted))
+            self.journal.finish(entry, "interrupted" if interrupted else "failed",
+                                error=f"{type(e).__name__}: {e}", wall_s=round(time.perf_counter() - wall, 4))
             if isinstance(e, GinpipeError) and not isinstance(e, ConfigError):
                 raise e from e.__cause__
-            what = "was interrupted" if isinstance(e, KeyboardInterrupt) else f"failed: {type(e).__name__}: {e}"
-            raise TaskError(f"Task `{label}` {what}", hint=self.resume_hint or None) from e
+            if interrupted:
+                raise RunInterrupted(f"interrupted: task `{label}` was stopped (Ctrl-C); the tasks"
+                                     " finished before it are saved.", hint=_resume_only(self.resume_hint)) from None
+            raise TaskError(f"Task `{label}` failed: {type(e).__name__}: {e}", hint=self.resume_hint or None) from e
         finally:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         state = self._adopt(result, state, label)
@@ -307,3 +322,8 @@ def is_pipeline(task) -> bool:
 
 
 _EMPTY = ResolvedConfig([], {})
+
+
+def _resume_only(hint: str) -> str | None:
+    """The resume command, without "fix the cause": an interruption has none."""
+    return hint.replace("Fix the cause, then resume", "Resume", 1) or None

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 import gin
 
+from .config_files import read_config_text
 from .errors import ConfigError, Where, did_you_mean
+from .module_identity import definition_site
 
-__all__ = ["Registry", "import_object", "read_module_list"]
+__all__ = ["Registry", "import_object", "read_module_list", "parse_module_list", "missing_module_hint"]
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Registry:
     packages: list[str] = field(default_factory=list)  # packages whose names are usable short
     root: Path = field(default_factory=Path.cwd)
     _index: dict[str, list[str]] | None = None  # short name -> dotted paths defining it
+    listed: set[str] = field(default_factory=set)  # aliases that come from import lists (--module_list)
+    _homes: dict[str, str] = field(default_factory=dict)  # dotted path -> gin module, for import lists
 
     def resolve(self, selector: str, where: Where) -> str:
         """Return the complete gin selector for `selector`, registering its object if needed."""
@@ -65,13 +71,18 @@ class Registry:
         for n in range(len(parts), 0, -1):  # longest alias prefix wins: `pl.callbacks` before `pl`
             alias = ".".join(parts[:n])
             if alias in self.aliases:
-                path = ".".join([self.aliases[alias], *parts[n:]])
+                target, rest = self.aliases[alias], parts[n:]
+                single = _single_object(target)
+                if single is not None and rest == [getattr(single, "__name__", None)]:
+                    # GinPipe registers a one-object line (`pkg.mod.load: load`) as `<alias>.<__name__>`
+                    return target, alias
+                path = ".".join([target, *rest])
                 return path, ".".join(parts[:-1]) or None
         if len(parts) > 1 and import_object(selector, where, selector, must_exist=False) is not None:
             return selector, ".".join(parts[:-1])
         candidates = [p for p in self.index().get(parts[-1], []) if ("." + p).endswith("." + selector)]
-        if len(candidates) == 1:
-            return candidates[0], candidates[0].rsplit(".", 1)[0]
+        if len(candidates) == 1:  # GinPipe registered an import list's members under the alias
+            return candidates[0], self._homes.get(candidates[0], candidates[0].rsplit(".", 1)[0])
         if len(candidates) > 1:
             listed = ", ".join(f"`{c}`" for c in sorted(candidates))
             raise ConfigError(f"`{selector}` is ambiguous: it could be {listed}.", where,
@@ -81,11 +92,13 @@ class Registry:
     def _unknown(self, selector: str, where: Where) -> ConfigError:
         last = selector.split(".")[-1]
         hint = did_you_mean(last, self.index()) or did_you_mean(selector, _gin_names())
-        searched = ", ".join(f"`{p}`" for p in self.packages) or "no project package"
+        searched = ", ".join(f"`{p}`" for p in self.packages)
+        searched = (f"nor a name defined in {searched}" if searched else
+                    "and there is no `tasks/` folder (with .py files) in the working folder")
         return ConfigError(
             f"No configurable matching `{selector}`: it is neither an importable dotted path"
-            f" nor a name defined in {searched}.{hint}", where,
-            "Use a full dotted path (`@torch.optim.AdamW`), declare an alias"
+            f" {searched}.{hint}", where,
+            "Put your task functions in tasks/*.py of the working folder, use a full dotted path (`@torch.optim.AdamW`), declare an alias"
             " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
 
     def _register(self, obj, module: str | None, name: str, where: Where) -> str:
@@ -99,20 +112,22 @@ class Registry:
         return f"{module}.{name}" if module else name
 
     def index(self) -> dict[str, list[str]]:
-        """Short name -> dotted paths, from aliases' modules and the project's packages."""
+        """Short name -> dotted paths, from aliases' modules and the project's packages.
+
+        One definition reachable under two names (an installed `myproj.tasks` that is also the
+        working folder's `tasks/`) is one candidate, the first found: import lists come first.
+        """
         if self._index is None:
-            self._index = {}
+            found: dict[str, dict[tuple, str]] = {}  # name -> definition site -> first dotted path
             for alias, target in self.aliases.items():
-                module = _imported_module(target)
-                if module is not None:  # module lists: every public function and class
-                    for name, member in vars(module).items():
-                        if not name.startswith("_") and (inspect.isfunction(member) or inspect.isclass(member)):
-                            self._index.setdefault(name, []).append(f"{target}.{name}")
+                for name, path, site in _index_alias(target):
+                    first = found.setdefault(name, {}).setdefault(site or path, path)
+                    if first == path and alias in self.listed:
+                        self._homes.setdefault(path, alias)
             for package in self.packages:
-                for name, path in _index_package(package, self.root):
-                    self._index.setdefault(name, []).append(path)
-            for name, paths in self._index.items():
-                self._index[name] = sorted(set(paths))
+                for name, path, site in _index_package(package, self.root):
+                    found.setdefault(name, {}).setdefault(site, path)
+            self._index = {name: sorted(set(sites.values())) for name, sites in found.items()}
         return self._index
 
 
@@ -127,7 +142,7 @@ def import_object(path: str, where: Where, selector: str, must_exist: bool = Tru
             if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
                 continue  # that module does not exist: try a shorter prefix
             raise ConfigError(f"Importing `{module_name}` for `{selector}` failed: {e}.", where,
-                              f"Install the missing package (`uv add {e.name}`).") from None
+                              missing_module_hint(e.name)) from None
         except Exception as e:
             raise ConfigError(f"Importing `{module_name}` for `{selector}` failed:"
                               f" {type(e).__name__}: {e}", where) from None
@@ -151,13 +166,18 @@ def read_module_list(path: str) -> dict[str, str]:
     if not file.is_file():
         raise ConfigError(f"Import list {path} does not exist.", None,
                           "Pass an existing file to --module_list (GinPipe's `configs/imports`).")
+    return parse_module_list(read_config_text(file, None, "Import list"), path)
+
+
+def parse_module_list(text: str, source: str) -> dict[str, str]:
+    """alias -> module or object path, from import-list text; each target is imported (checked) here."""
     aliases: dict[str, str] = {}
-    for number, line in enumerate(file.read_text().splitlines(), 1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
+    for number, line in enumerate(text.splitlines(), 1):
+        content = line.split("#", 1)[0].strip()
+        if not content:
             continue
-        where = Where(path, number, line)
-        target, sep, alias = (part.strip() for part in text.partition(":"))
+        where = Where(source, number, line)
+        target, sep, alias = (part.strip() for part in content.partition(":"))
         if not sep or not target or not alias or " " in target or " " in alias:
             raise ConfigError("Malformed import-list line: expected `python.module: alias`.", where,
                               "For example `torch.optim: optim` or `mypkg.tasks: tasks`.")
@@ -174,12 +194,45 @@ def _imported_module(path: str) -> ModuleType | None:
     except ModuleNotFoundError as e:
         if e.name and (path == e.name or path.startswith(e.name + ".")):
             return None
-        raise ConfigError(f"Importing `{path}` failed: {e}.", None,
-                          f"Install the missing package (`uv add {e.name}`).") from None
+        raise ConfigError(f"Importing `{path}` failed: {e}.", None, missing_module_hint(e.name)) from None
+
+
+def missing_module_hint(name: str | None) -> str:
+    """What to do about a module that cannot be found: install its distribution, or fix the name.
+
+    `uv add ginpipe.core` is never the answer: a missing submodule of an installed package is a
+    wrong name (or an old version of that package), not a package to install.
+    """
+    top = (name or "").split(".")[0]
+    if name and top != name and importlib.util.find_spec(top) is not None:
+        parent, _, child = name.rpartition(".")
+        return (f"`{top}` is installed but `{parent}` has no module `{child}`: check the name, or"
+                f" whether your version of `{top}` provides it.")
+    return f"Install the missing package (`uv add {top}`), or check the name."
+
+
+def _single_object(target: str):
+    """The object an import-list line names when it is not a module (`pkg.mod.func: alias`), else None."""
+    if _imported_module(target) is not None:
+        return None
+    return import_object(target, None, target, must_exist=False)
+
+
+def _index_alias(target: str):
+    """Yield (name, dotted path, definition site) for what an alias's target makes usable short."""
+    module = _imported_module(target)
+    if module is None:  # a single object: usable by its own name
+        obj = import_object(target, None, target, must_exist=False)
+        if obj is not None and getattr(obj, "__name__", None):
+            yield obj.__name__, target, definition_site(obj)
+        return
+    for name, member in vars(module).items():  # module lists: every public function and class
+        if not name.startswith("_") and (inspect.isfunction(member) or inspect.isclass(member)):
+            yield name, f"{target}.{name}", definition_site(member)
 
 
 def _index_package(package: str, root: Path):
-    """Yield (name, dotted path) for public top-level defs and classes of a package, without importing."""
+    """Yield (name, dotted path, site) for public top-level defs and classes of a package, without importing."""
     folder = root / package.replace(".", "/")
     if not folder.is_dir():
         spec = importlib.util.find_spec(package.split(".")[0])
@@ -197,7 +250,7 @@ def _index_package(package: str, root: Path):
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if not node.name.startswith("_"):
-                    yield node.name, f"{module}.{node.name}"
+                    yield node.name, f"{module}.{node.name}", (os.path.realpath(file), node.name)
 
 
 def _registered(selector: str) -> str | None:

@@ -16,9 +16,12 @@ from .composer import Binding, compose
 from .environment import describe_environment
 from .errors import ExperimentError, GinpipeError, Where, unwrap_gin_exception
 from .experiment import Experiment, is_rank_zero
+from .interrupts import RunInterrupted
 from .journal import Journal
+from .mod_usage import check_mod_macros
 from .naming import choose_naming
-from .pipeline import Engine, execute_pipeline, task_name
+from .pipeline import Engine, register_pipeline, task_name
+from .local_tasks import local_task_packages, local_tasks_importable
 from .registry import Registry, read_module_list
 from .resolution import ResolvedConfig, resolve
 from .state import State
@@ -26,7 +29,10 @@ from .console import log_to_file
 from .store import Store
 from .storage import write_json
 from .usage import UsageRecorder
-from .validation import check_macros, check_parameters, check_task_lists
+from .module_identity import one_module_per_file
+from .unused_bindings import describe as describe_unused, unused_bindings
+from .value_checks import check_values
+from .validation import check_macros, check_one_object_per_definition, check_parameters, check_task_lists
 
 __all__ = ["run", "prepare", "Prepared"]
 
@@ -61,17 +67,21 @@ def prepare(configs: Sequence[str], mods: Sequence[str] = (), module_lists: Sequ
     aliases: dict[str, str] = {}
     for module_list in module_lists:
         aliases.update(read_module_list(str(module_list)))
+    listed = set(aliases)
     aliases.update(composition.aliases)
-    packages = ["tasks"] if Path("tasks/__init__.py").is_file() else []
-    registry = Registry(aliases=aliases, packages=packages + composition.packages)
-    if not gin.config._REGISTRY.get_match(PIPELINE):  # noqa: SLF001
-        gin.external_configurable(execute_pipeline, name=PIPELINE, module="ginpipe")
+    packages = local_task_packages()
+    registry = Registry(aliases=aliases, packages=packages + composition.packages,
+                        listed=listed - set(composition.aliases))
+    register_pipeline()
     naming = choose_naming(composition, experiment_name, project_name, output_dir)
     for name, value in naming.macros().items():
         composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
     config = resolve(composition, registry, {})
     check_parameters(config)
     check_macros(config)
+    check_one_object_per_definition(config)
+    check_mod_macros(composition)
+    check_values(config)
     check_task_lists(config, registry.resolve(PIPELINE, Where("<ginpipe>", 0)))
     bind_all(config)
     initial = {key: value for key, value, _ in composition.initial_state}
@@ -102,6 +112,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
     """
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
+    if isinstance(mods, str):  # one binding, not its characters
+        mods = [mods]
     with _run_scope():
         prepared = prepare(configs, mods, module_lists, experiment_name, project_name, output_dir)
         if from_task:  # before the folder is opened: a typo must not touch an existing experiment
@@ -150,13 +162,20 @@ def _execute(prepared: Prepared, state: State, store: Store | None, journal: Jou
         error = unwrap_gin_exception(raised)
         if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
             error = _write_error(error, resume_hint)
+        if isinstance(error, KeyboardInterrupt):  # between tasks, or in the runner's own work
+            error = RunInterrupted("interrupted (Ctrl-C); the tasks finished before are saved.",
+                                   hint=resume_hint.replace("Fix the cause, then resume", "Resume", 1) or None)
         try:
-            journal.end("failed", error=str(error), executed=engine.executed, cached=engine.cached)
+            journal.end("interrupted" if isinstance(error, RunInterrupted) else "failed", error=str(error),
+                        executed=engine.executed, cached=engine.cached)
         except OSError:
             pass  # a full disk must not hide the error that says so
         if isinstance(error, GinpipeError):
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
+    unused = unused_bindings(prepared.config) if not engine.cached else []  # a cached task calls nothing
+    if unused:
+        logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
     return state
 
@@ -203,6 +222,8 @@ def _resume_hint(command: str | None, naming, experiment_name: str | None) -> st
         return (f"Fix the cause and run again with experiment_name={naming.experiment!r}, resume=True:"
                 " finished tasks come from the cache.")
     words, kept = shlex.split(command), []
+    if words[1:2] == ["reproduce"]:
+        return _reproduce_again_hint(words)
     skip = 0
     for word in words:
         flag = word.split("=", 1)[0]
@@ -219,6 +240,20 @@ def _resume_hint(command: str | None, naming, experiment_name: str | None) -> st
     return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {shlex.join(kept)}"
 
 
+def _reproduce_again_hint(words: list[str]) -> str:
+    """`ginpipe reproduce` has no --resume: it always reruns everything. Without --experiment-name it
+    picks a fresh `<name>__reproduced-N` folder, so the plain command works again."""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--experiment-name", "--experiment_name"):
+            skip = True
+        elif not word.startswith(("--experiment-name=", "--experiment_name=")):
+            kept.append(word)
+    return f"Fix the cause, then reproduce again (into a new folder) with:\n    {shlex.join(kept)}"
+
+
 @contextlib.contextmanager
 def _run_scope():
     """The project folder is importable during a run; gin's config is clean before and after it."""
@@ -228,7 +263,8 @@ def _run_scope():
         sys.path.insert(0, cwd)
     gin.clear_config()
     try:
-        yield
+        with local_tasks_importable(), one_module_per_file(Path(cwd)):
+            yield
     finally:
         gin.clear_config()
         if added and cwd in sys.path:

@@ -98,6 +98,10 @@ class State(MutableMapping):
     def __repr__(self) -> str:
         return f"State({sorted(self)})"
 
+    def copy(self) -> dict:
+        """A plain dict of every value, as `dict.copy` gave GinPipe's dict-based State (each key is read)."""
+        return {key: self[key] for key in self}
+
     def __getstate__(self):  # pickling a State materialises it
         return {key: self[key] for key in self}
 

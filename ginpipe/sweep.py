@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +27,12 @@ from typing import Sequence
 from loguru import logger
 
 from .composer import MacroRef, Ref, compose
+from .config_files import read_config_text
 from .errors import ConfigError, GinpipeError, Where
 from .fingerprint import digest
+from .interrupts import RunInterrupted
 from .naming import choose_naming
+from .run_summary import members_table
 from .storage import read_json, write_json
 
 __all__ = ["Axis", "Member", "Sweep", "Outcome", "SweepError", "plan_sweep", "run_sweep"]
@@ -128,7 +132,7 @@ def plan_sweep(configs: Sequence[str], mods: Sequence[str] = (), sweeps: Sequenc
     root = output_dir or _literal_macro(macros, "OUTPUT_DIR")
     flags = _member_flags(module_lists, project_name, resume, overwrite, from_task, no_cache)
     loudness = {1: ["-v"], -1: ["-q"]}.get(verbosity, [])
-    files = "".join(Path(f).read_text() for f in composition.files)
+    files = "".join(read_config_text(f) for f in composition.files)
     members = []
     for combination in itertools.product(*(range(len(a.values)) for a in axis_list)):
         own = [f"{a.key}={a.values[i]}" for a, i in zip(axis_list, combination)]
@@ -193,12 +197,15 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     except KeyboardInterrupt:
         for member, handle, _ in running.values():
             handle.cancel()
-        raise SweepError(f"Sweep {sweep.base} interrupted; unfinished members: "
+        raise RunInterrupted(f"interrupted: sweep {sweep.base} was stopped (Ctrl-C); unfinished members: "
                          + ", ".join(m.name for m in [*todo, *(r[0] for r in running.values())]) + ".",
                          hint="Run the same command again: finished members are skipped, and each"
                               " unfinished one resumes after its last finished task.") from None
     ordered = [outcomes[m.name] for m in sweep.members]
     print(summary(ordered))
+    metrics = members_table([m.folder for m in sweep.members])
+    if metrics:  # on stderr: stdout keeps one line per member, for scripts
+        print("\n" + metrics, file=sys.stderr)
     failed = [o for o in ordered if o.status == "failed"]
     if failed:
         raise SweepError(

@@ -3,7 +3,8 @@
 Handled here, before gin's own parser sees the text:
 
 * `!load_template:` blocks paste another file (relative to the current one) with `{name}` filled in;
-* `$key = value` lines at top level put a Python literal into the initial state;
+* `$key = value` lines at top level put a Python literal into the initial state (`$key += [...]`
+  appends to the list an earlier line gave `$key`, also over several lines);
 * `$(expression)` becomes a placeholder string, computed later once every macro is known;
 * `key += value` becomes `key = value`, and its line is remembered as an append;
 * `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweep`.
@@ -18,12 +19,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config_files import read_config_text
 from .errors import ConfigError, Where
 
 __all__ = ["ExpandedSource", "expand", "EXPRESSION_PLACEHOLDER"]
 
 EXPRESSION_PLACEHOLDER = re.compile(r"^__ginpipe_expr_(\d+)__$")
-_STATE_LINE = re.compile(r"^\$([A-Za-z_]\w*)\s*=(.*)$")
+_STATE_LINE = re.compile(r"^\$([A-Za-z_]\w*)\s*(\+?=)(.*)$")
 _APPEND_LINE = re.compile(r"^(\s*)([A-Za-z_][\w./]*)\s*\+=")
 _TEMPLATE_START = "!load_template:"
 _SWEEP_START = "!sweep:"
@@ -39,6 +41,7 @@ class ExpandedSource:
     appends: set[int] = field(default_factory=set)  # output line numbers of `+=` statements
     expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)  # placeholder -> expr
     initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
+    state_appends: set[int] = field(default_factory=set)  # indices in initial_state of `$key +=` lines
     sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # (binding, values text, where)
 
     def where(self, line: int) -> Where:
@@ -73,8 +76,15 @@ def _expand_into(text, filename, base_dir, out, lines, depth):
             continue
         state_match = _STATE_LINE.match(line)
         if state_match and not line.startswith("$("):
-            out.initial_state.append((state_match[1], _literal(state_match[2].strip()), where))
-            line = ""  # keeps the line numbers of everything below
+            value_text, i = _continued(raw, i, state_match[3])
+            if state_match[2] == "+=":
+                out.state_appends.add(len(out.initial_state))
+            out.initial_state.append((state_match[1], _literal(value_text.strip()), where))
+            for _ in range(value_text.count("\n") + 1):  # keeps the line numbers of everything below
+                lines.append("")
+                out.origins.append(where)
+            i += 1
+            continue
         line = _replace_expressions(line, where, out)
         append = _APPEND_LINE.match(line)
         if append:
@@ -83,6 +93,28 @@ def _expand_into(text, filename, base_dir, out, lines, depth):
         lines.append(line)
         out.origins.append(where)
         i += 1
+
+
+def _continued(raw: list[str], i: int, text: str) -> tuple[str, int]:
+    """`text` (a `$key` value begun on line i) with the lines that close its brackets; and its last line."""
+    while _open_brackets(text) > 0 and i + 1 < len(raw):
+        i += 1
+        text += "\n" + raw[i]
+    return text, i
+
+
+def _open_brackets(text: str) -> int:
+    depth, quote = 0, None
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth
 
 
 def _read_indented_block(raw, start, filename, header=_TEMPLATE_START, expected="`name = 'value'`",
@@ -102,6 +134,9 @@ def _read_indented_block(raw, start, filename, header=_TEMPLATE_START, expected=
     return block, i
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def _paste_template(block, where, base_dir, out, lines, depth):
     if depth > 20:
         raise ConfigError("`!load_template:` nests more than 20 deep (a template loads itself?).", where)
@@ -112,14 +147,32 @@ def _paste_template(block, where, base_dir, out, lines, depth):
     if not path.is_file():
         raise ConfigError(f"Template file {path} does not exist.", path_where,
                           "Template paths are relative to the config file that loads them.")
-    text = path.read_text()
+    text = read_config_text(path, path_where, "Template file")
+    _check_placeholders(text, path, block, where)
     for name, (value, _) in block.items():
         text = text.replace("{" + name + "}", str(_literal(value)))
     _expand_into(text, str(path), path.parent, out, lines, depth + 1)
 
 
+def _check_placeholders(text: str, path: Path, given: dict, where: Where) -> None:
+    """Every `{name}` of the template has a value in the `!load_template:` block."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for name in _PLACEHOLDER.findall(line.split("#", 1)[0]):
+            if name not in given:
+                listed = ", ".join(sorted(given)) or "none"
+                raise ConfigError(
+                    f"The template uses the placeholder `{{{name}}}`, which the `!load_template:` block"
+                    f" at {where.file}, line {where.line} does not give (it gives: {listed}).",
+                    Where(str(path), number, line), f"Add a line `{name} = 'value'` to that block.")
+
+
 def _replace_expressions(line: str, where: Where, out: ExpandedSource) -> str:
-    """Swap each `$( ... )` for a placeholder string gin can parse; keep the text for later."""
+    """Swap each `$( ... )` for a placeholder string gin can parse; keep the text for later.
+
+    A comment is left alone (GinPipe evaluated a `$()` even there, which no config can rely on).
+    """
+    cut = _comment_start(line)
+    line, comment = line[:cut], line[cut:]
     while "$(" in line:
         start = line.index("$(")
         depth, end = 0, None
@@ -133,7 +186,20 @@ def _replace_expressions(line: str, where: Where, out: ExpandedSource) -> str:
         placeholder = f"__ginpipe_expr_{next(_placeholder_ids)}__"
         out.expressions[placeholder] = (line[start + 2:end], where)
         line = f"{line[:start]}'{placeholder}'{line[end + 1:]}"
-    return line
+    return line + comment
+
+
+def _comment_start(line: str) -> int:
+    """Index of the `#` that starts a comment (outside quotes), or the line's length."""
+    quote = None
+    for j, ch in enumerate(line):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return j
+    return len(line)
 
 
 def _literal(text: str):

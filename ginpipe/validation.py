@@ -11,9 +11,10 @@ import gin
 
 from .composer import Binding, MacroRef, Ref, walk
 from .errors import ConfigError, did_you_mean
+from .module_identity import definition_site
 from .resolution import ResolvedConfig
 
-__all__ = ["check_parameters", "check_task_lists", "check_macros", "original_of"]
+__all__ = ["check_parameters", "check_task_lists", "check_macros", "check_one_object_per_definition", "original_of"]
 
 
 def original_of(selector: str):
@@ -58,6 +59,32 @@ def check_macros(config: ResolvedConfig) -> None:
                 raise ConfigError(f"Macro %{leaf.name} is not defined.{did_you_mean(leaf.name, config.macros)}",
                                   b.where, f"Define it in a config (`{leaf.name} = ...`) or with"
                                   f" --mods {leaf.name}=...; defined macros: {', '.join(defined) or 'none'}.")
+
+
+def check_one_object_per_definition(config: ResolvedConfig) -> None:
+    """No two configurables the config uses are distinct copies of one definition.
+
+    That happens when a file was imported twice under two names (a loader of the user's own that
+    execs `tasks/` by path, while `myproj.tasks` is installed): bindings to one copy never reach the
+    object built from the other, and the run would silently ignore them.
+    """
+    seen: dict[tuple[str, str], tuple[str, object]] = {}
+    for b in config.bindings:
+        used = [] if b.is_macro else [b.selector]
+        used += [r.selector for r in walk(b.value) if isinstance(r, Ref)]
+        for selector in used:
+            obj = original_of(selector)
+            site = definition_site(obj)
+            if site is None:
+                continue
+            first = seen.setdefault(site, (selector, obj))
+            if first[1] is not obj:
+                raise ConfigError(
+                    f"`{first[0]}` and `{selector}` are two different objects made from one definition"
+                    f" ({site[1]} in {site[0]}): that file was imported twice, so bindings to one never"
+                    " reach the other.", b.where,
+                    "Import the package under one name only (its installed name, or the working"
+                    " folder's), e.g. drop the loader that execs the file by path.")
 
 
 def check_task_lists(config: ResolvedConfig, pipeline_selector: str) -> None:

@@ -23,6 +23,8 @@ from typing import Any, Mapping
 
 import torch
 
+from ginpipe.folder_safety import check_removable
+
 CONFIG, WEIGHTS, SUMMARY, EXAMPLES = "config.gin", "weights.pt", "summary.json", "examples"
 _SPEC = "tasks.bundle.bundle_spec"
 
@@ -258,6 +260,7 @@ def _swap_in(staging: Path, folder: Path) -> None:
     """Rename `staging` to `folder`; an existing `folder` is moved aside first, then deleted."""
     old = None
     if folder.exists():
+        check_removable(folder)  # a bundle replaces only one that a run wrote in its experiment
         old = staging.with_name(f"{folder.name}-old-{uuid.uuid4().hex[:8]}")
         folder.rename(old)
     staging.rename(folder)

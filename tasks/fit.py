@@ -11,6 +11,8 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
+from ginpipe.folder_safety import check_removable
+from ginpipe.quiet import quiet
 from ginpipe.storage import write_text
 
 from .ranks import is_main_process
@@ -45,6 +47,7 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
         old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
         for folder in folders:
             if folder.is_dir() and any(folder.iterdir()):
+                check_removable(folder)  # only what a run wrote inside its own experiment folder
                 aside = folder.with_name(f"{folder.name}-{old_key}")
                 shutil.rmtree(aside, ignore_errors=True)
                 folder.rename(aside)
@@ -141,7 +144,7 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     fit_trainer = (trainer or pl.Trainer)(
         default_root_dir=str(output_dir), logger=_loggers(logs, training_log),
         callbacks=[checkpoint, RandomStateCheckpoint(), TrainingLogCheckpoint(training_log), FiniteLossGuard(),
-                   *callbacks])
+                   *callbacks], **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else {}))
     use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)

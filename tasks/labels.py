@@ -29,6 +29,11 @@ def make_labels(state: MutableMapping, column: str = "label", classes: Sequence[
     metadata = state[key_in].copy()
     labels = metadata[column].astype(str)
     names = sorted(labels.unique()) if classes is None else [str(c) for c in classes]
+    if len(names) < 2:  # a classifier of one class learns nothing; fit would only find out later
+        found = f"only {names[0]!r}" if names else "none"
+        raise ValueError(f"make_labels: the dataset has {found} in column {column!r} ({len(metadata)} rows):"
+                         " a classifier needs at least 2 classes. Check the dataset (one folder per class)"
+                         " and its filters, or make_labels.column.")
     class_map = {name: index for index, name in enumerate(names)}
     # A hash-index lookup maps a million rows without a Python-level lookup per row.
     codes = pd.Index(names).get_indexer(labels)  # -1 where absent

@@ -12,6 +12,8 @@ from loguru import logger
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on a DataLoader
 
+from ginpipe.quiet import quiet
+
 from .audio_io import load_audio
 from .cache import FeatureCache, hash_bytes
 from .extractors import LogMel
@@ -49,12 +51,20 @@ class _ExtractionJobs(Dataset):
         cached = self.cache.load(content, mmap=True)  # mmap: only the header is read
         if cached is not None:
             return str(self.cache.path(content)), cached.shape[0], cached.shape[-1], False, ""
-        wave = load_audio(io.BytesIO(data), self.extractor.sample_rate)
-        if not bool(torch.isfinite(wave).all()):  # reported by the caller, never cached
-            return "", 0, 0, False, "NaN or infinite samples"
-        features = self.extractor(wave)
+        try:
+            wave = load_audio(io.BytesIO(data), self.extractor.sample_rate)
+            if not bool(torch.isfinite(wave).all()):  # reported by the caller, never cached
+                return "", 0, 0, False, "NaN or infinite samples"
+            features = self.extractor(wave)
+        except Exception as e:  # truncated or corrupt: named by the caller, no worker traceback
+            return "", 0, 0, False, f"cannot be decoded ({_first_line(e)})"
         saved = self.cache.save(content, features.numpy().astype(np.float32, copy=False))
         return str(saved), features.shape[0], features.shape[-1], True, ""
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 def _as_is(item):  # collate for batch_size=None: keep the worker's list as it is
@@ -91,7 +101,7 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     metadata = state[key_in]
     paths = metadata["path"].astype(str).tolist()
     # One real extraction tells the feature size, whichever mode and extractor.
-    probe = extractor(load_audio(paths[0], extractor.sample_rate))
+    probe = _probe(extractor, paths)
     feature_set = FeatureSet(
         extractor=extractor, on_the_fly=on_the_fly, audio_paths=pa.array(paths, pa.string()),
         source_rates=metadata["sample_rate"].to_numpy(np.int64),
@@ -110,11 +120,13 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     loader = DataLoader(jobs, batch_size=None, num_workers=n_jobs, collate_fn=_as_is,
                         prefetch_factor=4 if n_jobs else None)
     feature_paths, dims, frames, computed = [], set(), np.empty(len(paths), np.int64), 0
-    bad = []
-    with tqdm(total=len(paths), desc="extract features", unit="file", disable=not progress) as bar:
+    bad, undecodable = [], []
+    with tqdm(total=len(paths), desc="extract features", unit="file", disable=not progress or quiet()) as bar:
         for chunk in loader:
             for path, dim, n_frames, fresh, error in chunk:
-                if error:
+                if error.startswith("cannot be decoded"):
+                    undecodable.append((len(feature_paths), f"  {paths[len(feature_paths)]}: {error}"))
+                elif error:
                     bad.append(f"  {paths[len(feature_paths)]}: {error}")
                 else:
                     dims.add(dim)
@@ -129,6 +141,15 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
             + ("\n  ..." if len(bad) > 20 else "")
             + "\nRemove them from the dataset (or from its manifest); a float WAV can store NaN, the"
               " model cannot learn from it.")
+    if undecodable:  # the same rule as files unreadable at load time: load_dataset.on_bad_files
+        keep = _drop_or_raise(undecodable, len(paths))
+        metadata = metadata.loc[keep].reset_index(drop=True)
+        state[key_in] = metadata
+        feature_paths = [p for p, k in zip(feature_paths, keep) if k]
+        frames = frames[keep]
+        feature_set.audio_paths = pa.array(metadata["path"].astype(str).tolist(), pa.string())
+        feature_set.source_rates = metadata["sample_rate"].to_numpy(np.int64)
+        feature_set.source_frames = metadata["frames"].to_numpy(np.int64)
     if len(dims) != 1:
         raise RuntimeError(f"Extractor {extractor!r} returned different feature sizes {sorted(dims)}.")
     logger.info(f"features: {computed} computed, {len(paths) - computed} reused from {cache.folder}")
@@ -137,3 +158,39 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     feature_set.cache_key = cache.key
     state[key_out] = feature_set
     return state
+
+
+class UndecodableAudioError(ValueError):
+    """Audio files that open but fail to decode (truncated or corrupt data)."""
+
+
+def _probe(extractor: Any, paths: list[str]):
+    """Features of the first file that decodes (a corrupt first file is reported with the others)."""
+    errors = []
+    for path in paths[:50]:
+        try:
+            return extractor(load_audio(path, extractor.sample_rate))
+        except Exception as e:
+            errors.append(f"  {path}: cannot be decoded ({_first_line(e)})")
+    raise UndecodableAudioError(f"None of the first {len(errors)} audio files can be decoded:\n"
+                                + "\n".join(errors[:10]) + "\nCheck the dataset's files (truncated copies?).")
+
+
+def _drop_or_raise(undecodable: list[tuple[int, str]], total: int) -> np.ndarray:
+    """A mask of the rows to keep; raises when `load_dataset.on_bad_files` is 'raise'."""
+    import gin
+    try:
+        rule = gin.query_parameter("load_dataset.on_bad_files")
+    except ValueError:  # not bound: load_dataset's default
+        rule = "drop"
+    listing = "\n".join(line for _, line in undecodable[:20]) + ("\n  ..." if len(undecodable) > 20 else "")
+    message = f"{len(undecodable)} of {total} audio files cannot be decoded:\n{listing}"
+    if rule == "raise":
+        raise UndecodableAudioError(message + "\nReplace or remove them, or set"
+                                    " `load_dataset.on_bad_files = 'drop'` to skip them.")
+    logger.warning(message + "\nThey are dropped (`load_dataset.on_bad_files = 'raise'` fails instead).")
+    keep = np.ones(total, bool)
+    keep[[i for i, _ in undecodable]] = False
+    if not keep.any():
+        raise UndecodableAudioError(message + "\nNo file is left to train on.")
+    return keep

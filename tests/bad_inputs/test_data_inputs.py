@@ -37,6 +37,14 @@ def _tone(path: Path, frequency: float, samples: int = 8000, data=None, subtype=
     return path
 
 
+def _truncated_flac(path: Path) -> Path:
+    """A FLAC file whose header is intact (load_dataset reads it) and whose data stops midway."""
+    _tone(path, 600.0, samples=16000)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    return path
+
+
 def _dataset(root: Path, per_class: int = 6) -> Path:
     for label, frequency in CLASSES.items():
         for i in range(per_class):
@@ -127,6 +135,13 @@ CASES = [
          _with(lambda d: _tone(d / "whistle" / "nan.wav", 0, data=np.full(8000, np.nan), subtype="FLOAT")),
          TASK.format(task="05-extract_features") + "NonFiniteAudioError: 1 of 19 audio files cannot be used:",
          "  {data}/whistle/nan.wav: NaN or infinite samples"),
+    Case("truncated flac that opens but does not decode",
+         _with(lambda d: _truncated_flac(d / "tone" / "cut.flac"), RAISE),
+         TASK.format(task="05-extract_features") + "UndecodableAudioError: 1 of 19 audio files cannot be decoded:",
+         "  {data}/tone/cut.flac: cannot be decoded (LibsndfileError: "),
+    Case("single-class dataset", _with(lambda d: [shutil.rmtree(d / c) for c in ("tone", "whistle")]),
+         TASK.format(task="04-make_labels") + "ValueError: make_labels: the dataset has only 'hum' in column"
+         " 'label' (6 rows): a classifier needs at least 2 classes.", "one folder per class"),
     Case("manifest with an unknown label column", _manifest({"path": "path", "class": "hum"}),
          TASK.format(task="02-load_dataset") + "ManifestColumnError: Manifest {data}/manifest.csv has no column"
          " 'label'; its columns are 'path', 'class'. Set read_manifest.path_column / read_manifest.label_column."),
@@ -166,3 +181,26 @@ def test_bad_data_stops_the_run_naming_the_file_and_changes_nothing(audio_projec
     assert "--resume" in error and "Traceback" not in error
     assert keep.changes() == []
     assert check_folders(experiment) == []  # nothing half-written in the failed experiment either
+
+
+def test_a_truncated_file_is_dropped_by_default_like_unreadable_files_at_load_time(audio_project, capsys,
+                                                                                   monkeypatch):
+    root, common, keep = audio_project
+    monkeypatch.chdir(REPO)
+    data = root / "data" / "truncated-dropped"
+    shutil.rmtree(data, ignore_errors=True)
+    _dataset(data)
+    _truncated_flac(data / "hum" / "cut.flac")
+    experiment = root / "project" / "truncated-dropped"
+    capsys.readouterr()
+    code = _ginpipe("--output-dir", str(experiment), "--mods", f"FOLDER_ROOT='{data}'", *common)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"1 of 19 audio files cannot be decoded:\n  {data}/hum/cut.flac: cannot be decoded (" in captured.err
+    assert "They are dropped (`load_dataset.on_bad_files = 'raise'` fails instead)." in captured.err
+    assert "Traceback" not in captured.err
+    import ginpipe
+    state = ginpipe.load_state(experiment)
+    assert len(state["features"]) == len(state["dataset_metadata"]) == 18
+    assert str(data / "hum" / "cut.flac") not in set(state["dataset_metadata"]["path"])
+    assert keep.changes() == []

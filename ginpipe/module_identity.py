@@ -1,0 +1,89 @@
+"""One file, one module object: a project file reachable under two names is imported once.
+
+A GinPipe project is often installed (editable or in site-packages) as `myproj.tasks` and also run
+from its source folder, where the same files are the working folder's `tasks/`. Python would import
+`tasks/data.py` twice, as `tasks.data` and as `myproj.tasks.data`: two module objects, two
+`DictDataset` classes, and bindings to one name silently miss the object built through the other.
+
+`SameFileFinder`, on `sys.meta_path` during a run, answers an import whose file is already loaded
+under another name with that module object. Only files under the project root are considered, so
+library imports cost one dictionary lookup each. `duplicate_definitions` then checks the bound
+configurables: two distinct objects defined at the same place are an error, not a silent split.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import importlib.machinery
+import inspect
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"]
+
+
+def _real(path) -> str:
+    return os.path.realpath(path)
+
+
+class _ExistingModule(importlib.abc.Loader):
+    """Loads a name as a module object that is already imported under another name."""
+
+    def __init__(self, module):
+        self.module = module
+        self.spec = module.__spec__
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module):
+        module.__spec__ = self.spec  # the import machinery set the second name's spec: put it back
+
+
+class SameFileFinder(importlib.abc.MetaPathFinder):
+    """Meta path finder placed before `PathFinder`: a project file already loaded is not loaded again."""
+
+    def __init__(self, root: Path):
+        self.root = _real(root) + os.sep
+
+    def find_spec(self, name, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or not spec.origin or not _real(spec.origin).startswith(self.root):
+            return spec  # what PathFinder, next on sys.meta_path, would answer anyway
+        origin = _real(spec.origin)
+        for loaded_name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if loaded_name != name and file and _real(file) == origin:
+                return importlib.machinery.ModuleSpec(name, _ExistingModule(module), origin=spec.origin,
+                                                      is_package=spec.submodule_search_locations is not None)
+        return spec
+
+
+def install(root: Path) -> SameFileFinder:
+    """Put a `SameFileFinder` for the project at `root` just before `PathFinder`; return it."""
+    finder = SameFileFinder(root)
+    position = next((i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder),
+                    len(sys.meta_path))
+    sys.meta_path.insert(position, finder)
+    return finder
+
+
+@contextlib.contextmanager
+def one_module_per_file(root: Path):
+    """Install a `SameFileFinder` for the project at `root` while the block runs."""
+    finder = install(root)
+    try:
+        yield finder
+    finally:
+        sys.meta_path.remove(finder)
+
+
+def definition_site(obj) -> tuple[str, str] | None:
+    """(real source file, qualified name) where a function or class is defined, if known."""
+    try:
+        file = inspect.getsourcefile(obj) or inspect.getfile(obj)
+    except (TypeError, OSError):
+        return None
+    qualname = getattr(obj, "__qualname__", None)
+    return (_real(file), qualname) if file and qualname else None

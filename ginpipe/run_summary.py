@@ -1,0 +1,45 @@
+"""The line every run ends with (its folder, state and monitored metric), and a sweep's table.
+
+Printed even with -q: it is the result, not progress. The monitored metric is the one a binding
+named `monitor` chooses (`fit_model.monitor = 'val_accuracy'`), else the first recorded metric.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .compare import final_metrics, load_rows, render, table
+from .run_state import read_run_state
+
+__all__ = ["summary_line", "members_table"]
+
+_MONITOR = re.compile(r"^\S*\.monitor\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+def monitored_metric(folder: Path, metrics: dict[str, float]) -> str | None:
+    try:
+        chosen = _MONITOR.findall((folder / "config.gin").read_text(errors="replace"))
+    except OSError:
+        chosen = []
+    for name in chosen:
+        for candidate in (name, name.replace("val_", "test_", 1)):
+            if candidate in metrics:
+                return candidate
+    return next(iter(metrics), None)
+
+
+def summary_line(folder: str | Path) -> str:
+    folder = Path(folder)
+    metrics = final_metrics(folder)
+    name = monitored_metric(folder, metrics)
+    state = read_run_state(folder).state
+    state = "done" if state == "running" else state  # the run printing this holds the lock still
+    result = f"{name} = {metrics[name]:.6g}" if name else "no metrics recorded"
+    return f"{state}: {folder}  ({result})"
+
+
+def members_table(folders: list[Path]) -> str | None:
+    existing = [f for f in folders if (Path(f) / "config.gin").is_file()]
+    if not existing:
+        return None
+    return render(*table(load_rows(existing)))
