@@ -13,6 +13,7 @@ configurables: two distinct objects defined at the same place are an error, not 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.abc
 import importlib.machinery
 import inspect
@@ -23,8 +24,14 @@ from pathlib import Path
 __all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"]
 
 
+@functools.lru_cache(maxsize=None)
 def _real(path) -> str:
     return os.path.realpath(path)
+
+
+def _installed_roots() -> tuple[str, ...]:
+    """The interpreter's own folders: a virtual environment often lies inside the project root."""
+    return tuple(_real(p) + os.sep for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
 
 
 class _ExistingModule(importlib.abc.Loader):
@@ -45,11 +52,12 @@ class SameFileFinder(importlib.abc.MetaPathFinder):
     """Meta path finder placed before `PathFinder`: a project file already loaded is not loaded again."""
 
     def __init__(self, root: Path):
-        self.root = _real(root) + os.sep
+        self.root = _real(str(root)) + os.sep
+        self.installed = _installed_roots()
 
     def find_spec(self, name, path=None, target=None):
         spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or not spec.origin or not _real(spec.origin).startswith(self.root):
+        if spec is None or not spec.origin or not self._is_project_file(spec.origin):
             return spec  # what PathFinder, next on sys.meta_path, would answer anyway
         origin = _real(spec.origin)
         for loaded_name, module in list(sys.modules.items()):
@@ -58,6 +66,12 @@ class SameFileFinder(importlib.abc.MetaPathFinder):
                 return importlib.machinery.ModuleSpec(name, _ExistingModule(module), origin=spec.origin,
                                                       is_package=spec.submodule_search_locations is not None)
         return spec
+
+    def _is_project_file(self, origin: str) -> bool:
+        # Library imports (torch, pandas: thousands of modules) must cost no scan of sys.modules,
+        # also when the virtual environment sits inside the project folder (`.venv/`).
+        real = _real(origin)
+        return real.startswith(self.root) and not real.startswith(self.installed)
 
 
 def install(root: Path) -> SameFileFinder:
