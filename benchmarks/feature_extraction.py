@@ -61,7 +61,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         state = State({"output_dir": str(tmp / "exp"), "seed": 0})
-        load_dataset(state, [lambda: read_synthetic(tmp / "audio", args.clips_per_class, 22050, args.seconds)])
+        # The easy recipe: every clip exactly `--seconds` long.
+        load_dataset(state, [lambda: read_synthetic(tmp / "audio", args.clips_per_class, 22050, args.seconds,
+                                                    difficulty="easy")])
         paths = state["dataset_metadata"]["path"].tolist()
         n = len(paths)
         print(f"{n} clips of {args.seconds} s at 22050 Hz, {os.cpu_count()} cores")

@@ -52,7 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     if not (ROOT / "configs" / "debug" / "fast.gin").is_file():
         sys.exit("configs/debug/fast.gin is missing: this benchmark needs the reference audio project.")
-    data = [f"read_synthetic.clips_per_class={args.clips_per_class}", "read_synthetic.duration=1.0"]
+    data = [f"read_synthetic.clips_per_class={args.clips_per_class}", "read_synthetic.duration=1.0",
+            "read_synthetic.difficulty='easy'"]  # clips of exactly one second
     members = [[f"Resnet.n_layers={a}", f"torch.optim.AdamW.lr={b}"]
                for a in AXES["Resnet.n_layers"] for b in AXES["torch.optim.AdamW.lr"]]
     with tempfile.TemporaryDirectory(prefix="ginpipe-bench-") as tmp:

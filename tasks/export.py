@@ -44,8 +44,9 @@ def export_model(state: MutableMapping, split: str = "test", examples: int = 4,
     class_map, extractor, metadata = state[class_map_key], state[features_key].extractor, state[metadata_key]
     metrics = state[metrics_key] if metrics_key in state else {}
     headline = {k: round(v, 4) for k, v in metrics.items() if isinstance(v, float)}
-    # Long recordings are classified in windows of the length the model saw: the median clip.
-    window_seconds = float((metadata["frames"] / metadata["sample_rate"]).median())
+    # Recordings longer than every clip of the dataset are classified in windows of that length; any
+    # clip up to it is classified whole, as evaluation did (clip lengths may vary).
+    window_seconds = float((metadata["frames"] / metadata["sample_rate"]).max())
     summary = {"experiment": folder.name, "project": folder.parent.name, "metrics": headline,
                "classes": sorted(class_map, key=class_map.get), "window_seconds": window_seconds,
                "bindings": short_bindings(constructor_bindings(model, extractor))}

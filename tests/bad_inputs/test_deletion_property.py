@@ -13,7 +13,6 @@ import random
 import sys
 from pathlib import Path
 
-import pytest
 from tests.support.projects import guarded_project  # noqa: F401 - the `project` of these tests
 from tests.support.snapshot import Snapshot
 from loguru import logger

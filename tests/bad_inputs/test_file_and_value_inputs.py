@@ -115,7 +115,7 @@ def test_a_macro_a_config_defines_may_be_set_from_mods_even_if_unused(project):
 @pytest.mark.parametrize("mod, message", [
     ("Resnet.n_layers='ten'", "`Resnet.n_layers` expects an int, got 'ten'."),
     ("MAX_EPOCHS=0", "`Trainer.max_epochs` must be a whole number >= 1 (or -1: no limit), got 0 (through"
-                     " %MAX_EPOCHS, used at configs/base.gin, line 60)."),
+                     " %MAX_EPOCHS, used at configs/base.gin, line 61)."),
     ("train/torch.utils.data.DataLoader.batch_size=-1", "`DataLoader.batch_size` must be a whole number >= 1"),
     ("MAX_EPOCH=3", "--mods sets macro MAX_EPOCH, which no config file defines or uses, so it would change"
                     " nothing. Did you mean `MAX_EPOCHS`?"),

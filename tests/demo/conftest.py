@@ -17,7 +17,14 @@ STARTUP_SECONDS = 180  # torch + lightning + gradio imports on a busy 2-core mac
 
 @pytest.fixture(scope="session")
 def trained_experiment(tmp_path_factory) -> Path:
-    """A `configs/debug/fast.gin` experiment, trained by the real CLI (its model/ bundle included)."""
+    """A `configs/debug/fast.gin` experiment, trained by the real CLI (its model/ bundle included).
+
+    `GINPIPE_DEMO_EXPERIMENT` names an experiment trained already instead (scripts/demo-screenshot.sh).
+    """
+    if os.environ.get("GINPIPE_DEMO_EXPERIMENT"):
+        folder = Path(os.environ["GINPIPE_DEMO_EXPERIMENT"]).resolve()
+        assert (folder / "model" / "weights.pt").is_file(), f"{folder} has no model/ bundle"
+        return folder
     folder = tmp_path_factory.mktemp("demo") / "fast"
     subprocess.run([sys.executable, "-m", "ginpipe.cli", "configs/base.gin", "configs/debug/fast.gin",
                     "--output-dir", str(folder), "-q"], cwd=REPO, check=True, timeout=600)

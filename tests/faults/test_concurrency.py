@@ -9,7 +9,6 @@ shared dataset and cache must hold only whole files.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
