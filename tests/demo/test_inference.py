@@ -7,6 +7,8 @@ import soundfile as sf
 import torch
 
 from demos.inference import AudioInputError, Classifier
+from ginpipe.errors import ExperimentError
+from ginpipe.experiment.folder_safety import mark
 from tasks.bundle import BundleError, load_model_bundle, write_model_bundle
 
 pytestmark = pytest.mark.slow
@@ -117,8 +119,16 @@ def test_missing_bundle_is_named(tmp_path):
         load_model_bundle(tmp_path)
 
 
+def _marked_experiment(tmp_path):
+    """A folder as a run leaves it: ginpipe replaces a bundle only inside a marked experiment."""
+    experiment = tmp_path / "experiment"
+    experiment.mkdir()
+    mark(experiment)
+    return experiment
+
+
 def test_rewriting_a_bundle_replaces_it_whole(bundle, tmp_path):
-    folder = tmp_path / "experiment" / "model"
+    folder = _marked_experiment(tmp_path) / "model"
     write_model_bundle(folder, bundle.model, bundle.extractor, {c: i for i, c in enumerate(bundle.classes)}, 0.5,
                        {"note": "first"})
     (folder / "stale.txt").write_text("from the first bundle")
@@ -130,7 +140,7 @@ def test_rewriting_a_bundle_replaces_it_whole(bundle, tmp_path):
 
 
 def test_a_failed_write_keeps_the_old_bundle(bundle, tmp_path):
-    folder = tmp_path / "experiment" / "model"
+    folder = _marked_experiment(tmp_path) / "model"
     class_map = {c: i for i, c in enumerate(bundle.classes)}
     write_model_bundle(folder, bundle.model, bundle.extractor, class_map, 0.5, {"note": "kept"})
     with pytest.raises(FileNotFoundError):  # an example clip that vanished: fails after half the files
@@ -157,3 +167,12 @@ def test_loading_and_classifying_unpickle_nothing(trained_experiment, monkeypatc
     bundle = load_model_bundle(trained_experiment)
     clip = bundle.examples[0]
     assert sum(Classifier(bundle).classify(clip).probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_bundle_outside_a_marked_experiment_is_never_replaced(bundle, tmp_path):
+    folder = tmp_path / "not-an-experiment" / "model"
+    class_map = {c: i for i, c in enumerate(bundle.classes)}
+    write_model_bundle(folder, bundle.model, bundle.extractor, class_map, 0.5, {"note": "theirs"})
+    with pytest.raises(ExperimentError, match="not inside a folder ginpipe created as an experiment"):
+        write_model_bundle(folder, bundle.model, bundle.extractor, class_map, 0.5, {"note": "ours"})
+    assert load_model_bundle(folder).summary == {"note": "theirs"}
