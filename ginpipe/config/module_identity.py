@@ -13,6 +13,7 @@ configurables: two distinct objects defined at the same place are an error, not 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.abc
 import importlib.machinery
 import inspect
@@ -23,7 +24,10 @@ from pathlib import Path
 __all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"]
 
 
+@functools.lru_cache(maxsize=None)
 def _real(path) -> str:
+    # Cached: each project import compares against every loaded module's file, thousands with torch,
+    # and an uncached realpath (an lstat per path component) made a run's imports take minutes.
     return os.path.realpath(path)
 
 
