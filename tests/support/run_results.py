@@ -31,9 +31,15 @@ def difference(expected: str, found: str) -> str:
 
 
 def state_problems(experiment: Path) -> list[str]:
-    """Every value the index points at loads (what a resume, or `ginpipe.load_state`, would read)."""
+    """Every value the index points at loads (what a resume, or `ginpipe.load_state`, would read).
+
+    A run killed inside its first task has saved nothing yet: no index is whole, not broken (the
+    resume after it must then start from the beginning, which the caller checks).
+    """
     import ginpipe
 
+    if not (experiment / "state" / "index.json").exists():
+        return []
     try:
         state = ginpipe.load_state(experiment)
         for key in list(state):

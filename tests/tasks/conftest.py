@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 
 from ginpipe import State
+from ginpipe.experiment.folder_safety import mark
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,9 +68,11 @@ def read_small_synthetic(synthetic_root):
 
 @pytest.fixture
 def state(tmp_path) -> State:
-    """A fresh ginpipe `State` whose experiment folder is a temporary directory."""
+    """A fresh ginpipe `State` whose experiment folder is a temporary directory, marked as a run marks it
+    (ginpipe moves old checkpoints aside only inside a folder it created as an experiment)."""
     out = tmp_path / "experiment"
     out.mkdir()
+    mark(out)
     return State({"output_dir": str(out), "seed": 0})
 
 
