@@ -122,3 +122,27 @@ def test_the_tracer_counts_file_system_calls_and_kills_exactly_there(tmp_path):
     assert killed.returncode == -9 and (tmp_path / "out.txt").read_text() == "first "
     killed = _child(tmp_path, (1, 2, True))  # call 1, once its first write returned (still buffered)
     assert killed.returncode == -9 and (tmp_path / "out.txt").read_text() == ""
+
+
+DELAY_CHILD = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from tests.support.kill_tracer import KillPoint, KillTracer, Target
+
+def short_task():
+    time.sleep(0.05)
+
+tracer = KillTracer([Target("short task", "short_task", "delay_child.py", mode="delay")],
+                    KillPoint("short task", 1, delay=600.0))
+tracer.install()
+short_task()
+print("survived the call")
+"""
+
+
+def test_a_delay_longer_than_the_call_kills_at_its_return(tmp_path):
+    # The census that drew the delay may have run on a busier machine than the killed run.
+    script = tmp_path / "delay_child.py"
+    script.write_text(DELAY_CHILD.format(repo=str(REPO)))
+    killed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -9 and "survived" not in killed.stdout

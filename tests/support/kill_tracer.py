@@ -4,7 +4,8 @@ The product has no fault hook. Instead, the harness starts each run in a child p
 `KillTracer` (`sys.settrace`) before it calls `ginpipe.cli.main`. The tracer sees Python function
 calls; when the N-th call of a target function starts, it kills the process with SIGKILL
 
-* after `delay` seconds ("delay" targets: a random moment inside a task, wherever the task then is),
+* after `delay` seconds ("delay" targets: a random moment inside a task, wherever the task then is;
+  at its return if it ends sooner, since the census that drew the delay may have run slower),
 * or just before or just after the `io`-th file-system call (open, write, fsync, rename, unlink, ...)
   made inside that call and everything it calls ("io" targets: a point inside a write, e.g. with
   the file open and half written, or between the write and the rename), seen through
@@ -150,6 +151,8 @@ class KillTracer:
             def on_return(f, event, arg):
                 if event == "return":
                     call.seconds = time.perf_counter() - started
+                    if aimed:  # it ran faster than in the census (a quieter machine): its last moment
+                        _kill()
                 return on_return
             return on_return
         self._root, self._current, self._aimed, self._started = frame, call, aimed, started
