@@ -39,6 +39,20 @@ def docker_figures(request) -> dict[str, str]:
     return request.config.stash.setdefault(_FIGURES, {})
 
 
+def pytest_sessionfinish(session):
+    # Under pytest-xdist the figures were measured in a worker: hand them to the controller, which
+    # prints the summary.
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["docker_figures"] = dict(session.config.stash.get(_FIGURES, {}))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    figures = getattr(node, "workeroutput", {}).get("docker_figures")
+    if figures:
+        node.config.stash.setdefault(_FIGURES, {}).update(figures)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     figures = config.stash.get(_FIGURES, None)
     if figures:
