@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 from ..files import write_json
@@ -35,6 +34,7 @@ class SignatureCache:
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder or cache_folder()
+        self._versions: dict[str, str | None] = {}  # per cache object (one run): an upgrade is seen next run
 
     def get(self, kind: str, name: str):
         """The payload stored for `name`, or None when there is none or it may be stale."""
@@ -43,7 +43,7 @@ class SignatureCache:
         except (OSError, ValueError):
             return None
         if (record.get("format") != FORMAT or record.get("name") != name or record.get("kind") != kind
-                or record.get("python") != sys.version or not _current(record)):
+                or record.get("python") != sys.version or not self._current(record)):
             return None
         return record["payload"]
 
@@ -69,21 +69,23 @@ class SignatureCache:
         return self.folder / f"{kind}-{hashlib.sha256(name.encode()).hexdigest()[:32]}.json"
 
 
+    def _current(self, record: dict) -> bool:
+        name = record["distribution"]
+        if name not in self._versions:
+            self._versions[name] = installed_version(name)
+        if self._versions[name] != record["version"]:
+            return False
+        try:
+            return all(_stat(f) == list(stat) for f, stat in record["files"].items())
+        except OSError:
+            return False
+
+
 def _stat(file: str) -> list[int]:
     s = os.stat(file)
     return [s.st_mtime_ns, s.st_size]
 
 
-def _current(record: dict) -> bool:
-    if installed_version(record["distribution"]) != record["version"]:
-        return False
-    try:
-        return all(_stat(f) == list(stat) for f, stat in record["files"].items())
-    except OSError:
-        return False
-
-
-@lru_cache(maxsize=None)
 def installed_version(distribution: str) -> str | None:
     import importlib.metadata
     try:

@@ -222,6 +222,7 @@ class _Module:
             if name not in _BUILTINS and name not in local and not name.startswith("__"):
                 yield self.file, WHOLE  # bound nowhere the analysis can see: it cannot be sure
             return
+        yield self.file, name  # the statement(s) binding it: a def, a constant, an import
         for index in indices:
             statement = self.tree.body[index]
             if isinstance(statement, (ast.Import, ast.ImportFrom)) and self.located is not None:
@@ -229,8 +230,6 @@ class _Module:
                     if (alias.asname or alias.name.split(".")[0]) == name:
                         yield from _through_import(imported_path(self.located, statement, alias), chain[1:],
                                                    reach, 0)
-            else:
-                yield self.file, name
 
 
 def _through_import(path: str, rest: list[str], reach: CodeReach, depth: int):

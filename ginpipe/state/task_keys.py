@@ -86,7 +86,7 @@ def changes(old: dict | None, new: KeyInputs, limit: int = 4) -> list[str]:
     before, after = old.get("bindings", {}), new.bindings
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):
-            found.append(f"{_short(key)}: {before.get(key, '(unset)')} -> {after.get(key, '(unset)')}")
+            found.append(f"{_short(key)}: {before.get(key, '(default)')} -> {after.get(key, '(default)')}")
     code_before, code_after = old.get("code", {}), new.code
     for part in sorted(set(code_before) | set(code_after)):
         if code_before.get(part) != code_after.get(part):
