@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from ..files import write_json
@@ -100,12 +101,20 @@ def distribution_of(file: str) -> tuple[str, str] | None:
     top = _top_level_name(file)
     if top is None:
         return None
-    names = importlib.metadata.packages_distributions().get(top) or []
+    names = _packages_distributions().get(top) or []
     for name in names:
         version = installed_version(name)
         if version is not None:
             return name, version
     return None
+
+
+@lru_cache(maxsize=1)
+def _packages_distributions() -> dict:
+    """Import name -> distributions (read once per process: it reads every installed RECORD). Only a
+    record's distribution *name* comes from here; its validity is its version, read every run."""
+    import importlib.metadata
+    return importlib.metadata.packages_distributions()
 
 
 def _top_level_name(file: str) -> str | None:
