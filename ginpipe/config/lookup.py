@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError, Where
+from .importing import import_object, imported_module
 from .module_identity import definition_site
 from .signature_cache import SignatureCache
 from .signatures import Signature, signature_of_object
@@ -40,8 +41,7 @@ class Lookup:
         except Unsure:
             found = _UNSURE
         if found is _UNSURE or (found is None and must_exist):
-            from .registry import import_object  # the import says exactly what is wrong
-            obj = import_object(path, where, selector, must_exist)
+            obj = import_object(path, where, selector, must_exist)  # says exactly what is wrong
             return None if obj is None else signature_of_object(obj)
         if isinstance(found, tuple):  # a library object: cached, or imported now and cached
             return self._library(path, *found, where, selector, must_exist)
@@ -51,7 +51,6 @@ class Lookup:
         try:
             return find_module(path) is not None
         except Unsure:
-            from .registry import imported_module
             return imported_module(path) is not None
 
     def members(self, target: str):
@@ -186,7 +185,6 @@ class Lookup:
         cached = self.cache.get("object", path)
         if cached is not None:
             return Signature.from_json(cached)
-        from .registry import import_object
         obj = import_object(path, where, selector, must_exist)
         if obj is None:
             return None
@@ -224,7 +222,6 @@ def _literal(node) -> bool:
 
 
 def _live_members(target: str) -> list:
-    from .registry import imported_module
     module = imported_module(target)
     return [(name, f"{target}.{name}", list(site) if (site := definition_site(member)) else None)
             for name, member in vars(module).items()

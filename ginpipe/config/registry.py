@@ -14,21 +14,20 @@ imports torch, and objects gin cannot wrap (pybind enums and the like) are never
 from __future__ import annotations
 
 import ast
-import importlib
 import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import gin
 
 from ..errors import ConfigError, Where, did_you_mean
 from . import gin_internals
 from .file_text import read_config_text
+from .importing import import_object, imported_module, missing_module_hint
 from .lookup import Lookup
-from .module_identity import definition_site
+from .module_identity import copies_error, definition_site
 from .signatures import Signature, signature_of_object
 
 __all__ = ["Registry", "register_objects", "import_object", "read_module_list", "parse_module_list",
@@ -53,6 +52,7 @@ class Registry:
     signatures: dict[str, Signature] = field(default_factory=dict)  # complete selector -> signature
     paths: dict[str, str | None] = field(default_factory=dict)  # complete selector -> import path (None: gin's)
     _sites: dict | None = None  # definition site -> complete selector: one definition, one configurable
+    also_import: list[tuple] = field(default_factory=list)  # (path, shared selector, selector, where)
 
     def resolve(self, selector: str, where: Where) -> str:
         """Return the complete gin selector for `selector`, noting what `register_objects` imports."""
@@ -73,7 +73,10 @@ class Registry:
         # must share their bindings, so a definition resolved (or registered) already keeps its selector.
         sites = self._known_sites()
         if signature.site is not None and signature.site in sites:
-            return sites[signature.site]
+            shared = sites[signature.site]
+            if path != self.paths.get(shared):  # imported when tasks run, as the config names it
+                self.also_import.append((path, shared, selector, where))
+            return shared
         if not signature.callable:
             raise ConfigError(f"`{module_name}.{name}` is a {signature.type_name}, not a function or class;"
                               " gin can only configure callables.", where)
@@ -170,6 +173,10 @@ def register_objects(registry: Registry) -> dict[str, object]:
             module, _, name = complete.rpartition(".")
             _register(obj, module or None, name, None)
         objects[complete] = obj
+    for path, shared, selector, where in registry.also_import:  # the same object, or a copy made twice
+        obj = import_object(path, where, selector)
+        if obj is not objects.get(shared, obj):
+            raise copies_error(shared, selector, definition_site(obj), where)
     return objects
 
 
@@ -188,35 +195,6 @@ def _register(obj, module: str | None, name: str, where: Where | None) -> str:
     except Exception as e:  # gin cannot wrap some objects (pybind enums, builtins)
         raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}", where) from None
     return f"{module}.{name}" if module else name
-
-
-def import_object(path: str, where: Where, selector: str, must_exist: bool = True):
-    """Import the module part of `path` and return the object it names (None if absent)."""
-    parts = path.split(".")
-    for n in range(len(parts), 0, -1):
-        module_name = ".".join(parts[:n])
-        try:
-            obj = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
-                continue  # that module does not exist: try a shorter prefix
-            raise ConfigError(f"Importing `{module_name}` for `{selector}` failed: {e}.", where,
-                              missing_module_hint(e.name)) from None
-        except Exception as e:
-            raise ConfigError(f"Importing `{module_name}` for `{selector}` failed:"
-                              f" {type(e).__name__}: {e}", where) from None
-        for attr in parts[n:]:
-            if not hasattr(obj, attr):
-                if not must_exist:
-                    return None
-                raise ConfigError(f"`{module_name}` has no `{'.'.join(parts[n:])}` (for `{selector}`).",
-                                  where, did_you_mean(attr, dir(obj)).strip() or None)
-            obj = getattr(obj, attr)
-        return obj
-    if must_exist:
-        raise ConfigError(f"Cannot import `{path}` (for `{selector}`): no such module.", where,
-                          f"Check the name, or install the package that provides `{path.split('.')[0]}`.")
-    return None
 
 
 def read_module_list(path: str, lookup: Lookup | None = None) -> dict[str, str]:
@@ -248,30 +226,6 @@ def parse_module_list(text: str, source: str, lookup: Lookup | None = None) -> d
             import_object(target, where, alias)  # a single object, e.g. `transformers.Model: Model`
         aliases[alias] = target
     return aliases
-
-
-def imported_module(path: str) -> ModuleType | None:
-    """Import `path` if it names a module (a local package folder included); None otherwise."""
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError as e:
-        if e.name and (path == e.name or path.startswith(e.name + ".")):
-            return None
-        raise ConfigError(f"Importing `{path}` failed: {e}.", None, missing_module_hint(e.name)) from None
-
-
-def missing_module_hint(name: str | None) -> str:
-    """What to do about a module that cannot be found: install its distribution, or fix the name.
-
-    `uv add ginpipe.core` is never the answer: a missing submodule of an installed package is a
-    wrong name (or an old version of that package), not a package to install.
-    """
-    top = (name or "").split(".")[0]
-    if name and top != name and importlib.util.find_spec(top) is not None:
-        parent, _, child = name.rpartition(".")
-        return (f"`{top}` is installed but `{parent}` has no module `{child}`: check the name, or"
-                f" whether your version of `{top}` provides it.")
-    return f"Install the missing package (`uv add {top}`), or check the name."
 
 
 def _index_package(package: str, root: Path):

@@ -54,6 +54,10 @@ def find_module(name: str) -> Located | None:
         except Exception as e:  # a finder that fails to look: let the import say what is wrong
             raise Unsure(f"finding {name}: {e}") from None
         if spec is not None:
+            existing = getattr(spec.loader, "module", None)  # `module_identity`: loaded under another name
+            if existing is not None and getattr(existing, "__file__", None):
+                path = getattr(existing, "__path__", None)
+                return Located(name, existing.__file__, tuple(path) if path is not None else None)
             search = spec.submodule_search_locations
             origin = spec.origin if spec.has_location else None
             return Located(name, origin, tuple(search) if search is not None else None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..errors import ConfigError, did_you_mean
 from . import gin_internals
 from .composition import Binding
-from .module_identity import definition_site
+from .module_identity import copies_error, definition_site
 from .resolution import ResolvedConfig
 from .values import MacroRef, Ref, walk
 
@@ -67,12 +67,7 @@ def check_one_object_per_definition(config: ResolvedConfig) -> None:
                 continue
             first = seen.setdefault(site, (selector, obj))
             if first[1] is not obj:
-                raise ConfigError(
-                    f"`{first[0]}` and `{selector}` are two different objects made from one definition"
-                    f" ({site[1]} in {site[0]}): that file was imported twice, so bindings to one never"
-                    " reach the other.", b.where,
-                    "Import the package under one name only (its installed name, or the working"
-                    " folder's), e.g. drop the loader that execs the file by path.")
+                raise copies_error(first[0], selector, site, b.where)
 
 
 def check_task_lists(config: ResolvedConfig, pipeline_selector: str) -> None:
