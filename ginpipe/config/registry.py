@@ -74,6 +74,9 @@ class Registry:
         sites = self._known_sites()
         if signature.site is not None and signature.site in sites:
             shared = sites[signature.site]
+            if shared not in self.signatures:  # registered with gin before this run: the live object
+                self.signatures[shared] = signature_of_object(gin_internals.registered_object(shared))
+                self.paths[shared] = None
             if path != self.paths.get(shared):  # imported when tasks run, as the config names it
                 self.also_import.append((path, shared, selector, where))
             return shared
@@ -93,8 +96,6 @@ class Registry:
                 site = definition_site(obj)
                 if site is not None and _is_current(obj):
                     self._sites.setdefault(site, registered)
-                    self.signatures.setdefault(registered, signature_of_object(obj))
-                    self.paths.setdefault(registered, None)
         return self._sites
 
     def _locate(self, selector: str, where: Where) -> tuple[str, str | None] | None:
