@@ -30,7 +30,7 @@ from .lookup import Lookup
 from .module_identity import copies_error, definition_site
 from .signatures import Signature, signature_of_object
 
-__all__ = ["Registry", "register_objects", "import_object", "read_module_list", "parse_module_list",
+__all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list", "parse_module_list",
            "missing_module_hint"]
 
 
@@ -155,6 +155,9 @@ class Registry:
         return self._index
 
 
+_registered: dict[str, object] = {}  # selector -> object `register_objects` registered, until the run ends
+
+
 def register_objects(registry: Registry) -> dict[str, object]:
     """Import what the config names and register it with gin under its complete selector.
 
@@ -173,12 +176,22 @@ def register_objects(registry: Registry) -> dict[str, object]:
                 gin_internals.forget(complete)  # stale (its module was reloaded), or a stand-in
             module, _, name = complete.rpartition(".")
             _register(obj, module or None, name, None)
+            _registered[complete] = obj
         objects[complete] = obj
     for path, shared, selector, where in registry.also_import:  # the same object, or a copy made twice
         obj = import_object(path, where, selector)
         if obj is not objects.get(shared, obj):
             raise copies_error(shared, selector, definition_site(obj), where)
     return objects
+
+
+def forget_registered() -> None:
+    """Unregister what `register_objects` registered: the next run in this process starts from
+    gin's registry as a fresh process does (the user's own registrations stay)."""
+    for selector, obj in list(_registered.items()):
+        if gin_internals.registered_object(selector) is obj:
+            gin_internals.forget(selector)
+        del _registered[selector]
 
 
 def _is_current(obj) -> bool:

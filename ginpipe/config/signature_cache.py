@@ -101,7 +101,10 @@ def distribution_of(file: str) -> tuple[str, str] | None:
     top = _top_level_name(file)
     if top is None:
         return None
-    names = _packages_distributions().get(top) or []
+    names = _packages_distributions().get(top)
+    if names is None:  # installed since this process first asked
+        _packages_distributions.cache_clear()
+        names = _packages_distributions().get(top) or []
     for name in names:
         version = installed_version(name)
         if version is not None:

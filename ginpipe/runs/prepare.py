@@ -24,7 +24,7 @@ from ..config import gin_internals
 from ..config.composition import Binding, Composition, compose
 from ..config.binding import forget_stand_ins
 from ..config.reading import bind_objects, project_registry, resolve_and_check
-from ..config.registry import Registry
+from ..config.registry import Registry, forget_registered
 from ..config.resolution import ResolvedConfig
 from ..config.local_tasks import local_tasks_importable
 from ..config.mod_usage import check_mod_macros
@@ -126,5 +126,6 @@ def run_scope():
     finally:
         gin.clear_config()
         forget_stand_ins()
+        forget_registered()  # the next run in this process starts as a fresh process would
         if added and cwd in sys.path:
             sys.path.remove(cwd)
