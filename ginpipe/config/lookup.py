@@ -94,6 +94,9 @@ class Lookup:
             rest = parts[n:]
             if not rest:
                 return module_signature(module_name)
+            project = is_project_file(located.file, self.root)
+            if module_name in sys.modules and not project and located.file:
+                return (located,)  # a library imported already: cached now, so the next run need not import it
             if module_name in sys.modules:  # imported already: asking costs nothing
                 obj = sys.modules[module_name]
                 for attr in rest:
@@ -101,7 +104,7 @@ class Lookup:
                         return None
                     obj = getattr(obj, attr)
                 return signature_of_object(obj)
-            if is_project_file(located.file, self.root):
+            if project:
                 return self._in_source(located, rest, depth)
             if located.file is None:  # a namespace package: only submodules, tried above
                 return None

@@ -4,6 +4,10 @@ The project's task module records each import of itself in `imports.log` (as tor
 seconds): a fresh `ginpipe` process that only checks, plans or restores must leave it as it was.
 """
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +97,29 @@ def test_a_cached_rerun_writes_what_a_run_with_the_real_objects_writes(project):
     assert (project.exp("e") / "operative_config.gin").read_text() == live
     assert "execute_pipeline.tasks" in live
     assert set(statuses(project).values()) == {"cached"}
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+WATCH = "import sys; from ginpipe.cli import main; code = main(sys.argv[1:]); print('EXIT', code, sorted(m for m in" \
+        " ('torch', 'lightning', 'torchaudio', 'sklearn') if m in sys.modules))"
+
+
+@pytest.mark.slow
+def test_the_design_card_is_checked_and_planned_without_importing_torch(tmp_path):
+    """The reference project's own configs: the first call fills the signature cache, the next import nothing."""
+    env = {**os.environ, "GINPIPE_CACHE_DIR": str(tmp_path / "cache")}
+    card = ["configs/base.gin", "configs/models/resnet.gin"]
+
+    def ginpipe(*args):
+        return subprocess.run([sys.executable, "-c", WATCH, *card, *args], cwd=REPOSITORY, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    ginpipe("--mods", "Resnett.n_layers=6")  # fills the cache (imports, once)
+    typo = ginpipe("--mods", "Resnett.n_layers=6")
+    assert "EXIT 2 []" in typo.stdout and "Did you mean `Resnet`?" in typo.stderr
+    parameter = ginpipe("--mods", "Resnet.n_layer=6")
+    assert "EXIT 2 []" in parameter.stdout and "Did you mean `n_layers`?" in parameter.stderr
+    wrong = ginpipe("--mods", "Resnet.n_layers='ten'")
+    assert "EXIT 2 []" in wrong.stdout and "`Resnet.n_layers` expects an int, got 'ten'" in wrong.stderr
+    plan = ginpipe("--mods", "Resnet.n_layers=20", "--dry-run", "--output-dir", str(tmp_path / "exp"))
+    assert "EXIT 0 []" in plan.stdout and "run     07-fit_model" in plan.stdout
