@@ -13,7 +13,7 @@ import inspect
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError, Where
+from ..errors import Where
 from .importing import import_object, imported_module
 from .module_identity import definition_site
 from .signature_cache import SignatureCache
