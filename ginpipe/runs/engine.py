@@ -285,8 +285,9 @@ class Engine:
         sites = [site for s in sorted(selectors) if (site := self._site(s)) is not None]
         task_site = self._site(own) if own else None
         if task_site is None and not is_stand_in(original(task)):
-            task_site = definition_site(original(task))
-            sites.append(task_site) if task_site else None
+            task_site = definition_site(original(task))  # a task no selector names (GinPipe's own calls)
+            if task_site is not None:
+                sites.append(task_site)
         code = self.code.of(sites, task_site)
         return key_inputs(task_identity(task), code, selectors, self.config or _EMPTY, reads)
 
