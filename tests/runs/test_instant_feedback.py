@@ -89,6 +89,16 @@ def test_editing_a_helper_reruns_only_the_task_that_reaches_it(project):
     assert "cached  06-untouched" in plan.stdout and "cached  04-total" in plan.stdout
 
 
+def test_a_source_edit_is_seen_by_the_next_check(project):
+    project.cli("base.gin", "--experiment-name", "e", "--mods", "heavy.factor=3", "--dry-run", check=True)
+    heavy = project.root / "tasks" / "heavy.py"
+    heavy.write_text(heavy.read_text().replace("factor: int = 1", "times: int = 1").replace("* factor", "* times"))
+    done = project.cli("base.gin", "--experiment-name", "e", "--mods", "heavy.factor=3", "--dry-run")
+    assert done.returncode == 2 and "`heavy` has no parameter `factor`." in done.stderr
+    assert "Parameters of `tasks.heavy.heavy`: state, times." in done.stderr
+    assert imports(project) == 0
+
+
 def test_a_cached_rerun_writes_what_a_run_with_the_real_objects_writes(project):
     project.run("base.gin", no_cache=True)  # in this process: the real objects are registered with gin
     project.run("base.gin")  # every task cached, with the real objects (no stand-ins needed)
