@@ -56,6 +56,10 @@ def run_command(argv: list[str]) -> int:
 
 def _run(options: RunOptions) -> int:
     from ..tools.summary import summary_line
+    if options.dry_run:
+        from ..runs.dry_run import print_dry_run
+        print_dry_run(options)
+        return 0
     state = execute(options)
     if is_main_process():
         print(summary_line(state["output_dir"]))
@@ -90,12 +94,20 @@ def distributed(options: RunOptions) -> bool:
     except GinpipeError:
         return True  # let a fresh process report it, exactly as it would
     for b in composition.bindings:
+        if b.is_macro or not b.selector.rsplit(".", 1)[-1].endswith(("Trainer", "Fabric")):
+            continue  # `split_dataset.strategy` is not a training strategy
         value = b.value
-        if b.arg == "strategy" and ("ddp" in str(value).lower() or isinstance(value, Ref)):
+        if b.arg == "strategy" and not _single_process_strategy(value):
             return True
         if b.arg in ("devices", "num_nodes", "gpus") and _more_than_one(value):
             return True
     return False
+
+
+def _single_process_strategy(value) -> bool:
+    if isinstance(value, Ref):  # a strategy object: DDP, FSDP, DeepSpeed... start processes
+        return False
+    return str(value).lower() in ("auto", "single_device", "none")
 
 
 def _more_than_one(value) -> bool:

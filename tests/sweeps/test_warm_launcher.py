@@ -63,7 +63,9 @@ def test_run_returns_a_members_exit_code(project):
 
 @pytest.mark.parametrize("mods, expected", [
     (["pl.Trainer.strategy='ddp'"], True), (["pl.Trainer.devices=2"], True), (["pl.Trainer.devices=[0, 1]"], True),
-    (["pl.Trainer.num_nodes=2"], True), (["pl.Trainer.devices=1"], False), ([], False)])
+    (["pl.Trainer.num_nodes=2"], True), (["pl.Trainer.strategy=@pl.strategies.DDPStrategy()"], True),
+    (["pl.Trainer.devices=1"], False), (["pl.Trainer.strategy='auto'"], False), ([], False)])
 def test_distributed_members_are_not_forked(project, mods, expected):
-    project.write("dist.gin", "import lightning.pytorch as pl\n" + (project.root / "base.gin").read_text())
+    project.write("dist.gin", "import lightning.pytorch as pl\n" + (project.root / "base.gin").read_text()
+                  + "split_dataset.strategy = @split_random\n")  # another function's `strategy`: no training
     assert distributed(RunOptions(["dist.gin"], mods)) is expected
