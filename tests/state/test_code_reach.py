@@ -154,3 +154,12 @@ def test_unsure_means_the_whole_module(tree):
     before = digest(tree, "task_f")
     edit(tree / "proj/stages.py", "return json.dumps(SETTINGS)", "return json.dumps(SETTINGS, indent=1)")
     assert digest(tree, "task_f") != before  # any edit of the module
+
+
+def test_the_reference_reader_reaches_the_scene_module_it_imports():
+    """The gap file-level keys had: editing tasks/datasets/synthetic_scene.py must rerun load_dataset,
+    whose reader (`read_synthetic`, in synthetic.py) renders clips with it."""
+    from pathlib import Path
+    repository = Path(__file__).resolve().parents[2]
+    reached = CodeReach(repository).parts(str(repository / "tasks/datasets/synthetic.py"), "read_synthetic")
+    assert "tasks/datasets/synthetic_scene.py" in {p.file for p in reached}
