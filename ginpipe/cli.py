@@ -138,12 +138,14 @@ def _sweep(sweep, options: RunOptions, args) -> int:
             print("  ginpipe " + shlex.join(member.argv))
         return 0
     from .sweeps.execute import run_sweep
-    from .sweeps.launchers import LocalLauncher, SubmititLauncher
+    from .sweeps.launchers import LocalLauncher, SubmititLauncher, WarmLauncher
     from .sweeps.resources import read_resources
 
     if args.launcher == "submitit":
         launcher = SubmititLauncher(sweep.project_dir / ".submitit", read_resources(args.launcher_config),
                                     jobs=args.jobs)
+    elif args.launcher == "warm":
+        launcher = WarmLauncher(jobs=args.jobs or 1)
     else:
         launcher = LocalLauncher(jobs=args.jobs or 1)
     run_sweep(sweep, launcher)

@@ -112,7 +112,7 @@ def setup_gin(flags: dict, save_config: bool = True) -> State:
     state.library_versions = gin_configure_externals(flags) if _has_module_list(flags) else {}
     prepared = prepare(RunOptions(list(flags.get("config_path") or []), list(flags.get("mods") or []),
                                   list(flags.get("module_list") or []), flags.get("experiment_name"),
-                                  flags.get("project_name")))
+                                  flags.get("project_name"))).bind()
     state.output_dir = str(prepared.naming.output_dir)
     for key, value in prepared.initial.items():
         state[key] = value

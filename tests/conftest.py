@@ -4,6 +4,8 @@ Docker tests' figures, printed at the end of the run.
 
 The sweep, tools and bad-input tests import their own `project` from `tests.support.projects`.
 """
+import os
+
 import gin
 import pytest
 
@@ -11,6 +13,13 @@ from tests.support.ginpipe_project import GinpipeProject
 from tests.support.projects import BASE_CONFIG, RUN_VARIABLES, Project, make_project
 
 _FIGURES = pytest.StashKey[dict]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signature_cache(tmp_path_factory):
+    """Library signatures are cached in the session's own folder (inherited by `ginpipe` processes
+    the tests start), not in the user's ~/.cache."""
+    os.environ.setdefault("GINPIPE_CACHE_DIR", str(tmp_path_factory.mktemp("ginpipe-cache")))
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,9 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"]
+from ..errors import ConfigError
+
+__all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site", "copies_error"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -93,3 +95,13 @@ def definition_site(obj) -> tuple[str, str] | None:
         return None
     qualname = getattr(obj, "__qualname__", None)
     return (_real(file), qualname) if file and qualname else None
+
+
+def copies_error(first: str, second: str, site: tuple[str, str], where) -> ConfigError:
+    """Two configurables that are distinct copies of one definition: the file was imported twice."""
+    return ConfigError(
+        f"`{first}` and `{second}` are two different objects made from one definition"
+        f" ({site[1]} in {site[0]}): that file was imported twice, so bindings to one never"
+        " reach the other.", where,
+        "Import the package under one name only (its installed name, or the working"
+        " folder's), e.g. drop the loader that execs the file by path.")

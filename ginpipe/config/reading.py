@@ -9,37 +9,50 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from .binding import bind_all
+from .binding import bind_all, bind_stand_ins
 from .composition import Composition, compose
 from .local_tasks import local_task_packages
-from .registry import Registry, read_module_list
+from .lookup import Lookup
+from .registry import Registry, read_module_list, register_objects
 from .resolution import ResolvedConfig, resolve
-from .validation import check_parameters
+from .validation import check_one_object_per_definition, check_parameters
 
-__all__ = ["bind_configs", "project_registry", "resolve_and_bind"]
+__all__ = ["bind_configs", "project_registry", "resolve_and_check", "bind_objects"]
 
 
 def project_registry(composition: Composition, module_lists: Sequence[str] = ()) -> Registry:
     """The names a config may use: its aliases and import lists, and the `tasks/` package of the
     working folder (when there is one) besides the packages it imports."""
+    lookup = Lookup()
     aliases: dict[str, str] = {}
     for module_list in module_lists:
-        aliases.update(read_module_list(str(module_list)))
+        aliases.update(read_module_list(str(module_list), lookup))
     listed = set(aliases) - set(composition.aliases)  # import lists' aliases (a config's own win)
     aliases.update(composition.aliases)
     packages = local_task_packages()
-    return Registry(aliases=aliases, packages=packages + composition.packages, listed=listed)
+    return Registry(aliases=aliases, packages=packages + composition.packages, listed=listed, lookup=lookup)
 
 
-def resolve_and_bind(composition: Composition, registry: Registry,
-                     checks: Sequence[Callable[[ResolvedConfig], None]] = ()) -> ResolvedConfig:
-    """Register what the config names, check its parameters (then `checks`), bind it to gin."""
+def resolve_and_check(composition: Composition, registry: Registry,
+                      checks: Sequence[Callable[[ResolvedConfig], None]] = ()) -> ResolvedConfig:
+    """Resolve what the config names, check its parameters (then `checks`) and bind it to gin with
+    stand-ins: nothing the config names is imported (see `binding`)."""
     config = resolve(composition, registry, {})
     check_parameters(config)
     for check in checks:
         check(config)
-    bind_all(config)
+    bind_stand_ins(config, registry.paths)
     return config
+
+
+def bind_objects(config: ResolvedConfig, registry: Registry) -> dict[str, object]:
+    """Import and register the real objects, check them, bind the config: tasks may run now.
+
+    Returns complete selector -> plain function or class."""
+    objects = register_objects(registry)
+    check_one_object_per_definition(config)
+    bind_all(config)
+    return objects
 
 
 def bind_configs(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()) -> None:
@@ -58,4 +71,5 @@ def bind_configs(configs: str | os.PathLike | Sequence[str | os.PathLike], mods:
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
     composition = compose([str(c) for c in configs], list(mods))
-    resolve_and_bind(composition, project_registry(composition))
+    registry = project_registry(composition)
+    bind_objects(resolve_and_check(composition, registry), registry)

@@ -8,33 +8,41 @@ A config names things in three ways, all resolved here the first time they are r
 * a short name of the project's own code (`@fit_model`, `Resnet.n_layers`), looked up in an index of
   the project's packages that is read with `ast`, so that nothing is imported until it is referenced.
 
-Only referenced objects are imported and registered, so a config that never mentions torch never
-imports torch, and objects gin cannot wrap (pybind enums and the like) are never touched.
+Resolving imports nothing it can avoid: `Lookup` reads the project's source and a cache of installed
+libraries' signatures, so checking a config costs milliseconds. `register_objects` imports and
+registers the referenced objects when a task is about to run; a config that never mentions torch
+never imports torch, and objects gin cannot wrap (pybind enums and the like) are never touched.
 """
 from __future__ import annotations
 
 import ast
-import importlib
 import importlib.util
-import inspect
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import gin
 
 from ..errors import ConfigError, Where, did_you_mean
 from . import gin_internals
 from .file_text import read_config_text
-from .module_identity import definition_site
+from .importing import import_object, imported_module, missing_module_hint
+from .lookup import Lookup
+from .module_identity import copies_error, definition_site
+from .signatures import Signature, signature_of_object
 
-__all__ = ["Registry", "import_object", "read_module_list", "parse_module_list", "missing_module_hint"]
+__all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list", "parse_module_list",
+           "missing_module_hint"]
 
 
 @dataclass
 class Registry:
-    """Resolves names used in a config to gin selectors, importing and registering lazily."""
+    """Resolves names used in a config to complete gin selectors, importing nothing it can avoid.
+
+    Resolving records, per complete selector, the `Signature` the checks read and the dotted path
+    `register_objects` imports when a task is about to run.
+    """
 
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> dotted path of module/object
     packages: list[str] = field(default_factory=list)  # packages whose names are usable short
@@ -42,29 +50,55 @@ class Registry:
     _index: dict[str, list[str]] | None = None  # short name -> dotted paths defining it
     listed: set[str] = field(default_factory=set)  # aliases that come from import lists (--module_list)
     _homes: dict[str, str] = field(default_factory=dict)  # dotted path -> gin module, for import lists
+    lookup: Lookup = field(default_factory=Lookup)
+    signatures: dict[str, Signature] = field(default_factory=dict)  # complete selector -> signature
+    paths: dict[str, str | None] = field(default_factory=dict)  # complete selector -> import path (None: gin's)
+    _sites: dict | None = None  # definition site -> complete selector: one definition, one configurable
+    also_import: list[tuple] = field(default_factory=list)  # (path, shared selector, selector, where)
 
     def resolve(self, selector: str, where: Where) -> str:
-        """Return the complete gin selector for `selector`, registering its object if needed."""
+        """Return the complete gin selector for `selector`, noting what `register_objects` imports."""
         located = self._locate(selector, where)
         if located is None:  # not ours to import: maybe registered by the user's own code
             existing = gin_internals.registered_selector(selector)
             if existing:
+                self.signatures[existing] = signature_of_object(gin_internals.registered_object(existing))
+                self.paths[existing] = None
                 return existing
             raise self._unknown(selector, where)
         path, module_name = located
-        obj = import_object(path, where, selector)
+        signature = self.lookup.object(path, where, selector)
         name = selector.rsplit(".", 1)[-1]
-        module_name = module_name or getattr(obj, "__module__", None)  # gin's own default
+        module_name = module_name or signature.module or None  # gin's own default
         complete = f"{module_name}.{name}" if module_name else name
-        current = gin_internals.registered_object(complete)
-        if current is not None and current is not obj:
-            gin_internals.forget(complete)  # stale: the module was reloaded
         # One object, one configurable: `st.double` (an alias), `double` and `tasks.steps.double`
-        # must share their bindings, so an object already registered keeps its selector.
-        for registered, wrapped in gin_internals.registered_objects().items():
-            if wrapped is obj:
-                return registered
-        return self._register(obj, module_name, name, where)
+        # must share their bindings, so a definition resolved (or registered) already keeps its selector.
+        sites = self._known_sites()
+        if signature.site is not None and signature.site in sites:
+            shared = sites[signature.site]
+            if shared not in self.signatures:  # registered with gin before this run: the live object
+                self.signatures[shared] = signature_of_object(gin_internals.registered_object(shared))
+                self.paths[shared] = None
+            if path != self.paths.get(shared):  # imported when tasks run, as the config names it
+                self.also_import.append((path, shared, selector, where))
+            return shared
+        if not signature.callable:
+            raise ConfigError(f"`{module_name}.{name}` is a {signature.type_name}, not a function or class;"
+                              " gin can only configure callables.", where)
+        if signature.site is not None:
+            sites[signature.site] = complete
+        self.signatures[complete], self.paths[complete] = signature, path
+        return complete
+
+    def _known_sites(self) -> dict:
+        """Sites of what gin has registered already (and is current), then of what this run resolved."""
+        if self._sites is None:
+            self._sites = {}
+            for registered, obj in gin_internals.registered_objects().items():
+                site = definition_site(obj)
+                if site is not None and _is_current(obj):
+                    self._sites.setdefault(site, registered)
+        return self._sites
 
     def _locate(self, selector: str, where: Where) -> tuple[str, str | None] | None:
         """Find the dotted import path for `selector`, and the gin module name to register it under."""
@@ -73,13 +107,14 @@ class Registry:
             alias = ".".join(parts[:n])
             if alias in self.aliases:
                 target, rest = self.aliases[alias], parts[n:]
-                single = _single_object(target)
-                if single is not None and rest == [getattr(single, "__name__", None)]:
+                single = None if self.lookup.is_module(target) else self.lookup.object(
+                    target, None, target, must_exist=False)
+                if single is not None and rest == [single.name or None]:
                     # GinPipe registers a one-object line (`pkg.mod.load: load`) as `<alias>.<__name__>`
                     return target, alias
                 path = ".".join([target, *rest])
                 return path, ".".join(parts[:-1]) or None
-        if len(parts) > 1 and import_object(selector, where, selector, must_exist=False) is not None:
+        if len(parts) > 1 and self.lookup.object(selector, where, selector, must_exist=False) is not None:
             return selector, ".".join(parts[:-1])
         candidates = [p for p in self.index().get(parts[-1], []) if ("." + p).endswith("." + selector)]
         if len(candidates) == 1:  # GinPipe registered an import list's members under the alias
@@ -102,16 +137,6 @@ class Registry:
             "Put your task functions in tasks/*.py of the working folder, use a full dotted path (`@torch.optim.AdamW`), declare an alias"
             " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
 
-    def _register(self, obj, module: str | None, name: str, where: Where) -> str:
-        if not (inspect.isclass(obj) or callable(obj)):
-            raise ConfigError(f"`{module}.{name}` is a {type(obj).__name__}, not a function or class;"
-                              " gin can only configure callables.", where)
-        try:
-            gin.external_configurable(obj, name=name, module=module)
-        except Exception as e:  # gin cannot wrap some objects (pybind enums, builtins)
-            raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}", where) from None
-        return f"{module}.{name}" if module else name
-
     def index(self) -> dict[str, list[str]]:
         """Short name -> dotted paths, from aliases' modules and the project's packages.
 
@@ -121,7 +146,7 @@ class Registry:
         if self._index is None:
             found: dict[str, dict[tuple, str]] = {}  # name -> definition site -> first dotted path
             for alias, target in self.aliases.items():
-                for name, path, site in _index_alias(target):
+                for name, path, site in self.lookup.members(target):
                     first = found.setdefault(name, {}).setdefault(site or path, path)
                     if first == path and alias in self.listed:
                         self._homes.setdefault(path, alias)
@@ -132,46 +157,74 @@ class Registry:
         return self._index
 
 
-def import_object(path: str, where: Where, selector: str, must_exist: bool = True):
-    """Import the module part of `path` and return the object it names (None if absent)."""
-    parts = path.split(".")
-    for n in range(len(parts), 0, -1):
-        module_name = ".".join(parts[:n])
-        try:
-            obj = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
-                continue  # that module does not exist: try a shorter prefix
-            raise ConfigError(f"Importing `{module_name}` for `{selector}` failed: {e}.", where,
-                              missing_module_hint(e.name)) from None
-        except Exception as e:
-            raise ConfigError(f"Importing `{module_name}` for `{selector}` failed:"
-                              f" {type(e).__name__}: {e}", where) from None
-        for attr in parts[n:]:
-            if not hasattr(obj, attr):
-                if not must_exist:
-                    return None
-                raise ConfigError(f"`{module_name}` has no `{'.'.join(parts[n:])}` (for `{selector}`).",
-                                  where, did_you_mean(attr, dir(obj)).strip() or None)
-            obj = getattr(obj, attr)
-        return obj
-    if must_exist:
-        raise ConfigError(f"Cannot import `{path}` (for `{selector}`): no such module.", where,
-                          f"Check the name, or install the package that provides `{path.split('.')[0]}`.")
-    return None
+_registered: dict[str, object] = {}  # selector -> object `register_objects` registered, until the run ends
 
 
-def read_module_list(path: str) -> dict[str, str]:
+def register_objects(registry: Registry) -> dict[str, object]:
+    """Import what the config names and register it with gin under its complete selector.
+
+    Called only when a task is about to run: checking a config and planning a run import nothing.
+    Returns complete selector -> the plain function or class.
+    """
+    objects = {}
+    for complete, path in registry.paths.items():
+        if path is None:
+            objects[complete] = gin_internals.registered_object(complete)
+            continue
+        obj = import_object(path, None, complete)
+        current = gin_internals.registered_object(complete)
+        if current is not obj:
+            if current is not None:
+                gin_internals.forget(complete)  # stale (its module was reloaded), or a stand-in
+            module, _, name = complete.rpartition(".")
+            _register(obj, module or None, name, None)
+            _registered[complete] = obj
+        objects[complete] = obj
+    for path, shared, selector, where in registry.also_import:  # the same object, or a copy made twice
+        obj = import_object(path, where, selector)
+        if obj is not objects.get(shared, obj):
+            raise copies_error(shared, selector, definition_site(obj), where)
+    return objects
+
+
+def forget_registered() -> None:
+    """Unregister what `register_objects` registered: the next run in this process starts from
+    gin's registry as a fresh process does (the user's own registrations stay)."""
+    for selector, obj in list(_registered.items()):
+        if gin_internals.registered_object(selector) is obj:
+            gin_internals.forget(selector)
+        del _registered[selector]
+
+
+def _is_current(obj) -> bool:
+    """`obj` is what its module, as imported now, defines (not a leftover of a reloaded module)."""
+    module = sys.modules.get(getattr(obj, "__module__", None) or "")
+    found = module
+    for attr in (getattr(obj, "__qualname__", "") or "").split("."):
+        found = getattr(found, attr, None)
+    return module is not None and found is obj
+
+
+def _register(obj, module: str | None, name: str, where: Where | None) -> str:
+    try:
+        gin.external_configurable(obj, name=name, module=module)
+    except Exception as e:  # gin cannot wrap some objects (pybind enums, builtins)
+        raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}", where) from None
+    return f"{module}.{name}" if module else name
+
+
+def read_module_list(path: str, lookup: Lookup | None = None) -> dict[str, str]:
     """Read a GinPipe import list: one `python.module: alias` per line (or `module.Object: alias`)."""
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"Import list {path} does not exist.", None,
                           "Pass an existing file to --module_list (GinPipe's `configs/imports`).")
-    return parse_module_list(read_config_text(file, None, "Import list"), path)
+    return parse_module_list(read_config_text(file, None, "Import list"), path, lookup)
 
 
-def parse_module_list(text: str, source: str) -> dict[str, str]:
-    """alias -> module or object path, from import-list text; each target is imported (checked) here."""
+def parse_module_list(text: str, source: str, lookup: Lookup | None = None) -> dict[str, str]:
+    """alias -> module or object path, from import-list text; each target is checked here (imported,
+    unless a `Lookup` can tell from the source or its cache)."""
     aliases: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         content = line.split("#", 1)[0].strip()
@@ -182,54 +235,13 @@ def parse_module_list(text: str, source: str) -> dict[str, str]:
         if not sep or not target or not alias or " " in target or " " in alias:
             raise ConfigError("Malformed import-list line: expected `python.module: alias`.", where,
                               "For example `torch.optim: optim` or `mypkg.tasks: tasks`.")
-        if imported_module(target) is None:
+        if lookup is not None:
+            if not lookup.is_module(target):
+                lookup.object(target, where, alias)
+        elif imported_module(target) is None:
             import_object(target, where, alias)  # a single object, e.g. `transformers.Model: Model`
         aliases[alias] = target
     return aliases
-
-
-def imported_module(path: str) -> ModuleType | None:
-    """Import `path` if it names a module (a local package folder included); None otherwise."""
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError as e:
-        if e.name and (path == e.name or path.startswith(e.name + ".")):
-            return None
-        raise ConfigError(f"Importing `{path}` failed: {e}.", None, missing_module_hint(e.name)) from None
-
-
-def missing_module_hint(name: str | None) -> str:
-    """What to do about a module that cannot be found: install its distribution, or fix the name.
-
-    `uv add ginpipe.core` is never the answer: a missing submodule of an installed package is a
-    wrong name (or an old version of that package), not a package to install.
-    """
-    top = (name or "").split(".")[0]
-    if name and top != name and importlib.util.find_spec(top) is not None:
-        parent, _, child = name.rpartition(".")
-        return (f"`{top}` is installed but `{parent}` has no module `{child}`: check the name, or"
-                f" whether your version of `{top}` provides it.")
-    return f"Install the missing package (`uv add {top}`), or check the name."
-
-
-def _single_object(target: str):
-    """The object an import-list line names when it is not a module (`pkg.mod.func: alias`), else None."""
-    if imported_module(target) is not None:
-        return None
-    return import_object(target, None, target, must_exist=False)
-
-
-def _index_alias(target: str):
-    """Yield (name, dotted path, definition site) for what an alias's target makes usable short."""
-    module = imported_module(target)
-    if module is None:  # a single object: usable by its own name
-        obj = import_object(target, None, target, must_exist=False)
-        if obj is not None and getattr(obj, "__name__", None):
-            yield obj.__name__, target, definition_site(obj)
-        return
-    for name, member in vars(module).items():  # module lists: every public function and class
-        if not name.startswith("_") and (inspect.isfunction(member) or inspect.isclass(member)):
-            yield name, f"{target}.{name}", definition_site(member)
 
 
 def _index_package(package: str, root: Path):

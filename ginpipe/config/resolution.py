@@ -5,12 +5,13 @@ macro has its final value, and no GinPipe syntax is left: what remains is plain 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..errors import ConfigError, Where
 from .composition import Binding, Composition
 from .expressions import ExpressionError, evaluate
 from .registry import Registry
+from .signatures import Signature
 from .syntax import EXPRESSION_PLACEHOLDER
 from .values import MacroRef, Ref, map_leaves
 
@@ -23,6 +24,7 @@ class ResolvedConfig:
 
     bindings: list[Binding]
     macros: dict[str, object]  # name -> final value (references to other macros followed)
+    signatures: dict[str, Signature] = field(default_factory=dict)  # complete selector -> what it accepts
 
     def value(self, selector: str, arg: str, scope: str = ""):
         """The last value bound to `scope/selector.arg`, or KeyError."""
@@ -55,7 +57,8 @@ def resolve(composition: Composition, registry: Registry, predefined: dict[str, 
             bindings.insert(0, Binding("", name, "", value, Where("<ginpipe>", 0)))
     macros = _MacroTable(bindings, composition.expressions)
     bindings = [replace(b, value=macros.compute(b.value)) for b in bindings]
-    return ResolvedConfig(bindings, {name: macros.value(name) for name in macros.names})
+    return ResolvedConfig(bindings, {name: macros.value(name) for name in macros.names},
+                          dict(registry.signatures))
 
 
 def _canonical(binding: Binding, canonical: dict[str, str]) -> Binding:

@@ -5,12 +5,10 @@ training run that dies an hour in.
 """
 from __future__ import annotations
 
-import inspect
-
 from ..errors import ConfigError, did_you_mean
 from . import gin_internals
 from .composition import Binding
-from .module_identity import definition_site
+from .module_identity import copies_error, definition_site
 from .resolution import ResolvedConfig
 from .values import MacroRef, Ref, walk
 
@@ -22,24 +20,13 @@ def original_of(selector: str):
     return gin_internals.registered_object(selector)
 
 
-def parameters_of(obj) -> list[str] | None:
-    """Names `obj` accepts as keyword arguments, or None when it accepts any (**kwargs) or is opaque."""
-    try:
-        signature = inspect.signature(obj)
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
-        return None
-    return [name for name, p in signature.parameters.items()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-
-
 def check_parameters(config: ResolvedConfig) -> None:
     """Every `selector.arg` binding names a parameter that exists."""
     for b in config.bindings:
         if b.is_macro:
             continue
-        accepted = parameters_of(original_of(b.selector))
+        signature = config.signatures.get(b.selector)
+        accepted = None if signature is None else signature.parameters
         if accepted is not None and b.arg not in accepted:
             short = b.selector.rsplit(".", 1)[-1]
             listed = ", ".join(accepted) if accepted else "none"
@@ -62,7 +49,8 @@ def check_macros(config: ResolvedConfig) -> None:
 
 
 def check_one_object_per_definition(config: ResolvedConfig) -> None:
-    """No two configurables the config uses are distinct copies of one definition.
+    """No two configurables the config uses are distinct copies of one definition (run once the
+    objects are imported and registered: it is about live objects).
 
     That happens when a file was imported twice under two names (a loader of the user's own that
     execs `tasks/` by path, while `myproj.tasks` is installed): bindings to one copy never reach the
@@ -79,12 +67,7 @@ def check_one_object_per_definition(config: ResolvedConfig) -> None:
                 continue
             first = seen.setdefault(site, (selector, obj))
             if first[1] is not obj:
-                raise ConfigError(
-                    f"`{first[0]}` and `{selector}` are two different objects made from one definition"
-                    f" ({site[1]} in {site[0]}): that file was imported twice, so bindings to one never"
-                    " reach the other.", b.where,
-                    "Import the package under one name only (its installed name, or the working"
-                    " folder's), e.g. drop the loader that execs the file by path.")
+                raise copies_error(first[0], selector, site, b.where)
 
 
 def check_task_lists(config: ResolvedConfig, pipeline_selector: str) -> None:
@@ -95,10 +78,10 @@ def check_task_lists(config: ResolvedConfig, pipeline_selector: str) -> None:
                           "Add e.g. `execute_pipeline.tasks = [@set_seed, @load_dataset, @fit_model]`.")
     for b in config.bindings:
         if b.selector == pipeline_selector and b.arg == "tasks":
-            _check_tasks(b)
+            _check_tasks(b, config.signatures)
 
 
-def _check_tasks(binding: Binding) -> None:
+def _check_tasks(binding: Binding, signatures) -> None:
     tasks = binding.value
     if not isinstance(tasks, (list, tuple)) or not tasks:
         raise ConfigError(f"The task list is {'empty' if tasks in ([], ()) else repr(tasks)}:"
@@ -108,25 +91,15 @@ def _check_tasks(binding: Binding) -> None:
         if not isinstance(task, Ref):
             raise ConfigError(f"Task {number} of the task list is {task!r}, which is not callable.",
                               binding.where, "Tasks are referenced with `@`: `@load_dataset`.")
-        target = original_of(task.selector)
-        if task.evaluate and inspect.isclass(target) and not any("__call__" in vars(c) for c in target.__mro__):
-            raise ConfigError(f"Task {number} `{task!r}` makes a `{target.__name__}` object, which is"
+        target = signatures.get(task.selector)
+        if target is None:
+            continue
+        if task.evaluate and target.kind == "class" and target.instances_callable is False:
+            raise ConfigError(f"Task {number} `{task!r}` makes a `{target.name}` object, which is"
                               " not callable.", binding.where,
-                              f"Reference a function, or give `{target.__name__}` a `__call__(self, state)`.")
-        if not task.evaluate and inspect.isroutine(target) and not _takes_state(target):
+                              f"Reference a function, or give `{target.name}` a `__call__(self, state)`.")
+        if not task.evaluate and target.is_routine and not target.takes_state:
             raise ConfigError(f"Task {number} `{task!r}` cannot take the state: a task is called as"
                               " `task(state)`.", binding.where,
                               f"Give `{task.name.rsplit('.', 1)[-1]}` a first parameter `state`, or wrap it"
                               " in a function that takes one.")
-
-
-def _takes_state(function) -> bool:
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return True  # opaque (some builtins): let the call decide
-    try:
-        signature.bind_partial(object())
-    except TypeError:
-        return False
-    return True

@@ -6,14 +6,11 @@ short list of parameters whose meaning fixes their range wherever they appear (a
 """
 from __future__ import annotations
 
-import inspect
-import types
-import typing
+import ast
 
 from ..errors import ConfigError, Where
 from .composition import Binding
 from .resolution import ResolvedConfig
-from .validation import original_of
 from .values import MacroRef, Ref, walk
 
 __all__ = ["check_values"]
@@ -28,7 +25,6 @@ RANGES = {
     "num_workers": (lambda v: v >= 0, "a whole number >= 0"),
     "n_layers": (lambda v: v >= 1, "a whole number >= 1"),
 }
-_SIMPLE = (bool, int, float, str)
 
 
 def check_values(config: ResolvedConfig) -> None:
@@ -43,9 +39,9 @@ def check_values(config: ResolvedConfig) -> None:
             value, origin = config.macros[value.name], macros.get(value.name)
         if isinstance(value, (Ref, MacroRef)) or any(isinstance(leaf, Ref) for leaf in walk(value)):
             continue
-        expected, default = _annotation(b)
+        expected, none_default = _annotation(b, config)
         problem = None
-        if value is None and default is None:
+        if value is None and none_default:
             continue  # `x: int = None`: None is the parameter's own default
         if expected is not None and not _matches(value, expected):
             problem = f"expects {_describe(expected)}, got {value!r}"
@@ -68,44 +64,55 @@ def _where(binding: Binding, origin: Binding | None) -> tuple[Where, str]:
     return origin.where, used
 
 
-def _annotation(binding: Binding):
-    target = original_of(binding.selector)
-    function = target.__init__ if inspect.isclass(target) else target
-    try:
-        hints = typing.get_type_hints(function)
-        parameter = inspect.signature(target).parameters.get(binding.arg)
-    except Exception:  # unresolvable annotations or opaque signatures: nothing to check against
-        return None, inspect.Parameter.empty
-    default = parameter.default if parameter is not None else inspect.Parameter.empty
-    return hints.get(binding.arg), default
+def _annotation(binding: Binding, config: ResolvedConfig):
+    """(the parameter's type, parsed, or None; whether its default is None), from its signature."""
+    signature = config.signatures.get(binding.selector)
+    if signature is None:
+        return None, False
+    text = signature.annotations.get(binding.arg)
+    return (None if text is None else _parse_type(text)), binding.arg in signature.none_defaults
+
+
+def _parse_type(text: str):
+    """A type in `signatures`' small language as a tree: ("union", [...]), ("literal", values), ("name", n)."""
+    return _tree(ast.parse(text, mode="eval").body)
+
+
+def _tree(node):
+    if isinstance(node, ast.BinOp):
+        parts = []
+        for side in (_tree(node.left), _tree(node.right)):
+            parts.extend(side[1] if side[0] == "union" else [side])
+        return "union", parts
+    if isinstance(node, ast.Subscript):  # Literal[...]
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return "literal", [ast.literal_eval(i) for i in items]
+    if isinstance(node, ast.Constant):
+        return "name", "None"
+    return "name", node.id
 
 
 def _matches(value, expected) -> bool:
-    origin = typing.get_origin(expected)
-    if expected is typing.Any or expected is object:
+    kind, content = expected
+    if kind == "union":
+        return any(_matches(value, part) for part in content)
+    if kind == "literal":
+        return value in content
+    if content in ("Any", "object"):
         return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(expected))
-    if origin is typing.Literal:
-        return value in typing.get_args(expected)
-    if expected is type(None):
+    if content == "None":
         return value is None
-    if expected is float:
+    if content == "float":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if expected is int:
+    if content == "int":
         return isinstance(value, int) and not isinstance(value, bool)
-    if expected in _SIMPLE:
-        return isinstance(value, expected)
-    return True  # containers, classes, callables: left to the call
+    return isinstance(value, {"bool": bool, "str": str}[content])
 
 
 def _describe(expected) -> str:
-    origin = typing.get_origin(expected)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_describe(a) for a in typing.get_args(expected))
-    if origin is typing.Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(expected))
-    if expected is type(None):
-        return "None"
-    return {int: "an int", float: "a number", str: "a string", bool: "True or False"}.get(
-        expected, getattr(expected, "__name__", str(expected)))
+    kind, content = expected
+    if kind == "union":
+        return " or ".join(_describe(part) for part in content)
+    if kind == "literal":
+        return "one of " + ", ".join(repr(a) for a in content)
+    return {"int": "an int", "float": "a number", "str": "a string", "bool": "True or False"}.get(content, content)

@@ -11,12 +11,14 @@ import contextlib
 import contextvars
 import time
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from loguru import logger
 
 from ..config import gin_internals
+from ..config.binding import is_stand_in
+from ..config.module_identity import definition_site
 from ..config.gin_internals import unwrap_exception
 from ..config.resolution import ResolvedConfig
 from ..config.usage import UsageRecorder
@@ -24,7 +26,7 @@ from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
 from ..state.shared import ABSENT, State
 from ..state.state_folder import StateFolder
-from ..state.task_keys import CodeDigests, TaskRecord, source_digest, task_key, written_version
+from ..state.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version
 from .failures import resume_only
 from .task_names import original, task_identity, task_name
 
@@ -88,6 +90,7 @@ class Engine:
     share: bool = True  # reuse identical tasks of sibling experiments of the same project
     objects: dict[str, object] = field(default_factory=dict)  # gin selector -> plain function/class
     code: CodeDigests = field(default_factory=lambda: CodeDigests(Path.cwd()))
+    live_task: Callable | None = None  # the real task for a stand-in (imports; see `Prepared.bind`)
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     _forcing: bool = False
@@ -105,12 +108,14 @@ class Engine:
         token = _engine.set(self)
         try:
             plan = self.plan(tasks, state, prefix, cache)
-            for task, decision in zip(tasks, plan):
+            for position, (task, decision) in enumerate(zip(tasks, plan)):
                 if decision.action == "nested":
                     state = self._run_nested(task, decision.label, state)
                 elif self._reuse(task, decision, state, cache):
                     self.cached.append(decision.label)
                 else:
+                    if is_stand_in(original(task)):
+                        task = self.live_task(position)  # a task runs: its module is imported now
                     state = self._execute(task, decision.label, state)
             return state
         finally:
@@ -121,6 +126,7 @@ class Engine:
         """Decide, before running, which tasks run and which come from the cache."""
         versions = {key: state.version(key) for key in state}
         known = True  # False once a task's outputs cannot be predicted
+        producers: dict[str, str] = {}  # state key -> label of the task of this plan that writes it
         decisions: list[Decision] = []
         forcing = self._forcing
         caching = self.store is not None and cache and not self.no_cache
@@ -142,22 +148,24 @@ class Engine:
                 decisions.append(Decision(label, "cached", reason, record, source=source))
                 _apply(versions, record, {k: w["version"] for k, w in record.writes.items()})
                 continue
+            inputs = None if own is None else self._inputs(task, own.used,
+                                                           {k: versions.get(k, ABSENT) for k in own.reads})
             reason = ("forced" if forcing else "caching off" if not caching
-                      else "never ran" if own is None else "inputs changed")
+                      else "never ran" if own is None else _why(own, inputs, producers))
             missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
             decisions.append(Decision(label, "run", reason, own, missing, self.store))
             if own is None:
                 known = False
                 continue
-            key = self._key(task, own.used, {k: versions.get(k, ABSENT) for k in own.reads})
-            _apply(versions, own, {k: written_version(key, k) for k in own.writes})
+            _apply(versions, own, {k: written_version(inputs.key, k) for k in own.writes})
+            producers.update({k: label for k in own.writes})
         self._rerun_producers_of_unsaved(decisions)
         return decisions
 
     def _find_hit(self, task, label: str, versions: dict[str, str]):
         """The first stored record of this task (this experiment's, then its siblings') still valid."""
         for store, record in self.store.candidates(label, siblings=self.share):
-            key = self._key(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads})
+            key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads}).key
             if key == record.key and store.complete(record):
                 return store, record
         return None
@@ -235,11 +243,13 @@ class Engine:
         state = self._adopt(result, state, label)
         access = state.end()
         used = set(used or ()) | {self._selector_of(task)} - {None}
-        key = self._key(task, used, access.reads)
+        inputs = self._inputs(task, used, access.reads)
+        key = inputs.key
         written = {k: {"version": written_version(key, k), "file": None, "format": None} for k in access.writes}
         for k, w in written.items():
             state.set_version(k, w["version"])
-        record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes))
+        record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes),
+                            inputs=inputs.to_json())
         if self.store is not None:
             self.store.save(label, record, state, self.not_saved | set(_peek_not_saved(state)))
         self.executed.append(label)
@@ -267,14 +277,38 @@ class Engine:
         raise TaskError(f"Task `{label}` returned a {type(result).__name__}; a task returns the state"
                         " (or None when it changed the state in place).")
 
-    def _key(self, task, used, reads: dict[str, str]) -> str:
-        selectors = set(used) | {self._selector_of(task)} - {None}
-        objects = [original(task), *(self.objects[s] for s in sorted(selectors) if s in self.objects)]
-        code = [source_digest(original(task)), *self.code.of(objects)]
-        return task_key(task_identity(task), "\n".join(code), selectors, self.config or _EMPTY, reads)
+    def _inputs(self, task, used, reads: dict[str, str]) -> KeyInputs:
+        """What the task's key is made of, from the config and the source (the same before and after
+        the task's module is imported)."""
+        own = self._selector_of(task)
+        selectors = set(used) | {own} - {None}
+        sites = [site for s in sorted(selectors) if (site := self._site(s)) is not None]
+        task_site = self._site(own) if own else None
+        if task_site is None and not is_stand_in(original(task)):
+            task_site = definition_site(original(task))  # a task no selector names (GinPipe's own calls)
+            if task_site is not None:
+                sites.append(task_site)
+        code = self.code.of(sites, task_site)
+        return key_inputs(task_identity(task), code, selectors, self.config or _EMPTY, reads)
+
+    def _site(self, selector: str) -> tuple[str, str] | None:
+        signature = self.config.signatures.get(selector) if self.config else None
+        if signature is not None:
+            return signature.site
+        obj = self.objects.get(selector)
+        return None if obj is None or is_stand_in(obj) else definition_site(obj)
 
     def _selector_of(self, task) -> str | None:
         return self.selectors.get(id(original(task)))
+
+
+def _why(own: TaskRecord, inputs: KeyInputs, producers: dict[str, str]) -> str:
+    """Why a task that ran before runs again: what changed in its key's inputs."""
+    found = changes(own.inputs, inputs)
+    for key, version in sorted(own.reads.items()):
+        if inputs.reads.get(key) != version:
+            found.append(f"`{key}` changed ({producers[key]} reruns)" if key in producers else f"`{key}` changed")
+    return "inputs changed: " + "; ".join(found) if found else "inputs changed"
 
 
 def _apply(versions: dict[str, str], record: TaskRecord, written: dict[str, str]) -> None:

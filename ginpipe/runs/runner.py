@@ -75,7 +75,9 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
         state = State({"output_dir": str(naming.output_dir), **prepared.initial})
         hint = resume_hint(options.command, naming)
         if not is_main_process():
-            return _execute(prepared, state, None, RunRecord(None), hint)
+            return _execute(prepared.bind(), state, None, RunRecord(None), hint)
+        if not _all_cached(prepared, state):
+            prepared.bind()  # imports the tasks' modules; before the folder opens, so an error touches nothing
         experiment.open(prepared.config_text, resume=options.resume, overwrite=options.overwrite)
         naming.export()
         try:
@@ -100,7 +102,7 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
     options = prepared.options
     engine = Engine(prepared.config, store, record, selectors=prepared.selectors, objects=prepared.objects,
                     no_cache=options.no_cache or store is None, from_task=options.from_task if store else None,
-                    resume_hint=hint, usage=UsageRecorder())
+                    resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task)
     try:
         with engine, engine.usage:
             state = gin.get_configurable(PIPELINE)(state)
@@ -127,6 +129,22 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
         logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
     return state
+
+
+def _all_cached(prepared: Prepared, state: State) -> bool:
+    """Whether the plan takes every top-level task from the cache: then nothing is imported.
+
+    Planned before the folder is locked: should another run change it meanwhile, the engine imports
+    the task that turns out to run (`Prepared.live_task`), and the run goes on as any other."""
+    options = prepared.options
+    folder = prepared.naming.output_dir
+    if options.no_cache or options.from_task or prepared.needs_import():
+        return False
+    if not (folder / "state" / "index.json").is_file():
+        return False
+    engine = Engine(prepared.config, StateFolder(folder), RunRecord(None), selectors=prepared.selectors,
+                    objects=prepared.objects)
+    return all(d.action == "cached" for d in engine.plan(prepared.tasks, State(dict(state))))
 
 
 def _check_from_task(prepared: Prepared, name: str) -> None:

@@ -1,21 +1,25 @@
 """Cache keys of tasks and the records that let a rerun skip them.
 
-A task's key covers exactly what can change its result: the task's source, the gin bindings of
-every configurable it used (macros substituted), and the versions of the state keys it read. A value
-a task writes gets the version `digest(task key, state key)`: provenance, not content, so that
-deciding what to rerun never hashes a dataset or a model.
+A task's key covers exactly what can change its result: the project source its function and the
+configurables it used can reach (`code_reach`: function by function, not file by file), the gin
+bindings of every configurable it used (macros substituted), and the versions of the state keys it
+read. A value a task writes gets the version `digest(task key, state key)`: provenance, not
+content, so that deciding what to rerun never hashes a dataset or a model.
+
+The inputs of a key are kept in the task's record as well, so that a plan can say why a task runs
+again: `Resnet.n_layers: 10 -> 20`, `tasks/models/resnet.py:Resnet changed`.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..config.resolution import ResolvedConfig
 from ..config.values import canonical_text
+from .code_reach import CodeReach
 from .fingerprint import digest
 
-__all__ = ["TaskRecord", "task_key", "written_version", "source_digest", "CodeDigests"]
+__all__ = ["TaskRecord", "KeyInputs", "key_inputs", "written_version", "CodeDigests", "changes"]
 
 
 @dataclass
@@ -29,65 +33,96 @@ class TaskRecord:
     writes: dict[str, dict] = field(default_factory=dict)  # key -> {version, file, format}
     deletes: list[str] = field(default_factory=list)
     folder: str | None = None  # under state/
+    inputs: dict | None = None  # KeyInputs.to_json(): what the key was made of
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> "TaskRecord":
-        return cls(**data)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def source_digest(fn) -> str:
-    """Hash of the task's own source (its function, or its class for callable objects)."""
-    target = fn if inspect.isfunction(fn) or inspect.isclass(fn) else type(fn)
-    try:
-        return digest(inspect.getsource(target))
-    except (OSError, TypeError):
-        return digest(getattr(target, "__qualname__", repr(target)))
+@dataclass
+class KeyInputs:
+    """What a task's key is made of."""
+
+    identity: str
+    code: dict[str, str]  # "file:definition" -> digest of that part of the project's source
+    bindings: dict[str, str]  # "scope/selector.arg" -> its value as text
+    reads: dict[str, str]  # state key -> version
+
+    @property
+    def key(self) -> str:
+        return digest(self.identity, *[f"{k}:{v}" for k, v in sorted(self.code.items())],
+                      "--bindings--", *[f"{k}={v}" for k, v in sorted(self.bindings.items())],
+                      "--reads--", *[f"{k}={v}" for k, v in sorted(self.reads.items())])
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "bindings": self.bindings}  # identity and reads are in the record
 
 
-class CodeDigests:
-    """Hashes of the project's own modules (files under `root`), read once per run.
-
-    A task's key covers the whole module of the task and of every configurable it used, when that
-    module is the project's: editing a helper beside `fit_model`, or the `Resnet` class it built,
-    reruns it. Installed libraries are left out (their versions are in environment.json).
-    """
-
-    def __init__(self, root: Path):
-        self.root = root.resolve()
-        self._files: dict[str, str] = {}
-
-    def of(self, objects) -> list[str]:
-        found = set()
-        for obj in objects:
-            file = getattr(inspect.getmodule(obj), "__file__", None)
-            if file and self._is_project_file(file):
-                found.add(file)
-        return [f"{Path(f).relative_to(self.root)}:{self._digest(f)}" for f in sorted(found)]
-
-    def _is_project_file(self, file: str) -> bool:
-        path = Path(file).resolve()
-        return path.is_relative_to(self.root) and "site-packages" not in path.parts
-
-    def _digest(self, file: str) -> str:
-        if file not in self._files:
-            self._files[file] = digest(Path(file).read_bytes())
-        return self._files[file]
-
-
-def task_key(identity: str, source: str, selectors, config: ResolvedConfig, reads: dict[str, str]) -> str:
-    """The cache key of a task (see module docstring)."""
+def key_inputs(identity: str, code: dict[str, str], selectors, config: ResolvedConfig,
+               reads: dict[str, str]) -> KeyInputs:
     wanted = set(selectors)
-    final = {}
+    bindings = {}
     for b in config.bindings:
         if not b.is_macro and b.selector in wanted:
-            final[b.key] = canonical_text(b.value, config.macros)
-    lines = [f"{scope}/{selector}.{arg}={text}" for (scope, selector, arg), text in sorted(final.items())]
-    read_lines = [f"{k}={v}" for k, v in sorted(reads.items())]
-    return digest(identity, source, *lines, "--reads--", *read_lines)
+            scope = f"{b.scope}/" if b.scope else ""
+            bindings[f"{scope}{b.selector}.{b.arg}"] = canonical_text(b.value, config.macros)
+    return KeyInputs(identity, code, bindings, dict(reads))
 
 
 def written_version(key: str, state_key: str) -> str:
     return digest(key, state_key)
+
+
+def changes(old: dict | None, new: KeyInputs, limit: int = 4) -> list[str]:
+    """What differs between a record's inputs and today's: bindings (old -> new), then source."""
+    if not old:
+        return []
+    found = []
+    before, after = old.get("bindings", {}), new.bindings
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            found.append(f"{_short(key)}: {before.get(key, '(default)')} -> {after.get(key, '(default)')}")
+    code_before, code_after = old.get("code", {}), new.code
+    for part in sorted(set(code_before) | set(code_after)):
+        if code_before.get(part) != code_after.get(part):
+            verb = "added" if part not in code_before else "removed" if part not in code_after else "changed"
+            found.append(f"{part} {verb}")
+    if len(found) > limit:
+        found = found[:limit] + [f"{len(found) - limit} more"]
+    return found
+
+
+def _short(binding: str) -> str:
+    """`tasks.models.resnet.Resnet.n_layers` -> `Resnet.n_layers` (scopes kept)."""
+    scope, _, rest = binding.rpartition("/")
+    parts = rest.split(".")
+    short = ".".join(parts[-2:])
+    return f"{scope}/{short}" if scope else short
+
+
+class CodeDigests:
+    """Digests of the project source that definitions reach, for one run (see `code_reach`)."""
+
+    def __init__(self, root: Path):
+        self.reach = CodeReach(root)
+        self._parts: dict[tuple[str, str], dict[str, str]] = {}
+
+    def of(self, sites, task_site: tuple[str, str] | None = None) -> dict[str, str]:
+        """"file:definition" -> digest, over every project part the definitions at `sites` reach.
+
+        A task defined outside the project (an installed package's) still has its own statement
+        in its key."""
+        parts = {}
+        for site in sorted(set(sites)):
+            if site not in self._parts:
+                self._parts[site] = ({f"{p.file}:{p.name}": digest(p.text) for p in self.reach.parts(*site)}
+                                     if self.reach.is_project(site[0]) else {})
+            parts.update(self._parts[site])
+        if task_site is not None and not self.reach.is_project(task_site[0]):
+            parts[f"{Path(task_site[0]).name}:{task_site[1]}"] = self.reach.statement_digest(*task_site)
+        return parts

@@ -5,6 +5,9 @@ handle whose `poll()` gives None while the member runs, then `(ok, error, last_l
 
 * `LocalLauncher`: one `ginpipe` process per member, `jobs` at once; with GPUs visible, each running
   member gets its own (`CUDA_VISIBLE_DEVICES`, round-robin when there are more jobs than GPUs).
+* `WarmLauncher`: like `LocalLauncher`, but the libraries are imported once here and each member is
+  a fork of this process (`warm_start`), where that is safe; elsewhere a fresh process.
+  `run(options)` runs one member and returns its exit code.
 * `SubmititLauncher`: each member is a job submitted through `submitit.AutoExecutor` (SLURM, or its
   local executor), with the resources a gin file binds to `submitit` (see `ginpipe.sweeps.resources`);
   the job calls `run_member(options)`, the API entry of one member, not the command line.
@@ -17,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Mapping
 
@@ -25,8 +29,9 @@ from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
 from ..runs.options import RunOptions
 from ..runs.runner import execute
+from .warm_start import ForkedCommand, fork_is_safe, warm_up
 
-__all__ = ["LocalLauncher", "SubmititLauncher", "visible_gpus", "run_member"]
+__all__ = ["LocalLauncher", "WarmLauncher", "SubmititLauncher", "visible_gpus", "run_member"]
 
 _TAIL = 30  # lines of a member's output kept to explain a failure
 
@@ -93,6 +98,10 @@ class _LocalHandle:
             sys.stderr.write(prefix + line)
         self.process.stdout.close()
 
+    @property
+    def code(self) -> int | None:
+        return self.process.returncode
+
     def poll(self):
         if self.process.poll() is None:
             return None
@@ -107,6 +116,75 @@ class _LocalHandle:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait()
+
+
+class WarmLauncher:
+    """`LocalLauncher`'s members, started warm: forks of this process, which imported their libraries
+    once (`warm_start`). A member a fork cannot run safely (DDP, CUDA initialised here) gets a fresh
+    process; so does every member when warming up failed (the member then reports the error)."""
+
+    def __init__(self, jobs: int = 1, gpus: list[str] | None = None, prefix_output: bool | None = None,
+                 cwd: str | os.PathLike | None = None):
+        self.fresh = LocalLauncher(jobs, gpus, prefix_output, cwd)
+        self.capacity, self.gpus, self.cwd = self.fresh.capacity, self.fresh.gpus, cwd
+        self.prefix_output = self.fresh.prefix_output
+        self._free = list(range(self.capacity))
+        self._warm: bool | None = None  # None until the first member
+
+    def start(self, member):
+        if not fork_is_safe(member.options):
+            return self.fresh.start(member)
+        if self._warm is None:
+            self._warm = warm_up(member.options)
+        if not self._warm or not fork_is_safe(member.options):  # importing may have initialised CUDA
+            return self.fresh.start(member)
+        slot = self._free.pop(0)
+        gpu = self.gpus[slot % len(self.gpus)] if self.gpus else None
+        forked = ForkedCommand(member.options.to_argv(), self.cwd, gpu,
+                               f"[{member.short}] " if self.prefix_output else "", on_end=lambda: self._release(slot))
+        return _ForkedHandle(forked)
+
+    def run(self, options: RunOptions) -> int:
+        """Run one member (a sweep's, a search's trial) to its end, warm where safe: its exit code."""
+        handle = self.start(_OneMember(options))
+        while handle.poll() is None:
+            time.sleep(0.05)
+        return handle.code
+
+    def _release(self, slot: int) -> None:
+        self._free.append(slot)
+        self._free.sort()
+
+
+class _OneMember:
+    def __init__(self, options: RunOptions):
+        self.options, self.short = options, options.experiment_name or "member"
+
+    @property
+    def argv(self) -> list[str]:
+        return self.options.to_argv()
+
+
+class _ForkedHandle:
+    def __init__(self, forked: ForkedCommand):
+        self.forked = forked
+
+    @property
+    def code(self) -> int | None:
+        return self.forked.code
+
+    def poll(self):
+        code = self.forked.poll()
+        if code is None:
+            return None
+        lines = list(self.forked.tail)
+        return code == 0, "" if code == 0 else _error_of(lines, f"exit code {code}"), lines
+
+    def wait(self) -> None:
+        self.forked.wait()
+
+    def cancel(self) -> None:
+        self.forked.cancel()
 
 
 def run_member(options: RunOptions, cwd: str) -> int:

@@ -70,6 +70,8 @@ def test_a_second_copy_of_a_file_is_an_error_not_a_silent_split(ginpipe_project)
         import sys
         from pathlib import Path
 
+        from . import data  # imported under its own name first: what follows is a second copy
+
         spec = importlib.util.spec_from_file_location("datacopy", Path(__file__).with_name("data.py"))
         datacopy = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(datacopy)

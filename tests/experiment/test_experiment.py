@@ -82,10 +82,10 @@ def test_dry_run_prints_config_and_plan_and_writes_nothing(project):
     project.cli("base.gin", "--experiment-name", "d", check=True)
     done = project.cli("base.gin", "--experiment-name", "d", "--dry-run", "--resume", "--mods",
                        "double.factor=3", check=True)
-    assert "cached  02-load" in done.stdout and "run     03-double  (inputs changed)" in done.stdout
+    assert "cached  02-load" in done.stdout and "run     03-double  (inputs changed: double.factor: (default) -> 3)" in done.stdout
     refused = project.cli("base.gin", "--experiment-name", "d", "--dry-run", "--mods", "double.factor=3")
     assert refused.returncode == 2  # as the run itself: a different config needs --resume or --overwrite
-    assert "run     03-double  (inputs changed)" in refused.stdout and "Pass --resume" in refused.stderr
+    assert "run     03-double  (inputs changed: double.factor: (default) -> 3)" in refused.stdout and "Pass --resume" in refused.stderr
 
 
 def test_sigkill_inside_a_task_leaves_no_partial_file_and_resumes(project):
