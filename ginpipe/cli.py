@@ -113,7 +113,7 @@ def _run(options: RunOptions, args) -> int:
 
     composition = compose(list(options.configs), list(options.mods))
     sweep = plan_sweep(options, args.sweep, composition)
-    if sweep is None and (args.sweep or args.launcher != "local" or args.jobs):
+    if sweep is None and (args.sweep or args.launcher is not None or args.jobs):
         raise ConfigError("--jobs and --launcher run sweeps, and these configs declare none.",
                           hint='Add --sweep "name.param=[v1,v2]", or a `!sweep:` block in a config.')
     if sweep is not None:
@@ -144,10 +144,10 @@ def _sweep(sweep, options: RunOptions, args) -> int:
     if args.launcher == "submitit":
         launcher = SubmititLauncher(sweep.project_dir / ".submitit", read_resources(args.launcher_config),
                                     jobs=args.jobs)
-    elif args.launcher == "warm":
-        launcher = WarmLauncher(jobs=args.jobs or 1)
-    else:
+    elif args.launcher == "local":
         launcher = LocalLauncher(jobs=args.jobs or 1)
+    else:  # warm by default: a member need not import torch again
+        launcher = WarmLauncher(jobs=args.jobs or 1)
     run_sweep(sweep, launcher)
     return 0
 

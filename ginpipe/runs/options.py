@@ -121,10 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--jobs", type=int, default=None, metavar="N",
                        help="run N members at once, one process each (one GPU each when GPUs are visible);"
                             " default 1, or all at once with --launcher submitit")
-    sweep.add_argument("--launcher", choices=("local", "warm", "submitit"), default="local",
-                       help="local processes; local members forked from one process that imported the"
-                            " libraries once (warm: fresh processes where unsafe, e.g. DDP); or jobs"
-                            " submitted through submitit (SLURM)")
+    sweep.add_argument("--launcher", choices=("warm", "local", "submitit"), default=None,
+                       help="warm (the default): members forked from one process that imported the"
+                            " libraries once, fresh processes where unsafe (DDP, CUDA initialised);"
+                            " local: a fresh process per member; submitit: jobs submitted through"
+                            " submitit (SLURM)")
     sweep.add_argument("--launcher-config", metavar="FILE",
                        help="gin file binding the jobs' resources, e.g. configs/launcher/slurm.gin")
     p.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
