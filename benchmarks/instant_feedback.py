@@ -78,7 +78,7 @@ def main() -> None:
         sweep = ["configs/base.gin", "configs/debug/fast.gin", "--sweep", "Resnet.n_layers=[4,6,8,10]", "-q"]
         seconds(GINPIPE + ["configs/base.gin", "configs/debug/fast.gin", "-q", "--mods",
                            "PROJECT_NAME='instant_warmup'"], env)  # generated data and features exist for both
-        fresh = seconds(GINPIPE + sweep + ["--mods", "PROJECT_NAME='instant_fresh'"], env)
+        fresh = seconds(GINPIPE + sweep + ["--launcher", "local", "--mods", "PROJECT_NAME='instant_fresh'"], env)
         warm = seconds(GINPIPE + sweep + ["--launcher", "warm", "--mods", "PROJECT_NAME='instant_warm'"], env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
