@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping
 
+from loguru import logger
+
 from ..experiment.metrics import numeric_metrics
 from ..files import read_json, write_json
 from . import active
@@ -122,6 +124,7 @@ def start_experiment_run(uri: str, *, project: str, experiment: str, folder: Pat
         warn_failure(f"starting the MLflow run at {uri}", e)
         return None
     run = active.TrackingRun(uri, run_id, experiment_id)
+    logger.info(f"Tracked as MLflow run {run_id} of experiment {project!r} at {uri}")
     active.activate(run)
     return ExperimentTracker(client, run, folder)
 

@@ -3,7 +3,8 @@
 Tracking is off unless `--track URI` is given or a config binds the macro `TRACKING_URI`. MLflow
 retries a failed request 7 times with backoff and waits 120 s for an answer by default, so a server
 that is down would stall a run for minutes: unless the user set them, retries are 0 and the timeout
-is a few seconds, and the first failure turns tracking off for the rest of the run.
+20 s (a refused connection fails at once), and the first failure turns tracking off for the rest of
+the run, so a run loses at most one timeout to it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ __all__ = ["MACRO", "tracking_uri", "bound_network_calls", "warn_failure"]
 MACRO = "TRACKING_URI"
 _BOUNDS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+    # Its "View run at" lines would break stdout's one line per sweep member; the run log names the run.
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
     # MLflow 3 sends usage telemetry by default; a run never talks to anyone but its tracking server.
     "MLFLOW_DISABLE_TELEMETRY": "true",
 }
