@@ -36,6 +36,9 @@ def build_compare_parser() -> argparse.ArgumentParser:
                    help="write a PNG of this metric's curves, from each experiment's Lightning metrics.csv")
     p.add_argument("--plot-file", metavar="PNG", help="where --plot writes (default: compare-METRIC.png)")
     p.add_argument("--all", action="store_true", help="show every binding, not only those that differ")
+    p.add_argument("--group-by", action="append", default=[], metavar="BINDING",
+                   help="one row per group of finished experiments that differ only in BINDING (e.g. SEED):"
+                        " each metric's mean ± std over the group, and its count (repeatable)")
     return p
 
 
@@ -91,7 +94,7 @@ def _compare(args) -> int:
     from .tools.compare import compare_command
     return compare_command(args.experiments, sort=args.sort, reverse=args.reverse,
                            fmt="csv" if args.csv else "markdown" if args.markdown else "text",
-                           plot=args.plot, plot_file=args.plot_file, show_all=args.all)
+                           plot=args.plot, plot_file=args.plot_file, show_all=args.all, group_by=args.group_by)
 
 
 def _status(args) -> int:

@@ -38,7 +38,8 @@ def test_the_sweep_is_a_parent_run_with_its_members_as_children(tracked_sweep, c
         assert params["tasks.models.resnet.Resnet.width"] == width and params["SEED"] == seed
         assert params["tasks.seed.set_seed.seed"] == seed and params["pl.Trainer.max_epochs"] == "2"
         assert run.info.status == "FINISHED" and run.data.tags["ginpipe.status"] == "done"
-        assert "--track-parent" not in run.data.tags["ginpipe.command"]  # the member's own command
+        # The member's command names its parent: rerun by hand, it stays a child of the sweep's run.
+        assert run.data.tags["ginpipe.command"].endswith(f"--track-parent {parent.info.run_id} -q")
 
 
 def test_children_hold_curves_final_metrics_and_artifacts(tracked_sweep, client):
