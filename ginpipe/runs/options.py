@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
   ginpipe configs/base.gin --track http://127.0.0.1:5000   # an MLflow run (see README: Tracking)
+  ginpipe gc . --dry-run                  # caches and set-aside checkpoints no experiment uses
   ginpipe status experiments/audio        # done / failed / interrupted / running, lock, last task, age
 """
 
