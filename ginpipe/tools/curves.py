@@ -9,16 +9,13 @@ are not read.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, did_you_mean
+from ..tracking.curves import training_logs
 
 __all__ = ["Curve", "read_curve", "plot_curves"]
-
-_SET_ASIDE = re.compile(r".+-[0-9a-f]{8}$")  # checkpoints-<hash>, training-<hash>: an earlier config's
-
 
 @dataclass
 class Curve:
@@ -30,9 +27,7 @@ class Curve:
 def read_curve(folder: Path, metric: str) -> Curve:
     """`metric`'s values in the experiment's `metrics.csv` files (none found: no points)."""
     rows, columns = [], set()
-    for log in sorted(folder.rglob("metrics.csv")):
-        if any(_SET_ASIDE.match(part) for part in log.relative_to(folder).parts[:-1]):
-            continue
+    for log in training_logs(folder):
         with open(log, newline="") as f:
             reader = csv.DictReader(f)
             columns.update(reader.fieldnames or [])

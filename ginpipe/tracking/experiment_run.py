@@ -5,7 +5,8 @@ same config updates that run (new status, tags, metrics, artifacts) instead of a
 `--resume` with another config is a new MLflow run (MLflow never changes a logged parameter).
 Parameters are the gin bindings (`params`); tags the command, git commit, status and the tasks that
 came from the cache; metrics the final numbers of the state key `metrics` and `metrics.json` (the
-per-epoch curves come from the training task's logger, attached through `active`); artifacts
+per-epoch curves come from the training task's logger, attached through `active`, or from the
+experiment's `metrics.csv` when the run has none: `curves`); artifacts
 `config.gin`, `metrics.json`, `plots/` and the model bundle `model/`.
 
 Every call is guarded: a failure warns once (`settings.warn_failure`) and tracking stops for the
@@ -24,6 +25,7 @@ from ..experiment.metrics import numeric_metrics
 from ..files import read_json, write_json
 from . import active
 from .connection import connect, project_experiment
+from .curves import backfill_curves
 from .params import BATCH, binding_params
 from .settings import warn_failure
 
@@ -71,6 +73,7 @@ class ExperimentTracker:
         git = (read_json(self.folder / "environment.json", None) or {}).get("git") or {}
         if git.get("commit"):
             tags |= {"mlflow.source.git.commit": git["commit"], "ginpipe.git_dirty": str(bool(git.get("dirty")))}
+        backfill_curves(self.client, run_id, self.folder)  # a cached fit sent none
         metrics = _final_metrics(self.folder, state)
         now = int(time.time() * 1000)
         self.client.log_batch(run_id, metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],

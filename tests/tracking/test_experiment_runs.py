@@ -110,3 +110,26 @@ def test_a_server_that_is_down_warns_and_the_experiment_still_succeeds(project):
     assert "the experiment goes on, not tracked from here on" in warnings[0]
     assert project.run_json("down")["status"] == "done"
     assert not (project.exp("down") / "tracking.json").exists()
+
+
+def test_a_rerun_tracked_after_an_untracked_run_gets_the_curves_of_its_logs(project, store):
+    uri, client = store
+    project.write("tasks/training_log.py", '''
+        from pathlib import Path
+
+
+        def write_log(state):
+            """A Lightning-style CSV log, as fit_model writes it."""
+            log = Path(state["output_dir"]) / "logs" / "training" / "metrics.csv"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text("epoch,step,train_loss,val_accuracy\\n0,2,0.9,\\n0,2,,0.25\\n1,5,0.5,\\n1,5,,0.75\\n")
+        ''')
+    project.write("logged.gin", "include 'base.gin'\nexecute_pipeline.tasks += [@write_log]\n")
+    project.run("logged.gin", name="late")
+    project.run("logged.gin", name="late", track=uri)  # every task from the cache: no logger ran
+    run = _run_of(project, "late", client)
+    assert run.data.tags["ginpipe.cached_tasks"].endswith("06-write_log")
+    history = client.get_metric_history(run.info.run_id, "val_accuracy")
+    assert [(m.step, m.value) for m in history] == [(2, 0.25), (5, 0.75)]
+    project.run("logged.gin", name="late", track=uri)  # and only once
+    assert len(client.get_metric_history(run.info.run_id, "val_accuracy")) == 2
