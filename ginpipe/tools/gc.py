@@ -117,7 +117,8 @@ def plan_gc(root: Path, failed_older_than: float | None = None) -> Plan:
         notes.append("caches are left alone while an experiment runs (it may be filling one)")
     elif caches and not experiments:
         raise ExperimentError(f"No experiment under {root}: every cache there would look unused.",
-                              hint="Pass the folder that holds the experiments and their data, e.g. `ginpipe gc .`.")
+                              hint="Pass a folder that holds the experiments too (the project folder, or one above"
+                                   " the experiments and the data); with no experiment anywhere, nothing uses them.")
     elif caches:
         names = {c.name for c in caches}
         used: set[str] = set()

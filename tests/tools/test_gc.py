@@ -129,7 +129,8 @@ def test_a_folder_of_caches_alone_is_refused(experiments):
     done = experiments.cli("gc", "data")
     assert done.returncode == 2
     assert done.stderr == ("error: No experiment under data: every cache there would look unused.\n"
-                           "Pass the folder that holds the experiments and their data, e.g. `ginpipe gc .`.\n")
+                           "Pass a folder that holds the experiments too (the project folder, or one above the"
+                           " experiments and the data); with no experiment anywhere, nothing uses them.\n")
     assert _cache(experiments, 5).is_dir()
     bad = experiments.cli("gc", ".", "--failed-older-than", "soon")
     assert bad.returncode == 2 and "is not an age" in bad.stderr
