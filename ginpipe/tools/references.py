@@ -29,10 +29,26 @@ def mentioned(experiment: Path, names: set[str]) -> set[str]:
         if len(found) == len(wanted):
             break
         try:
-            data = _parquet_text(path) if path.suffix == ".parquet" else path.read_bytes()
+            if path.suffix == ".parquet":
+                data = _parquet_text(path)
+                found |= {name for name, raw in wanted.items() if raw in data}
+            else:
+                found |= _search_file(path, {n: r for n, r in wanted.items() if n not in found})
         except Exception:  # noqa: BLE001 - unreadable: it may mention anything, keep it all
             return set(names)
-        found |= {name for name, raw in wanted.items() if raw in data}
+    return found
+
+
+def _search_file(path: Path, wanted: dict[str, bytes], chunk: int = 8 << 20) -> set[str]:
+    """The names found in a file read in chunks (a model's weights need not fit in memory twice)."""
+    found: set[str] = set()
+    overlap = max((len(raw) for raw in wanted.values()), default=1) - 1
+    tail = b""
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            data = tail + block
+            found |= {name for name, raw in wanted.items() if raw in data}
+            tail = data[-overlap:] if overlap else b""
     return found
 
 
