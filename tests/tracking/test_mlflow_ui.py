@@ -50,6 +50,7 @@ def test_the_ui_lists_the_experiment_and_compares_val_accuracy(browser, tracked_
     page.on("request", lambda request: requested.append(request.url))
 
     page.goto(f"{url}/#/experiments", timeout=120_000)
+    page.get_by_text("Model training", exact=True).first.click(timeout=120_000)  # MLflow 3 opens on GenAI
     page.get_by_role("link", name="audio", exact=True).first.click(timeout=120_000)
     page.get_by_text("fast", exact=True).first.wait_for(timeout=60_000)  # the sweep's parent run
     assert f"/experiments/{experiment_id}" in page.url
