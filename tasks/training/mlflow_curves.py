@@ -13,6 +13,8 @@ from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 from loguru import logger
 
+from ginpipe.io import plain_float
+
 __all__ = ["MLflowCurves"]
 
 
@@ -56,4 +58,5 @@ class MLflowCurves(Logger):
 
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
-        self._safely(self._mlflow.log_metrics, metrics, step)
+        # Lightning's float32 values widened to float64: sent as the decimals they are (0.1).
+        self._safely(self._mlflow.log_metrics, {k: plain_float(v) for k, v in metrics.items()}, step)

@@ -59,7 +59,7 @@ def test_the_ui_lists_the_experiment_and_compares_val_accuracy(browser, tracked_
     runs = json.dumps(list(members.values()))
     page.goto(f"{url}/#/metric?runs={quote(runs)}&metric={quote(json.dumps('val_accuracy'))}"
               f"&experiments={quote(json.dumps([experiment_id]))}"
-              f"&plot_metric_keys={quote(json.dumps(['val_accuracy']))}", timeout=120_000)
+              f"&plot_metric_keys={quote(json.dumps(['val_accuracy']))}&x_axis=step", timeout=120_000)
     page.get_by_text(f"Comparing {len(members)} Runs from 1 Experiment").wait_for(timeout=60_000)
     for name in members:
         page.get_by_text(name, exact=True).first.wait_for(timeout=60_000)  # each run's curve is named
