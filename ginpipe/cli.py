@@ -12,7 +12,7 @@ import sys
 
 from .runs.options import RunOptions, build_parser
 
-SUBCOMMANDS = ("compare", "reproduce", "status")
+SUBCOMMANDS = ("compare", "reproduce", "status", "gc")
 
 
 def _folders_parser(name: str, description: str) -> argparse.ArgumentParser:
@@ -36,6 +36,9 @@ def build_compare_parser() -> argparse.ArgumentParser:
                    help="write a PNG of this metric's curves, from each experiment's Lightning metrics.csv")
     p.add_argument("--plot-file", metavar="PNG", help="where --plot writes (default: compare-METRIC.png)")
     p.add_argument("--all", action="store_true", help="show every binding, not only those that differ")
+    p.add_argument("--group-by", action="append", default=[], metavar="BINDING",
+                   help="one row per group of finished experiments that differ only in BINDING (e.g. SEED):"
+                        " each metric's mean ± std over the group, and its count (repeatable)")
     return p
 
 
@@ -58,11 +61,25 @@ def build_status_parser() -> argparse.ArgumentParser:
                            " Ctrl-C) or running (with the pid holding the folder's lock), their last task and age.")
 
 
+def build_gc_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ginpipe gc", description="Remove what no experiment uses any more: caches (features, generated"
+        " data) no kept experiment's state mentions, outputs a changed fit set aside, and with"
+        " --failed-older-than old failed or interrupted experiments; print the bytes freed. Never prompts;"
+        " leaves running experiments alone.")
+    p.add_argument("folder", metavar="DIR", help="the folder holding the experiments and their data, e.g. .")
+    p.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
+    p.add_argument("--failed-older-than", metavar="AGE",
+                   help="also remove failed or interrupted experiments older than AGE (7d, 12h, 30min, 90s)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser,
-              "status": build_status_parser}.get(command, build_parser)
+              "status": build_status_parser, "gc": build_gc_parser}.get(command, build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
     from .experiment.console import configure_console, exit_code
 
@@ -77,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return exit_code(lambda: _compare(args), args.debug)
         if command == "status":
             return exit_code(lambda: _status(args), args.debug)
+        if command == "gc":
+            return exit_code(lambda: _gc(args), args.debug)
         if command == "reproduce":
             return exit_code(lambda: _reproduce(args, typed, verbosity), args.debug)
         options = RunOptions.from_namespace(args, command=typed)
@@ -91,12 +110,17 @@ def _compare(args) -> int:
     from .tools.compare import compare_command
     return compare_command(args.experiments, sort=args.sort, reverse=args.reverse,
                            fmt="csv" if args.csv else "markdown" if args.markdown else "text",
-                           plot=args.plot, plot_file=args.plot_file, show_all=args.all)
+                           plot=args.plot, plot_file=args.plot_file, show_all=args.all, group_by=args.group_by)
 
 
 def _status(args) -> int:
     from .tools.status import status_command
     return status_command(args.experiments)
+
+
+def _gc(args) -> int:
+    from .tools.gc import gc_command
+    return gc_command(args.folder, dry_run=args.dry_run, failed_older_than=args.failed_older_than)
 
 
 def _reproduce(args, typed: str, verbosity: int) -> int:

@@ -1,7 +1,10 @@
 """The small public API for project code (tasks): files written atomically, JSON, configs read as
-ginpipe reads them, which process may write, whether the run is quiet (-q), and whether a path may
-be removed (only inside an experiment ginpipe marked as its own), and how an experiment's last run
-ended (`read_run_state`: done, failed, interrupted or running).
+ginpipe reads them, which process may write, whether the run is quiet (-q), whether a path may be
+removed (only inside an experiment ginpipe marked as its own), how an experiment's last run ended
+(`read_run_state`: done, failed, interrupted or running), `mark_cache` (a shared cache folder that
+`ginpipe gc` may remove once no experiment's state mentions it), the MLflow run the experiment is
+tracked in (`tracking_run`: None when tracking is off), and `plain_float`/`plain_numbers` (float32
+metrics as the short decimals they are: 0.1, not 0.10000000149011612).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -15,14 +18,17 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .experiment.folder_safety import check_removable
+from .experiment.folder_safety import check_removable, mark_cache
+from .experiment.metrics import plain_float, plain_numbers
 from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
 from .experiment.run_state import read_run_state
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
+from .tracking.active import TrackingRun, tracking_run
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
-           "quiet", "check_removable", "read_run_state", "read_config", "Ref", "MacroRef", "walk"]
+           "quiet", "check_removable", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
+           "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):

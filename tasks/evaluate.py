@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from loguru import logger
 
-from ginpipe.io import atomic_write, is_main_process
+from ginpipe.io import atomic_write, is_main_process, plain_numbers
 
 # Parameter names under which sklearn metrics take scores rather than predicted labels.
 _SCORE_PARAMETERS = {"y_score", "y_prob", "y_proba", "probas_pred"}
@@ -131,6 +131,7 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
     for name, fn in functions:
         metrics[f"{split}_{name}"] = _sklearn_metric(fn, y_true, y_score.argmax(-1), y_score)
 
+    metrics = plain_numbers(metrics)  # torch's float32 values as the decimals they are: 0.1, not 0.10000000149011612
     folder = Path(state["output_dir"])
     folder.mkdir(parents=True, exist_ok=True)
     # Atomic (temporary file in the experiment's .tmp, then rename): a kill never leaves half a file.

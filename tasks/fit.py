@@ -11,7 +11,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.io import check_removable, is_main_process, quiet, write_text
+from ginpipe.io import check_removable, is_main_process, quiet, tracking_run, write_text
 
 
 CHECKPOINTS = "checkpoints"
@@ -61,25 +61,33 @@ def _read_signature(path: Path) -> dict | None:
         return None
 
 
-def _loggers(log_dir: Path, training_log) -> list:
+def _loggers(log_dir: Path, training_log, extra: Sequence[Any]) -> list:
+    """Our CSV log first (Lightning's `log_dir` is the first logger's), TensorBoard when installed, the
+    MLflow run's curves when the experiment is tracked, then the config's own loggers."""
     import lightning.pytorch.loggers as L
 
     loggers = [training_log]
     if importlib.util.find_spec("tensorboard") or importlib.util.find_spec("tensorboardX"):
         loggers.append(L.TensorBoardLogger(save_dir=str(log_dir), name="tensorboard", version=""))
-    return loggers
+    run = tracking_run()
+    if run is not None:
+        from .training.mlflow_curves import MLflowCurves
+        loggers.append(MLflowCurves(run.uri, run.run_id))
+    return loggers + list(extra)
 
 
 def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
               trainer: Callable[..., Any] | None = None, monitor: str = "val_accuracy",
-              mode: str = "max", callbacks: Sequence[Any] = (), resume: bool = True,
+              mode: str = "max", callbacks: Sequence[Any] = (), loggers: Sequence[Any] = (), resume: bool = True,
               dataloaders_key: str = "dataloaders", class_map_key: str = "class_map",
               features_key: str = "features", seed_key: str = "seed", key_out: str = "best_checkpoint",
               model_key: str = "model", log_key: str = "training_log") -> MutableMapping:
     """Train `model` with a Lightning Trainer; keep the best and last checkpoints.
 
     Writes `<experiment>/checkpoints/` (best by `monitor`, plus `last.ckpt`) and
-    `<experiment>/logs/training/metrics.csv` (and TensorBoard logs when installed). When the run is
+    `<experiment>/logs/training/metrics.csv` and TensorBoard logs with the model's hyperparameters
+    (`logs/tensorboard/`, when tensorboard is installed), and sends the curves to the experiment's
+    MLflow run when it is tracked (`ginpipe --track URI`). When the run is
     repeated with the same configuration (after a crash, say), training resumes from `last.ckpt` and
     the CSV log continues; checkpoints and logs of another configuration (another `n_layers`, say)
     are moved to `checkpoints-<hash>` and `logs/training-<hash>` instead of resumed.
@@ -93,6 +101,8 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
             validation split).
         mode: `'max'` or `'min'` for `monitor`.
         callbacks: extra Lightning callbacks, e.g. `[@pl.callbacks.EarlyStopping()]`.
+        loggers: extra Lightning loggers, e.g. `[@pl.loggers.CSVLogger()]` with
+            `pl.loggers.CSVLogger.save_dir = %OUTPUT_DIR`; the CSV log above is kept.
         resume: resume from a matching `last.ckpt` when one exists.
         dataloaders_key, class_map_key, features_key, seed_key: state keys read.
         key_out: state key of the best checkpoint's path.
@@ -139,7 +149,7 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     # RandomStateCheckpoint and TrainingLogCheckpoint make a resumed run continue the same random
     # sequence and the same log; FiniteLossGuard stops at the first NaN loss instead of training on.
     fit_trainer = (trainer or pl.Trainer)(
-        default_root_dir=str(output_dir), logger=_loggers(logs, training_log),
+        default_root_dir=str(output_dir), logger=_loggers(logs, training_log, loggers),
         callbacks=[checkpoint, RandomStateCheckpoint(), TrainingLogCheckpoint(training_log), FiniteLossGuard(),
                    *callbacks], **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else {}))
     use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")

@@ -22,6 +22,8 @@ EXAMPLES = """examples:
   ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
+  ginpipe configs/base.gin --track http://127.0.0.1:5000   # an MLflow run (see README: Tracking)
+  ginpipe gc . --dry-run                  # caches and set-aside checkpoints no experiment uses
   ginpipe status experiments/audio        # done / failed / interrupted / running, lock, last task, age
 """
 
@@ -44,6 +46,8 @@ class RunOptions:
     verbosity: int = 0  # -1 quiet (-q), 0, 1 verbose (-v)
     debug: bool = False  # tracebacks on the console
     command: str | None = None  # the command line as typed, for the resume hint and run.json
+    track: str | None = None  # MLflow tracking URI (--track); None: the config's TRACKING_URI, else off
+    track_parent: str | None = None  # the MLflow run id of the sweep that started this member
 
     def __post_init__(self):
         configs = [self.configs] if isinstance(self.configs, (str, os.PathLike)) else self.configs
@@ -61,7 +65,8 @@ class RunOptions:
     def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> "RunOptions":
         return cls(args.configs, args.mods, args.module_lists, args.experiment_name, args.project_name,
                    args.output_dir, args.resume, args.overwrite, args.from_task, args.no_cache, args.dry_run,
-                   1 if args.verbose else -1 if args.quiet else 0, args.debug, command)
+                   1 if args.verbose else -1 if args.quiet else 0, args.debug, command,
+                   args.track, args.track_parent)
 
     def replace(self, **changes) -> "RunOptions":
         return dataclasses.replace(self, **changes)
@@ -87,6 +92,10 @@ class RunOptions:
             argv += ["--from", self.from_task]
         if self.output_dir:
             argv += ["--output-dir", self.output_dir]
+        if self.track:
+            argv += ["--track", self.track]
+        if self.track_parent:
+            argv += ["--track-parent", self.track_parent]
         return argv + {1: ["-v"], -1: ["-q"]}.get(self.verbosity, []) + ["--debug"] * self.debug
 
 
@@ -114,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="rerun every task")
     p.add_argument("--dry-run", action="store_true",
                    help="print the composed config and the plan (run / cached / missing inputs); run nothing")
+    p.add_argument("--track", metavar="URI",
+                   help="track the experiment as an MLflow run at URI (a server's http://..., or"
+                        " sqlite:///experiments/mlflow.db); default: the config's TRACKING_URI, else off")
+    p.add_argument("--track-parent", metavar="RUN_ID", help=argparse.SUPPRESS)  # set by a sweep for its members
     sweep = p.add_argument_group("sweeps (see README: Sweeps, comparison and reproduction)")
     sweep.add_argument("--sweep", action="append", default=[], metavar="BINDING=[VALUES]",
                        help='run every combination of these values, each as its own experiment, e.g.'

@@ -38,7 +38,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         module_lists: Sequence[str] = (), experiment_name: str | None = None,
         project_name: str | None = None, output_dir: str | os.PathLike | None = None,
         resume: bool = False, overwrite: bool = False, from_task: str | None = None,
-        no_cache: bool = False, command: str | None = None, log_level: str = "INFO") -> State:
+        no_cache: bool = False, command: str | None = None, log_level: str = "INFO",
+        track: str | None = None) -> State:
     """Run one experiment and return its final state.
 
     Args:
@@ -52,6 +53,8 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         no_cache: rerun every task.
         command: the command line, to tell the user how to resume after a failure.
         log_level: "DEBUG" also writes debug messages to logs/run.log.
+        track: MLflow tracking URI: the experiment becomes an MLflow run (default: the config's
+            `TRACKING_URI` macro, else no tracking).
 
     Example:
         >>> for layers in (8, 14):  # doctest: +SKIP
@@ -61,7 +64,7 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
         mods = [mods]
     return execute(RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
                               overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
-                              command=command))
+                              command=command, track=track))
 
 
 def execute(options: RunOptions, composition: Composition | None = None) -> State:
@@ -88,7 +91,14 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                 record = RunRecord(naming.output_dir / "run.json", argv=sys.argv, command=options.command,
                                    experiment=naming.experiment, project=naming.project,
                                    output_dir=str(naming.output_dir), host=os.uname().nodename, pid=os.getpid())
-                return _execute(prepared, state, StateFolder(naming.output_dir), record, hint)
+                tracker = _start_tracking(prepared, experiment)
+                final = None
+                try:
+                    final = _execute(prepared, state, StateFolder(naming.output_dir), record, hint)
+                    return final
+                finally:
+                    if tracker is not None:
+                        tracker.finish(final)
         except OSError as e:  # writing the log, run.json or environment.json before the first task
             raise write_error(e, hint) from e
         finally:
@@ -145,6 +155,22 @@ def _all_cached(prepared: Prepared, state: State) -> bool:
     engine = Engine(prepared.config, StateFolder(folder), RunRecord(None), selectors=prepared.selectors,
                     objects=prepared.objects)
     return all(d.action == "cached" for d in engine.plan(prepared.tasks, State(dict(state))))
+
+
+def _start_tracking(prepared: Prepared, experiment: Experiment):
+    """The experiment's MLflow run when tracking is on (mlflow is imported only then), else None."""
+    from ..tracking.settings import tracking_uri
+
+    uri = tracking_uri(prepared.options.track, prepared.config.macros)
+    if uri is None:
+        return None
+    from ..tracking.experiment_run import start_experiment_run
+
+    naming = prepared.naming
+    return start_experiment_run(uri, project=naming.project, experiment=naming.experiment, folder=naming.output_dir,
+                                config=prepared.config, config_text=prepared.config_text,
+                                command=prepared.options.command, parent=prepared.options.track_parent,
+                                tmp_dir=experiment.tmp_dir)
 
 
 def _check_from_task(prepared: Prepared, name: str) -> None:

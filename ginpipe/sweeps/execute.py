@@ -6,6 +6,7 @@ config files), so rerunning the same sweep skips it; with several members at onc
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
             logger.info(f"↷ {member.name}: finished earlier, skipped")
         else:
             todo.append(member)
+    parent = _start_parent_run(sweep)
     gate = None
     if share_prefix and launcher.capacity > 1 and len(todo) > 1:
         from .gate import StartGate
@@ -61,7 +63,7 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
             for member in [m for m in allowed if m in todo][:max(0, launcher.capacity - len(running))]:
                 todo.remove(member)
                 logger.info(f"▶ member {member.name}")
-                running[member.name] = (member, launcher.start(member), time.perf_counter())
+                running[member.name] = (member, launcher.start(_child_of(member, parent)), time.perf_counter())
             for name, (member, handle, started) in list(running.items()):
                 result = handle.poll()
                 if result is None:
@@ -82,6 +84,8 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     except KeyboardInterrupt:
         for member, handle, _ in running.values():
             handle.cancel()
+        if parent is not None:
+            parent.finish("KILLED", members=len(sweep.members))
         raise RunInterrupted(f"interrupted: sweep {sweep.base} was stopped (Ctrl-C); unfinished members: "
                          + ", ".join(m.name for m in [*todo, *(r[0] for r in running.values())]) + ".",
                          hint="Run the same command again: finished members are skipped, and each"
@@ -92,12 +96,31 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     if metrics:  # on stderr: stdout keeps one line per member, for scripts
         print("\n" + metrics, file=sys.stderr)
     failed = [o for o in ordered if o.status == "failed"]
+    if parent is not None:
+        parent.finish("FAILED" if failed else "FINISHED", members=len(ordered), failed=len(failed))
     if failed:
         raise SweepError(
             f"{len(failed)} of {len(ordered)} sweep members failed: " + ", ".join(o.member.name for o in failed)
             + ".", hint="Their logs are in each member's logs/run.log. Fix the cause and run the same command"
                         " again: finished members are skipped, failed ones resume after their last finished task.")
     return ordered
+
+
+def _start_parent_run(sweep: Sweep):
+    """The sweep's MLflow parent run when tracking is on (mlflow imported only then), else None."""
+    if not sweep.tracking_uri:
+        return None
+    from ..tracking.sweep_run import start_sweep_run
+
+    return start_sweep_run(sweep.tracking_uri, project=sweep.project, name=sweep.base, project_dir=sweep.project_dir,
+                           axes={a.key: a.values for a in sweep.axes}, command=sweep.command)
+
+
+def _child_of(member: Member, parent) -> Member:
+    """The member, told its parent run (it becomes a child run of the sweep's)."""
+    if parent is None:
+        return member
+    return dataclasses.replace(member, options=member.options.replace(track_parent=parent.run_id))
 
 
 def finished(member: Member) -> bool:

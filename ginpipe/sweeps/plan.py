@@ -73,6 +73,9 @@ class Sweep:
     members: list[Member]
     project_dir: Path  # the members' parent folder
     rerun_finished: bool = False  # --no-cache, --from or --overwrite: the user asked for reruns
+    project: str = ""  # the members' project (the MLflow experiment of a tracked sweep)
+    tracking_uri: str | None = None  # --track, else the config's TRACKING_URI: the sweep is a parent run
+    command: str | None = None  # the sweep's command line
 
     def describe(self) -> str:
         shape = " x ".join(str(len(a.values)) for a in self.axes)
@@ -110,13 +113,16 @@ def plan_sweep(options: RunOptions, sweeps: Sequence[str] = (),
         member = options.replace(mods=(*options.mods, *own), experiment_name=name, output_dir=member_dir,
                                  dry_run=False)
         member = member.replace(command=shlex.join(["ginpipe", *member.to_argv()]))
-        same_inputs = member.replace(verbosity=0, debug=False).to_argv()  # loudness changes no result
+        # Loudness and tracking change no result: a finished member stays finished without them.
+        same_inputs = member.replace(verbosity=0, debug=False, track=None).to_argv()
         members.append(Member(name, own, member, naming.output_dir, digest(json.dumps(same_inputs), files)))
     if len({m.name for m in members}) < len(members):
         raise ConfigError("Two sweep members would get the same folder name: a swept value repeats.",
                           axis_list[0].where, "Give each axis distinct values.")
     return Sweep(base, axis_list, members, members[0].folder.parent,
-                 rerun_finished=bool(options.no_cache or options.from_task or options.overwrite))
+                 rerun_finished=bool(options.no_cache or options.from_task or options.overwrite),
+                 project=naming.project, tracking_uri=options.track or _literal_macro(macros, "TRACKING_URI"),
+                 command=options.command)
 
 
 def _axes(composition: Composition, mods: Sequence[str], sweeps: Sequence[str]) -> list[Axis]:

@@ -2,8 +2,9 @@
 
 Bindings are read from each experiment's `config.gin` with gin's own parser (nothing is imported);
 metrics from the state key `metrics` (read lazily, alone) and from `metrics.json` in the folder. Only
-numbers are shown (per-class reports, confusion matrices and paths are left out). `--plot METRIC`
-draws that column of each experiment's Lightning `metrics.csv` against the step. No torch needed.
+numbers are shown (per-class reports, confusion matrices and paths are left out); `--group-by`
+folds experiments that differ only in a binding into one row (`groups`); `--plot METRIC` draws that
+column of each experiment's Lightning `metrics.csv` (`curves`). No torch needed.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError, did_you_mean
+from ..experiment.metrics import plain_float
 from ..experiment.run_state import read_run_state
+from .curves import plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings
 
 __all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]
@@ -95,62 +98,57 @@ def render(header: list[str], cells: list[list[str]], fmt: str = "text") -> str:
     return "\n".join(lines)
 
 
-def plot_curves(rows: list[Row], metric: str, path: Path) -> Path:
-    """One line per experiment: `metric` against the step, from `<experiment>/**/metrics.csv`."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def grouped_table(rows: list[Row], group_by: Sequence[str], fmt: str, sort: str | None = None,
+                  reverse: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The table of `--group-by`: finished experiments that differ only in `group_by`, one row each group."""
+    from .groups import group_rows, group_table, mean_std, resolve_binding
 
-    curves, columns = {}, set()
+    known = list(dict.fromkeys(n for r in rows for n in r.bindings))
+    by = [resolve_binding(name, known) for name in group_by]
+    done = [r for r in rows if r.status == "done"]
     for row in rows:
-        points = []
-        for log in sorted(row.folder.rglob("metrics.csv")):
-            with open(log, newline="") as f:
-                reader = csv.DictReader(f)
-                columns.update(reader.fieldnames or [])
-                for line in reader:
-                    value, step = line.get(metric), line.get("step") or line.get("epoch")
-                    if value not in (None, "") and step not in (None, ""):
-                        points.append((float(step), float(value)))
-        if points:
-            curves[row.name] = sorted(points)
-    if not curves:
-        raise ConfigError(f"No metrics.csv of these experiments has a `{metric}` column.{did_you_mean(metric, columns)}",
-                          hint="Columns: " + (", ".join(sorted(columns - {'step', 'epoch'})) or "no metrics.csv found"))
-    figure, axes = plt.subplots(figsize=(7, 4))
-    for name, points in curves.items():
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label=name)
-    axes.set_xlabel("step")
-    axes.set_ylabel(metric)
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+        if row.status != "done":
+            print(f"note: {row.folder} is left out of the groups: it is {row.status}.", file=sys.stderr)
+    if not done:
+        raise ConfigError("No finished experiment to group.", hint="See `ginpipe status` for what happened to them.")
+    names = [n for n in differing_bindings(done) if n not in by]
+    groups = group_rows(done, by, names)
+    metrics = list(dict.fromkeys(m for r in done for m in r.metrics))
+    if sort:
+        sort_rows(done, sort)  # the same error for a metric no experiment has
+        value = lambda g: mean_std([r.metrics[sort] for r in g.rows if sort in r.metrics])[0]  # noqa: E731
+        present = [g for g in groups if not math.isnan(value(g))]
+        groups = sorted(present, key=value, reverse=reverse) + [g for g in groups if g not in present]
+    exact = fmt == "csv"
+    return group_table(groups, names, metrics, fmt, lambda v: _format(v, exact))
 
 
 def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool = False, fmt: str = "text",
-                    plot: str | None = None, plot_file: str | None = None, show_all: bool = False) -> int:
+                    plot: str | None = None, plot_file: str | None = None, show_all: bool = False,
+                    group_by: Sequence[str] = ()) -> int:
     """What `ginpipe compare` does: print the table (and write the plot)."""
     rows = load_rows(paths)
-    if sort:
-        rows = sort_rows(rows, sort, reverse)
-    print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
+    if group_by:
+        print(render(*grouped_table(rows, group_by, fmt, sort, reverse), fmt=fmt))
+    else:
+        rows = sort_rows(rows, sort, reverse) if sort else rows
+        print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
     for row in rows:
-        if row.status != "done" and row.metrics:  # e.g. a --resume with a new config that failed
+        if row.status != "done" and row.metrics and not group_by:  # e.g. a --resume with a new config that failed
             print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
                   " finished run, not from its current config.", file=sys.stderr)
     if plot:
         target = Path(plot_file or "compare-" + re.sub(r"[^\w.-]+", "_", plot) + ".png")
-        print(f"Wrote {plot_curves(rows, plot, target)}", file=sys.stderr)
+        written, left_out = plot_curves(rows, plot, target)
+        for item in left_out:
+            print(f"note: left out of the plot: {item}", file=sys.stderr)
+        print(f"Wrote {written}", file=sys.stderr)
     return 0
 
 
 def _format(value: float, exact: bool = False) -> str:
     if math.isnan(value):
         return "nan"
-    if exact:
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if exact:  # every digit that means something: not a float32's float64 noise, nor a mean's last bit
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(float(f"{plain_float(value):.15g}"))
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from ..config.composition import compose
 from ..errors import ExperimentError
+from ..experiment.metrics import numeric_metrics
 from ..state.loading import load_state
 
 __all__ = ["NAMING_MACROS", "experiment_folders", "read_bindings", "final_metrics", "read_record"]
@@ -49,28 +50,11 @@ def final_metrics(folder: Path) -> dict[str, float]:
     index = read_record(folder / "state" / "index.json") or {}
     if any("metrics" in record.get("writes", {}) for record in index.get("tasks", {}).values()):
         try:
-            found.update(_numbers(load_state(folder)["metrics"]))
+            found.update(numeric_metrics(load_state(folder)["metrics"]))
         except Exception:  # noqa: BLE001 - unsaved or unreadable: metrics.json may still have them
             pass
-    found.update(_numbers(read_record(folder / "metrics.json")))
+    found.update(numeric_metrics(read_record(folder / "metrics.json")))
     return found
-
-
-def _numbers(metrics) -> dict[str, float]:
-    if isinstance(metrics, list):  # Lightning's trainer.test() returns one dict per dataloader
-        merged = {}
-        for item in metrics:
-            merged.update(item if isinstance(item, dict) else {})
-        metrics = merged
-    if not isinstance(metrics, dict):
-        return {}
-    out = {}
-    for key, value in metrics.items():
-        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
-            value = value.item()  # a 0-d numpy or torch scalar
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[str(key)] = float(value)
-    return out
 
 
 def read_record(path: Path):

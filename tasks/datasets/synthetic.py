@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from ginpipe.io import atomic_write, write_json
+from ginpipe.io import atomic_write, mark_cache, write_json
 
 from .readers import read_folder
 from .synthetic_easy import EASY_CLASSES, synthesize_easy_clip
@@ -116,6 +116,7 @@ def generate_synthetic_dataset(root: str | Path = "data/generated/synthetic", cl
         settings["imbalance"] = imbalance
     folder = _settings_folder(Path(root), settings)
     if (folder / _COMPLETE).is_file():
+        mark_cache(folder, "generated dataset")  # also a folder generated before caches were marked
         return folder
     jobs = [(label, i) for label in classes for i in range(counts[label])]
 
@@ -130,6 +131,7 @@ def generate_synthetic_dataset(root: str | Path = "data/generated/synthetic", cl
     with ThreadPoolExecutor(n_jobs or os.cpu_count()) as pool:
         list(pool.map(write, jobs))
     write_json(folder / _COMPLETE, {**settings, "clips": counts}, durable=False)
+    mark_cache(folder, "generated dataset")  # `ginpipe gc` removes it once no experiment reads it
     return folder
 
 

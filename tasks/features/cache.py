@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ginpipe.io import atomic_write, write_text
+from ginpipe.io import atomic_write, mark_cache, write_text
 
 _CHUNK = 1 << 20
 
@@ -52,8 +52,10 @@ class FeatureCache:
         self._made: set[Path] = set()  # sub-folders known to exist: one mkdir each, not one per file
 
     def prepare(self) -> None:
-        """Create the folder and write `settings.json` so a human can tell folders apart."""
+        """Create the folder and write `settings.json` so a human can tell folders apart; mark it as a
+        cache (`ginpipe gc` removes it once no experiment's state mentions its name)."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        mark_cache(self.folder, "feature cache")
         info = self.folder / "settings.json"
         if not info.exists():
             write_text(info, json.dumps(self.settings, indent=2, sort_keys=True, default=str), durable=False)

@@ -18,7 +18,7 @@ from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-from ginpipe.io import write_text
+from ginpipe.io import plain_float, write_text
 
 __all__ = ["TrainingLog", "TrainingLogCheckpoint"]
 
@@ -59,7 +59,9 @@ class TrainingLog(Logger):
 
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
-        self.rows.append({**metrics, "step": step if step is not None else len(self.rows)})
+        # Lightning's values are float32 widened to float64: write them as the decimals they are.
+        self.rows.append({**{k: plain_float(v) for k, v in metrics.items()},
+                          "step": step if step is not None else len(self.rows)})
 
     @rank_zero_only
     def save(self) -> None:
