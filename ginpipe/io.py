@@ -1,7 +1,9 @@
 """The small public API for project code (tasks): files written atomically, JSON, configs read as
 ginpipe reads them, which process may write, whether the run is quiet (-q), and whether a path may
-be removed (only inside an experiment ginpipe marked as its own), and how an experiment's last run
-ended (`read_run_state`: done, failed, interrupted or running).
+be removed (only inside an experiment ginpipe marked as its own), how an experiment's last run
+ended (`read_run_state`: done, failed, interrupted, pruned or running), and whether the run is a
+search trial (`in_trial`), which reports per-epoch values to its study (`report_trial`, which raises
+`TrialPruned` when the study's pruner stops it).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -20,9 +22,11 @@ from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
 from .experiment.run_state import read_run_state
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
+from .runs.trial import TrialPruned, in_trial, report_trial
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
-           "quiet", "check_removable", "read_run_state", "read_config", "Ref", "MacroRef", "walk"]
+           "quiet", "check_removable", "read_run_state", "read_config", "Ref", "MacroRef", "walk",
+           "in_trial", "report_trial", "TrialPruned"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):
