@@ -62,7 +62,11 @@ def _sampler(name: str, seed: int | None, params: list[Param]):
     import optuna.samplers as S
 
     if name == "grid":
-        return S.GridSampler({p.key: p.grid() for p in params}, seed=seed)
+        class _Grid(S.GridSampler):
+            def after_trial(self, study, trial, state, values) -> None:
+                pass  # optuna's calls study.stop() at the grid's end, which only works inside optimize()
+
+        return _Grid({p.key: p.grid() for p in params}, seed=seed)
     if name == "random":
         return S.RandomSampler(seed=seed)
     if name == "cmaes":

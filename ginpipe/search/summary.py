@@ -25,7 +25,8 @@ def study_record(study, plan: StudyPlan) -> dict:
     for t in study.get_trials(deepcopy=False):
         if t.user_attrs.get(SURPLUS_ATTR):
             continue
-        trials.append({"number": t.number, "state": t.state.name.lower(), "value": t.value,
+        state = {"FAIL": "failed"}.get(t.state.name, t.state.name.lower())  # as trial.json words it
+        trials.append({"number": t.number, "state": state, "value": t.value,
                        "params": t.params, "folder": str(plan.folder / f"trial-{t.number:04d}"),
                        **({"error": t.user_attrs["error"]} if "error" in t.user_attrs else {})})
     record = {"study": plan.settings.name, "storage": redact(plan.settings.storage),
@@ -52,7 +53,7 @@ def write_summary(study, plan: StudyPlan) -> dict:
 def describe(record: dict, plan: StudyPlan) -> str:
     """The lines a study ends with."""
     states = [t["state"] for t in record["trials"]]
-    tally = ", ".join(f"{states.count(s)} {s}" for s in ("complete", "pruned", "fail") if states.count(s))
+    tally = ", ".join(f"{states.count(s)} {s}" for s in ("complete", "pruned", "failed", "running") if states.count(s))
     lines = [f"Study {record['study']}: {len(states)} trials ({tally or 'none'}) in {plan.folder}"]
     best = record["best"]
     if best:
