@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
-from ..errors import GinpipeError, RunInterrupted
+from ..errors import ExperimentError, GinpipeError, RunInterrupted
 from ..files import read_json, write_json
 from ..sweeps.plan import Member
 from .objective import MissingMetric, trial_value
@@ -46,6 +46,9 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
     """Run trials until the study has `plan.trials` finished ones; return the optuna study."""
     from optuna.trial import TrialState
 
+    if (plan.folder / "config.gin").is_file():
+        raise ExperimentError(f"{plan.folder} is an experiment, not a study: a study's folder holds its trials.",
+                              hint="Give the study a name of its own: --experiment-name NAME.")
     plan.folder.mkdir(parents=True, exist_ok=True)
     study = open_study(plan.settings, plan.params)
     fail_dead_trials(study)

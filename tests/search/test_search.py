@@ -125,3 +125,15 @@ def test_dry_run_lists_the_space_and_runs_nothing(project):
         f"Study my_project/s: 4 trials of quadratic.x, quadratic.layers, minimise loss (tpe) in {STUDY}",
         "  quadratic.x: float [-1.0, 1.0]", "  quadratic.layers: int [2, 10] step 2"]
     assert not (project.root / "experiments").exists()
+
+
+def test_an_objective_the_runs_do_not_make_stops_the_study_after_its_first_trial(project):
+    done = project.cli("base.gin", "--search", "quadratic.x=uniform(-1, 1)", "--trials", "3", "--jobs", "1",
+                       "--objective", "los", "--direction", "min", "--experiment-name", "s", "-q")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-2:] == [
+        "error: The objective `los` is not a metric the runs produce: trial-0000 made loss, n. Did you mean `loss`?",
+        "Pass --objective with one of those (and --direction max or min), or make a task write it (the state key"
+        " `metrics`, or metrics.json)."]
+    assert project.calls().count("quadratic") == 1
+    assert states(trials_of(project)) == ["FAIL"]
