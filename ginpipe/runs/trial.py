@@ -16,7 +16,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
-from ..errors import GinpipeError
+from ..errors import ConfigError, GinpipeError
 
 __all__ = ["TrialLink", "TrialPruned", "in_trial", "report_trial", "trial_environment", "current_trial",
            "open_storage"]
@@ -84,7 +84,12 @@ def open_storage(url: str):
         from optuna.storages.journal import JournalFileBackend
         return optuna.storages.JournalStorage(JournalFileBackend(url))
     kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    except (ImportError, ValueError) as e:  # no driver for the URL's database, a malformed URL
+        raise ConfigError(f"Cannot open the study storage {url.split('@')[-1]}: {e}",
+                          hint="Pass --storage as postgresql://USER@HOST:PORT/DB, mysql://..., sqlite:///PATH"
+                               " or a journal file path ending .log (the driver must be installed).") from None
 
 
 _trials: dict[str, object] = {}  # the optuna Trial of this process, opened once
