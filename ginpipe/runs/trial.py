@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from ..errors import ConfigError, GinpipeError
 
 __all__ = ["TrialLink", "TrialPruned", "in_trial", "report_trial", "trial_environment", "current_trial",
-           "open_storage"]
+           "open_storage", "make_pruner"]
 
 _VARIABLE = "GINPIPE_TRIAL"
 
@@ -32,6 +32,7 @@ class TrialLink:
     study: str  # the study's name in that storage
     trial_id: int  # optuna's id of the trial (unique in the storage)
     number: int  # the trial's number in the study (its folder is trial-<number>)
+    pruner: str = "none"  # the study's pruner (optuna keeps none in the storage): none, median, hyperband
 
     def to_text(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -92,6 +93,18 @@ def open_storage(url: str):
                                " or a journal file path ending .log (the driver must be installed).") from None
 
 
+def make_pruner(name: str):
+    """The optuna pruner `--pruner NAME` stands for, in the study's command and in each trial alike."""
+    import optuna.pruners as P
+
+    if name == "median":
+        # after two finished trials: a study of a dozen trials would otherwise barely prune
+        return P.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
+    if name == "hyperband":
+        return P.HyperbandPruner(min_resource=1, reduction_factor=3)
+    return P.NopPruner()
+
+
 _trials: dict[str, object] = {}  # the optuna Trial of this process, opened once
 
 
@@ -110,7 +123,8 @@ def report_trial(metric: str, value: float, step: int) -> None:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.load_study(study_name=link.study, storage=open_storage(link.storage))
+        study = optuna.load_study(study_name=link.study, storage=open_storage(link.storage),
+                                  pruner=make_pruner(link.pruner))
         trial = _trials[link.to_text()] = optuna.trial.Trial(study, link.trial_id)
         trial.set_user_attr("reported_metric", metric)
     trial.report(float(value), int(step))

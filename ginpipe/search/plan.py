@@ -48,7 +48,7 @@ class StudyPlan:
         plain = self.options.replace(mods=(*self.options.mods, *mods), experiment_name=name,
                                      output_dir=str(folder), dry_run=False, resume=False, overwrite=False)
         plain = plain.replace(command=shlex.join(["ginpipe", *plain.to_argv()]))
-        link = TrialLink(self.settings.storage, self.settings.name, trial_id, number)
+        link = TrialLink(self.settings.storage, self.settings.name, trial_id, number, self.settings.pruner)
         return Member(name, mods, plain.replace(trial=link.to_text()), folder, inputs="")
 
     def describe(self) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from loguru import logger
 
 from ..errors import ConfigError
-from ..runs.trial import open_storage
+from ..runs.trial import make_pruner, open_storage
 from .space import Param
 
 __all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts"]
@@ -54,7 +54,7 @@ def open_study(settings: StudySettings, params: list[Param]):
     # A seeded sampler restarted on a study with history must not replay the first trials' draws.
     seed = None if settings.seed is None else settings.seed + done
     return optuna.create_study(storage=storage, study_name=settings.name, direction=settings.direction,
-                               sampler=_sampler(settings.sampler, seed, params), pruner=_pruner(settings.pruner),
+                               sampler=_sampler(settings.sampler, seed, params), pruner=make_pruner(settings.pruner),
                                load_if_exists=True)
 
 
@@ -73,17 +73,6 @@ def _sampler(name: str, seed: int | None, params: list[Param]):
         return S.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     # constant_liar: trials running at once (--jobs) are not all sent to the same spot
     return S.TPESampler(seed=seed, constant_liar=True)
-
-
-def _pruner(name: str):
-    import optuna.pruners as P
-
-    if name == "median":
-        # after two finished trials: a study of a dozen trials would otherwise barely prune
-        return P.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
-    if name == "hyperband":
-        return P.HyperbandPruner(min_resource=1, reduction_factor=3)
-    return P.NopPruner()
 
 
 def worker_identity() -> dict:
