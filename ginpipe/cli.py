@@ -150,11 +150,7 @@ def _launcher(args, folder):
 def _search(plan, args) -> int:
     """A study: trials through the sweep launchers, then its summary (and plots)."""
     if plan.options.dry_run:
-        print(plan.describe())
-        for param in plan.params:
-            print(f"  {param.key}: {param.kind} " + (", ".join(param.choices) if param.kind == "choice" else
-                  f"[{param.low}, {param.high}]" + (f" step {param.step}" if param.step else "")
-                  + (" log" if param.log else "")))
+        print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
         return 0
     from .search.execute import run_study
     from .search.summary import describe, write_plots, write_summary

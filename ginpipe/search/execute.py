@@ -60,16 +60,18 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
         while True:
             tally = counts(study)
             finished = tally["complete"] + tally["pruned"]
-            others = tally["running"] - len(mine)
+            others = tally["running"] - len(mine)  # other commands' trials
             if not mine and finished + others >= plan.trials:
-                break
+                if finished >= plan.trials or not fail_dead_trials(study):
+                    break  # done, or the rest is running elsewhere
+                continue
             if failures_in_a_row >= MAX_FAILURES and not mine:
                 raise StudyError(f"{failures_in_a_row} trials in a row failed; the study stops. The last error:"
                                  f" {last_error}", hint=f"Each trial's log is in {plan.folder}/trial-*/logs/run.log."
                                  " Fix the cause and run the same command again: the study continues.")
-            waiting = [r for r in mine.values() if r.handle is None]
+            held = [r for r in mine.values() if r.handle is None]  # asked, not started (the gate)
             if (failures_in_a_row < MAX_FAILURES and finished + tally["running"] < plan.trials
-                    and len(mine) < launcher.capacity and len(waiting) < 1 + (gate is not None)):
+                    and len(mine) < launcher.capacity and len(held) < 1 + (gate is not None)):
                 entry = _ask(study, plan)
                 if entry is not None:
                     mine[entry.number] = entry
@@ -122,7 +124,7 @@ def _ask(study, plan: StudyPlan) -> _Running | None:
     trial = study.ask()
     trial.set_user_attr(WORKER_ATTR, worker_identity())
     before = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
-                                                                   TrialState.RUNNING, TrialState.WAITING))
+                                                                   TrialState.RUNNING))
               if t.number < trial.number]
     if len(before) >= plan.trials:  # another command asked at the same moment: the study is full
         trial.set_user_attr(SURPLUS_ATTR, True)
@@ -150,10 +152,12 @@ def _tell(study, plan: StudyPlan, entry: _Running, result) -> tuple[object, str]
         _fail(study, plan, entry, error)
         logger.error(f"✗ {entry.member.name} failed: {error}")
         return TrialState.FAIL, error
-    frozen = study.get_trials(deepcopy=False)[number]
+    def reports_of(n: int) -> tuple[dict, str | None]:
+        frozen = study.get_trials(deepcopy=False)[n]
+        return frozen.intermediate_values, frozen.user_attrs.get("reported_metric")
+
     try:
-        value, metrics = trial_value(folder, plan.objective, frozen.intermediate_values,
-                                     frozen.user_attrs.get("reported_metric"))
+        value, metrics = trial_value(folder, plan.objective, number, reports_of)
     except MissingMetric as e:
         _fail(study, plan, entry, e.message)
         if not counts(study)["complete"]:

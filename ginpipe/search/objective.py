@@ -7,14 +7,18 @@ trial's value is its final metric when it has one, else the best value the trial
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..config.composition import Composition
 from ..errors import ConfigError, did_you_mean
-from ..tools.finished import final_metrics
+from ..tools.finished import final_metrics, read_record
 
 __all__ = ["Objective", "choose_objective", "trial_value", "MissingMetric"]
+
+_TRIAL_NAME = re.compile(r"trial-\d+")
 
 
 @dataclass(frozen=True)
@@ -49,15 +53,27 @@ def choose_objective(composition: Composition, metric: str | None = None, direct
     return Objective(metric, "maximize" if direction == "max" else "minimize")
 
 
-def trial_value(folder: Path, objective: Objective, reported: dict[int, float], reported_metric: str | None,
+def trial_value(folder: Path, objective: Objective, number: int, reports_of: Callable[[int], tuple[dict, str | None]]
                 ) -> tuple[float, dict[str, float]]:
-    """The value of a finished trial (and its final metrics); `MissingMetric` when it has none."""
+    """The value of finished trial `number` (and its final metrics); `MissingMetric` when it has none.
+
+    `reports_of(n)` gives trial n's reported values (step -> value) and the metric it reported. A
+    trial whose training came from another trial's cache (the same configuration) reported nothing:
+    it has the value of the trial it took the training from, named in its run.json.
+    """
     metrics = final_metrics(folder) if (folder / "config.gin").is_file() else {}
     if objective.metric in metrics:
         return metrics[objective.metric], metrics
-    if reported and reported_metric == objective.metric:
-        best = max if objective.direction == "maximize" else min
-        return best(reported.values()), metrics
+    best = max if objective.direction == "maximize" else min
+    run = read_record(folder / "run.json") or {}
+    sources = [number] + [int(t["from"][len("trial-"):]) for t in reversed(run.get("tasks") or [])
+                          if _TRIAL_NAME.fullmatch(str(t.get("from", "")))]
+    reported_metric = None
+    for source in dict.fromkeys(sources):
+        reported, metric = reports_of(source)
+        reported_metric = reported_metric or metric
+        if reported and metric == objective.metric:
+            return best(reported.values()), metrics
     known = sorted(set(metrics) | ({reported_metric} if reported_metric else set()))
     raise MissingMetric(
         f"The objective `{objective.metric}` is not a metric the runs produce: {folder.name} made "

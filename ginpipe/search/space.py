@@ -56,6 +56,13 @@ class Param:
                                           log=self.log))
         return repr(trial.suggest_float(self.key, self.low, self.high, step=self.step, log=self.log))
 
+    def describe(self) -> str:
+        """`Resnet.n_layers: int [4, 20] step 2`, as --dry-run lists the space."""
+        if self.kind == "choice":
+            return f"{self.key}: choice " + ", ".join(self.choices)
+        return (f"{self.key}: {self.kind} [{self.low}, {self.high}]" + (f" step {self.step}" if self.step else "")
+                + (" log" if self.log else ""))
+
     def grid(self) -> list:
         """Every value, for optuna's GridSampler (lists and integer ranges only)."""
         if self.kind == "choice":

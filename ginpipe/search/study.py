@@ -128,17 +128,19 @@ def fail_dead_trials(study) -> list[int]:
 
 
 def counts(study) -> dict[str, int]:
-    """Trials by state: complete, pruned, failed, running (waiting ones count as running)."""
+    """Trials by state: complete, pruned, failed, running, waiting (queued again, for the next ask)."""
     from optuna.trial import TrialState
 
-    found = {"complete": 0, "pruned": 0, "failed": 0, "running": 0}
+    found = {"complete": 0, "pruned": 0, "failed": 0, "running": 0, "waiting": 0}
     for t in study.get_trials(deepcopy=False):
         if t.state == TrialState.COMPLETE:
             found["complete"] += 1
         elif t.state == TrialState.PRUNED:
             found["pruned"] += 1
-        elif t.state in (TrialState.RUNNING, TrialState.WAITING):
+        elif t.state == TrialState.RUNNING:
             found["running"] += 1
+        elif t.state == TrialState.WAITING:
+            found["waiting"] += 1
         elif not t.user_attrs.get(SURPLUS_ATTR):
             found["failed"] += 1
     return found

@@ -32,5 +32,7 @@ def test_median_pruner_stops_a_bad_trial_at_its_first_epoch(project):
     assert run["status"] == "pruned" and run["error"].startswith("Trial 2 was pruned at step 0: curve = 1.1")
     assert json.loads((folder / "trial.json").read_text())["state"] == "pruned"
     assert "(2 complete, 1 pruned)" in done.stdout
+    # trial 1 reported nothing (its training came from trial 0's cache): it has trial 0's value
+    assert [t.value for t in trials] == [pytest.approx(0.4), pytest.approx(0.4), pytest.approx(1.1)]
     status = project.cli("status", str(folder), check=True).stdout
     assert "pruned" in status

@@ -137,3 +137,22 @@ def test_an_objective_the_runs_do_not_make_stops_the_study_after_its_first_trial
         " `metrics`, or metrics.json)."]
     assert project.calls().count("quadratic") == 1
     assert states(trials_of(project)) == ["FAIL"]
+
+
+SUBMITIT_LOCAL = """
+# submitit's local executor: the jobs SLURM would get, run on this machine
+submitit.cluster = 'local'
+submitit.timeout_min = 5
+submitit.gpus_per_node = 0
+"""
+
+
+@pytest.mark.slow
+def test_trials_as_submitit_jobs(project):
+    pytest.importorskip("submitit")
+    project.write("launcher.gin", SUBMITIT_LOCAL)
+    project.cli("base.gin", "--sweep", "quadratic.layers=[4,6]", "--trials", "2", "--launcher", "submitit",
+                "--launcher-config", "launcher.gin", "--jobs", "2", *LOSS, check=True, timeout=300)
+    assert states(trials_of(project)) == ["COMPLETE"] * 2
+    assert sorted(t.params["quadratic.layers"] for t in trials_of(project)) == ["4", "6"]
+    assert list((project.root / STUDY / ".submitit").glob("*/*_log.err"))  # each trial was a job
