@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -42,8 +43,8 @@ def test_seeded_search_finds_the_known_optimum_and_shares_the_prefix(project):
     # the printed rerun command works as printed, and finds everything cached
     rerun = next(line.split("rerun it:", 1)[1].strip() for line in done.stdout.splitlines() if "rerun it:" in line)
     assert "--trial " not in rerun
-    again = subprocess.run(rerun, shell=True, cwd=project.root, capture_output=True, text=True,
-                           env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+    assert shlex.split(rerun)[0] == "ginpipe"
+    again = project.cli(*shlex.split(rerun)[1:])
     assert again.returncode == 0, again.stderr
     assert project.calls().count("quadratic") == 14
 
