@@ -33,7 +33,7 @@ def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: 
     """The bindings of gin files (and mods) as ginpipe reads them, with nothing imported or bound.
 
     Returns a `Composition`: `.bindings` (each with `.selector`, `.arg`, `.value`, `.where`), and
-    `.files`, `.aliases`, `.packages`, `.expressions`, `.initial_state`, `.sweeps`, `.blocks`.
+    `.files`, `.aliases`, `.packages`, `.expressions`, `.initial_state`, `.sweeps`, `.searches`, `.blocks`.
     Values are literals, `Ref` (`@name`, `@name()`) and `MacroRef` (`%NAME`); `walk` visits nested ones.
 
     Raises:
