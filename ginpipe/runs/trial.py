@@ -127,7 +127,12 @@ def report_trial(metric: str, value: float, step: int) -> None:
                                   pruner=make_pruner(link.pruner))
         trial = _trials[link.to_text()] = optuna.trial.Trial(study, link.trial_id)
         trial.set_user_attr("reported_metric", metric)
-    trial.report(float(value), int(step))
+    try:
+        trial.report(float(value), int(step))
+    except RuntimeError:  # optuna refuses reports to a finished trial
+        raise GinpipeError(f"Trial {link.number} was marked finished in its study while this run went on (its"
+                           " study's command died, and a rerun failed the trial and queued it again).",
+                           hint="Nothing to do: the study retries it as a new trial.") from None
     if trial.should_prune():
         raise TrialPruned(f"Trial {link.number} was pruned at step {step}: {metric} = {value:.4g} is not"
                           " promising next to the study's other trials.",

@@ -157,3 +157,18 @@ def test_trials_as_submitit_jobs(project):
     assert states(trials_of(project)) == ["COMPLETE"] * 2
     assert sorted(t.params["quadratic.layers"] for t in trials_of(project)) == ["4", "6"]
     assert list((project.root / STUDY / ".submitit").glob("*/*_log.err"))  # each trial was a job
+
+
+def test_study_in_a_journal_file(project):
+    """A journal file: the storage for a shared file system where no database server runs."""
+    journal = project.root / "shared" / "study.log"
+    journal.parent.mkdir()
+    project.cli("base.gin", "--sweep", "quadratic.layers=[4,6]", "--trials", "2", "--storage", str(journal), *LOSS,
+                check=True)
+    from optuna.storages.journal import JournalFileBackend
+
+    study = optuna.load_study(study_name="my_project/s", storage=optuna.storages.JournalStorage(
+        JournalFileBackend(str(journal))))
+    assert sorted((t.params["quadratic.layers"], t.state.name) for t in study.trials) == [
+        ("4", "COMPLETE"), ("6", "COMPLETE")]
+    assert json.loads((project.root / STUDY / "study.json").read_text())["best"]["params"] == {"quadratic.layers": "6"}
