@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
-from ..errors import ExperimentError, GinpipeError, RunInterrupted
+from ..errors import ExperimentError, GinpipeError, RunInterrupted, did_you_mean
 from ..files import read_json, write_json
 from ..sweeps.plan import Member
 from .objective import MissingMetric, trial_value
@@ -52,6 +52,7 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
     plan.folder.mkdir(parents=True, exist_ok=True)
     study = open_study(plan.settings, plan.params)
     fail_dead_trials(study)
+    _check_objective(study, plan)
     logger.info(plan.describe())
     mine: dict[int, _Running] = {}
     gate = None
@@ -116,6 +117,22 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
             _fail(study, plan, entry, "stopped: the study's command failed", retry=True)
         raise
     return study
+
+
+def _check_objective(study, plan: StudyPlan) -> None:
+    """A study with finished trials tells before any new trial whether the objective is a metric they made."""
+    from optuna.trial import TrialState
+
+    for frozen in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        made = set(frozen.user_attrs.get("metrics", {})) | {frozen.user_attrs.get("reported_metric")} - {None}
+        if made and plan.objective.metric not in made:
+            made = sorted(made)
+            raise MissingMetric(
+                f"The objective `{plan.objective.metric}` is not a metric the runs produce: trial-{frozen.number:04d}"
+                f" made {', '.join(made)}.{did_you_mean(plan.objective.metric, made)}",
+                hint="Pass --objective with one of those (and --direction max or min), or give the new"
+                     " objective a study of its own (--experiment-name NAME).")
+        return
 
 
 def _ask(study, plan: StudyPlan) -> _Running | None:

@@ -138,6 +138,12 @@ def test_an_objective_the_runs_do_not_make_stops_the_study_after_its_first_trial
         " `metrics`, or metrics.json)."]
     assert project.calls().count("quadratic") == 1
     assert states(trials_of(project)) == ["FAIL"]
+    project.cli("base.gin", "--search", "quadratic.x=uniform(-1, 1)", "--trials", "1", *LOSS, check=True)
+    again = project.cli("base.gin", "--search", "quadratic.x=uniform(-1, 1)", "--trials", "2", "--objective", "nn",
+                        "--direction", "min", "--experiment-name", "s", "-q")
+    assert again.stderr.startswith("error: The objective `nn` is not a metric the runs produce: trial-0001 made"
+                                   " loss, n. Did you mean `n`?\n")  # known from the study: before any trial
+    assert project.calls().count("quadratic") == 2
 
 
 SUBMITIT_LOCAL = """
