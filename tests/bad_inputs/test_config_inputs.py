@@ -22,8 +22,7 @@ class Case:
     hint: str = ""  # a fragment of the suggested fix
 
 
-
-SEARCH = ["--trials", "2", "--objective", "total", "--direction", "max"]
+SEARCH = ["--trials", "2", "--objective", "total", "--direction", "max"]  # a study of the base config
 
 CASES = [
     Case("gin syntax error", {"c.gin": "x = 1\nload.n = 3 4\n"}, ["base.gin", "c.gin"],
@@ -117,7 +116,8 @@ CASES = [
          "Experiment experiments/my_project/keep already exists with a different config:",
          "+double.factor = 7", "Pass --resume to reuse what is still valid"),
     Case("unknown search distribution", {"c.gin": "!search:\n    load.n = logunifrm(1, 4)\n"},
-         ["base.gin", "c.gin", *SEARCH], "Unknown distribution `logunifrm` for `load.n`. Did you mean `loguniform` or `uniform`?",
+         ["base.gin", "c.gin", *SEARCH],
+         "Unknown distribution `logunifrm` for `load.n`. Did you mean `loguniform` or `uniform`?",
          'In file "c.gin", line 2:\n    load.n = logunifrm(1, 4)', "Distributions: loguniform(low, high)"),
     Case("search range with low >= high", {}, ["base.gin", "--search", "load.n=int(8, 2)", *SEARCH],
          "`int(8, 2)`: low must be below high (got low 8, high 2).", "In --search item 1:\n    load.n=int(8, 2)",
