@@ -178,3 +178,24 @@ def test_study_in_a_journal_file(project):
     assert sorted((t.params["quadratic.layers"], t.state.name) for t in study.trials) == [
         ("4", "COMPLETE"), ("6", "COMPLETE")]
     assert json.loads((project.root / STUDY / "study.json").read_text())["best"]["params"] == {"quadratic.layers": "6"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_marks_the_running_trial_failed_and_the_rerun_retries_it(project):
+    args = ["base.gin", "--search", "quadratic.x=uniform(-1, 1)", "--trials", "2", "--seed", "3",
+            "--mods", "quadratic.pause=3", *LOSS]
+    study = subprocess.Popen([sys.executable, "-m", "ginpipe.cli", *args], cwd=project.root, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 120
+    while project.calls().count("quadratic") < 1 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(study.pid, signal.SIGINT)  # Ctrl-C reaches the study and its trial
+    _, stderr = study.communicate(timeout=120)
+    assert study.returncode == 130, stderr
+    assert "interrupted: study my_project/s was stopped (Ctrl-C); its running trials are marked failed" \
+           " and queued again.\nRun the same command again: the study continues to its --trials." in stderr
+    assert states(trials_of(project)) == ["FAIL", "WAITING"]
+    project.cli(*args, check=True)
+    trials = trials_of(project)
+    assert states(trials)[:2] == ["FAIL", "COMPLETE"] and trials[1].params == trials[0].params
+    assert states(trials).count("COMPLETE") == 2
