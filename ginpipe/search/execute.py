@@ -26,6 +26,9 @@ __all__ = ["run_study", "StudyError", "TRIAL_RECORD", "MAX_FAILURES"]
 
 TRIAL_RECORD = "trial.json"  # in each trial's folder: number, state, value, params (read by compare)
 MAX_FAILURES = 5
+# The storage is read again after each change of ours, else at this pace (other commands' progress):
+# reading it on every poll costs a database query that competes with the trials for the CPU.
+_RECOUNT_S = 5.0
 
 
 class StudyError(GinpipeError):
@@ -57,14 +60,17 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
     mine: dict[int, _Running] = {}
     gate = None
     failures_in_a_row, last_error = 0, ""
+    tally, counted = None, 0.0
     try:
         while True:
-            tally = counts(study)
+            if tally is None or time.monotonic() - counted > _RECOUNT_S:
+                tally, counted = counts(study), time.monotonic()
             finished = tally["complete"] + tally["pruned"]
             others = tally["running"] - len(mine)  # other commands' trials
             if not mine and finished + others >= plan.trials:
                 if finished >= plan.trials or not fail_dead_trials(study):
                     break  # done, or the rest is running elsewhere
+                tally = None
                 continue
             if failures_in_a_row >= MAX_FAILURES and not mine:
                 raise StudyError(f"{failures_in_a_row} trials in a row failed; the study stops. The last error:"
@@ -73,7 +79,7 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
             held = [r for r in mine.values() if r.handle is None]  # asked, not started (the gate)
             if (failures_in_a_row < MAX_FAILURES and finished + tally["running"] < plan.trials
                     and len(mine) < launcher.capacity and len(held) < 1 + (gate is not None)):
-                entry = _ask(study, plan)
+                entry, tally = _ask(study, plan), None
                 if entry is not None:
                     mine[entry.number] = entry
                     if launcher.capacity > 1:
@@ -94,6 +100,7 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
                 if result is None:
                     continue
                 del mine[number]
+                tally = None  # recount after a trial ended
                 if gate:
                     gate.finished(entry.member)
                 state, error = _tell(study, plan, entry, result)
