@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 
 from ..errors import ConfigError, GinpipeError
@@ -84,9 +85,17 @@ def open_storage(url: str):
     if url.endswith((".log", ".journal")) and "://" not in url:
         from optuna.storages.journal import JournalFileBackend
         return optuna.storages.JournalStorage(JournalFileBackend(url))
+    from sqlalchemy.exc import SQLAlchemyError
+
     kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        for attempt in range(3):
+            try:
+                return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+            except SQLAlchemyError:  # two commands creating the same new database's tables at once
+                if attempt == 2:
+                    raise
+                time.sleep(0.5 + attempt)
     except (ImportError, ValueError) as e:  # no driver for the URL's database, a malformed URL
         raise ConfigError(f"Cannot open the study storage {url.split('@')[-1]}: {e}",
                           hint="Pass --storage as postgresql://USER@HOST:PORT/DB, mysql://..., sqlite:///PATH"
