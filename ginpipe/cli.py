@@ -133,9 +133,16 @@ def _run(options: RunOptions, args) -> int:
     """One experiment, or a sweep when flags or a config (`!sweep:`) declare one; configs read once."""
     from .config.composition import compose
     from .errors import ConfigError
+    from .search.plan import plan_study
     from .sweeps.plan import plan_sweep
 
     composition = compose(list(options.configs), list(options.mods))
+    study = plan_study(options, args, composition)
+    if study is not None:
+        return _search(study, args)
+    if args.storage or args.plot or args.objective or args.pruner != "none":
+        raise ConfigError("--storage, --plot, --objective and --pruner belong to a search, and none is asked for.",
+                          hint='Add --trials N and --search "name.param=distribution(...)" (or a `!search:` block).')
     sweep = plan_sweep(options, args.sweep, composition)
     if sweep is None and (args.sweep or args.launcher is not None or args.jobs):
         raise ConfigError("--jobs and --launcher run sweeps, and these configs declare none.",
@@ -155,6 +162,35 @@ def _run(options: RunOptions, args) -> int:
     return 0
 
 
+def _launcher(args, folder):
+    """The launcher a sweep's members or a study's trials start through."""
+    from .sweeps.launchers import LocalLauncher, SubmititLauncher, WarmLauncher
+    from .sweeps.resources import read_resources
+
+    if args.launcher == "submitit":
+        return SubmititLauncher(folder / ".submitit", read_resources(args.launcher_config), jobs=args.jobs)
+    if args.launcher == "local":
+        return LocalLauncher(jobs=args.jobs or 1)
+    return WarmLauncher(jobs=args.jobs or 1)  # warm by default: a member need not import torch again
+
+
+def _search(plan, args) -> int:
+    """A study: trials through the sweep launchers, then its summary (and plots)."""
+    if plan.options.dry_run:
+        print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
+        return 0
+    from .search.execute import run_study
+    from .search.summary import describe, write_plots, write_summary
+
+    study = run_study(plan, _launcher(args, plan.folder))
+    record = write_summary(study, plan)
+    print(describe(record, plan))
+    if plan.plot:
+        for path in write_plots(study, plan.folder):
+            print(f"Wrote {path}", file=sys.stderr)
+    return 0
+
+
 def _sweep(sweep, options: RunOptions, args) -> int:
     if options.dry_run:
         print(sweep.describe())
@@ -162,17 +198,8 @@ def _sweep(sweep, options: RunOptions, args) -> int:
             print("  ginpipe " + shlex.join(member.argv))
         return 0
     from .sweeps.execute import run_sweep
-    from .sweeps.launchers import LocalLauncher, SubmititLauncher, WarmLauncher
-    from .sweeps.resources import read_resources
 
-    if args.launcher == "submitit":
-        launcher = SubmititLauncher(sweep.project_dir / ".submitit", read_resources(args.launcher_config),
-                                    jobs=args.jobs)
-    elif args.launcher == "local":
-        launcher = LocalLauncher(jobs=args.jobs or 1)
-    else:  # warm by default: a member need not import torch again
-        launcher = WarmLauncher(jobs=args.jobs or 1)
-    run_sweep(sweep, launcher)
+    run_sweep(sweep, _launcher(args, sweep.project_dir))
     return 0
 
 

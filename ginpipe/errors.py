@@ -15,14 +15,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Where:
-    """A place in the user's own files: `file` is the config file (or "--mods"), `line` is 1-based."""
+    """A place in the user's own files: `file` is the config file (or a flag: "--mods", "--search"),
+    `line` is 1-based (the flag's item)."""
 
     file: str
     line: int
     text: str = ""
 
     def __str__(self) -> str:
-        head = (f"In --mods item {self.line}" if self.file == "--mods"
+        head = (f"In {self.file} item {self.line}" if self.file.startswith("--")  # --mods, --sweep, --search
                 else f'In file "{self.file}", line {self.line}')
         return f"{head}:\n    {self.text.strip()}" if self.text.strip() else head
 

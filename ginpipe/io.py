@@ -1,10 +1,12 @@
 """The small public API for project code (tasks): files written atomically, JSON, configs read as
 ginpipe reads them, which process may write, whether the run is quiet (-q), whether a path may be
 removed (only inside an experiment ginpipe marked as its own), how an experiment's last run ended
-(`read_run_state`: done, failed, interrupted or running), `mark_cache` (a shared cache folder that
-`ginpipe gc` may remove once no experiment's state mentions it), the MLflow run the experiment is
-tracked in (`tracking_run`: None when tracking is off), and `plain_float`/`plain_numbers` (float32
-metrics as the short decimals they are: 0.1, not 0.10000000149011612).
+(`read_run_state`: done, failed, interrupted, pruned or running), `mark_cache` (a shared cache folder
+that `ginpipe gc` may remove once no experiment's state mentions it), the MLflow run the experiment is
+tracked in (`tracking_run`: None when tracking is off), `plain_float`/`plain_numbers` (float32
+metrics as the short decimals they are: 0.1, not 0.10000000149011612), and whether the run is a
+search trial (`in_trial`), which reports per-epoch values to its study (`report_trial`, which raises
+`TrialPruned` when the study's pruner stops it).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -24,18 +26,20 @@ from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
 from .experiment.run_state import read_run_state
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
+from .runs.trial import TrialPruned, in_trial, report_trial
 from .tracking.active import TrackingRun, tracking_run
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
-           "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk"]
+           "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
+           "in_trial", "report_trial", "TrialPruned"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):
     """The bindings of gin files (and mods) as ginpipe reads them, with nothing imported or bound.
 
     Returns a `Composition`: `.bindings` (each with `.selector`, `.arg`, `.value`, `.where`), and
-    `.files`, `.aliases`, `.packages`, `.expressions`, `.initial_state`, `.sweeps`, `.blocks`.
+    `.files`, `.aliases`, `.packages`, `.expressions`, `.initial_state`, `.sweeps`, `.searches`, `.blocks`.
     Values are literals, `Ref` (`@name`, `@name()`) and `MacroRef` (`%NAME`); `walk` visits nested ones.
 
     Raises:

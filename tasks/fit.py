@@ -11,7 +11,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.io import check_removable, is_main_process, quiet, tracking_run, write_text
+from ginpipe.io import check_removable, in_trial, is_main_process, quiet, tracking_run, write_text
 
 
 CHECKPOINTS = "checkpoints"
@@ -123,6 +123,7 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     from .training.finite_loss import FiniteLossGuard
     from .training.random_state import RandomStateCheckpoint
     from .training.training_log import TrainingLog, TrainingLogCheckpoint
+    from .training.trial_report import TrialReport
 
     loaders = state[dataloaders_key]
     class_map, features = state[class_map_key], state[features_key]
@@ -147,11 +148,13 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
         training_log.rows = [{k: v for k, v in row.items() if pd.notna(v)}
                              for row in pd.read_csv(csv_log).to_dict("records")]
     # RandomStateCheckpoint and TrainingLogCheckpoint make a resumed run continue the same random
-    # sequence and the same log; FiniteLossGuard stops at the first NaN loss instead of training on.
+    # sequence and the same log; FiniteLossGuard stops at the first NaN loss instead of training on;
+    # in a search trial, TrialReport hands each epoch's monitored value to the study (pruning).
+    trial = [TrialReport(monitor)] if in_trial() else []
     fit_trainer = (trainer or pl.Trainer)(
         default_root_dir=str(output_dir), logger=_loggers(logs, training_log, loggers),
         callbacks=[checkpoint, RandomStateCheckpoint(), TrainingLogCheckpoint(training_log), FiniteLossGuard(),
-                   *callbacks], **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else {}))
+                   *trial, *callbacks], **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else {}))
     use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)

@@ -57,6 +57,7 @@ class Composition:
     expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, includes and templates too
     sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # `!sweep:` lines, see ginpipe.sweeps.plan
+    searches: list[tuple[str, str, Where]] = field(default_factory=list)  # `!search:` lines, see ginpipe.search.space
 
     def macros(self) -> dict[str, Binding]:
         """Macro name -> its last binding."""
@@ -116,6 +117,7 @@ def _add_source(composition: Composition, source: ExpandedSource, base: Path, de
         _add_initial(composition, entry, append=number in source.state_appends)
     composition.expressions.update(source.expressions)
     composition.sweeps.extend(source.sweeps)
+    composition.searches.extend(source.searches)
     named = io.StringIO(source.text)
     for statement in _parse(named, source, mod_number):
         line = statement.location.line_num

@@ -7,7 +7,8 @@ Handled here, before gin's own parser sees the text:
   appends to the list an earlier line gave `$key`, also over several lines);
 * `$(expression)` becomes a placeholder string, computed later once every macro is known;
 * `key += value` becomes `key = value`, and its line is remembered as an append;
-* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweeps.plan`.
+* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweeps.plan`;
+* `!search:` blocks (indented `name.param = distribution(...)` lines) for `ginpipe.search.space`.
 
 Every output line keeps the file and line it came from, so errors name the user's own file and line.
 """
@@ -29,6 +30,7 @@ _STATE_LINE = re.compile(r"^\$([A-Za-z_]\w*)\s*(\+?=)(.*)$")
 _APPEND_LINE = re.compile(r"^(\s*)([A-Za-z_][\w./]*)\s*\+=")
 _TEMPLATE_START = "!load_template:"
 _SWEEP_START = "!sweep:"
+_SEARCH_START = "!search:"
 _placeholder_ids = itertools.count()
 
 
@@ -43,6 +45,7 @@ class ExpandedSource:
     initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
     state_appends: set[int] = field(default_factory=set)  # indices in initial_state of `$key +=` lines
     sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # (binding, values text, where)
+    searches: list[tuple[str, str, Where]] = field(default_factory=list)  # (binding, distribution text, where)
 
     def where(self, line: int) -> Where:
         """The user's file and line behind output line `line` (1-based)."""
@@ -73,6 +76,11 @@ def _expand_into(text, filename, base_dir, out, lines, depth):
             block, i = _read_indented_block(raw, i + 1, filename, _SWEEP_START, "`name.param = [values]`",
                                             "`Resnet.n_layers = [8, 14, 20]`")
             out.sweeps.extend((name, value, at) for name, (value, at) in block.items())
+            continue
+        if line.strip() == _SEARCH_START:
+            block, i = _read_indented_block(raw, i + 1, filename, _SEARCH_START, "`name.param = distribution(...)`",
+                                            "`Resnet.dropout = uniform(0.0, 0.5)`")
+            out.searches.extend((name, value, at) for name, (value, at) in block.items())
             continue
         state_match = _STATE_LINE.match(line)
         if state_match and not line.startswith("$("):

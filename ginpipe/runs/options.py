@@ -20,6 +20,7 @@ EXAMPLES = """examples:
   ginpipe configs/base.gin --mods SEED=3 "train/torch.utils.data.DataLoader.batch_size=8" --experiment-name seed3
   ginpipe configs/base.gin --dry-run      # print the composed config and the plan; run nothing
   ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
+  ginpipe configs/base.gin --search "Resnet.n_layers=int(4, 20, step=2)" --trials 20 --pruner hyperband
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
   ginpipe configs/base.gin --track http://127.0.0.1:5000   # an MLflow run (see README: Tracking)
@@ -48,6 +49,7 @@ class RunOptions:
     command: str | None = None  # the command line as typed, for the resume hint and run.json
     track: str | None = None  # MLflow tracking URI (--track); None: the config's TRACKING_URI, else off
     track_parent: str | None = None  # the MLflow run id of the sweep that started this member
+    trial: str | None = None  # a search trial's link to its study (`ginpipe.runs.trial.TrialLink`, JSON)
 
     def __post_init__(self):
         configs = [self.configs] if isinstance(self.configs, (str, os.PathLike)) else self.configs
@@ -63,10 +65,14 @@ class RunOptions:
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> "RunOptions":
+        trial = getattr(args, "trial", None)
+        if trial:  # a search trial records the plain command that reruns it, without its study link
+            plain = cls.from_namespace(argparse.Namespace(**{**vars(args), "trial": None, "track_parent": None}))
+            command = shlex.join(["ginpipe", *plain.to_argv()])
         return cls(args.configs, args.mods, args.module_lists, args.experiment_name, args.project_name,
                    args.output_dir, args.resume, args.overwrite, args.from_task, args.no_cache, args.dry_run,
                    1 if args.verbose else -1 if args.quiet else 0, args.debug, command,
-                   args.track, args.track_parent)
+                   args.track, args.track_parent, getattr(args, "trial", None))
 
     def replace(self, **changes) -> "RunOptions":
         return dataclasses.replace(self, **changes)
@@ -96,6 +102,8 @@ class RunOptions:
             argv += ["--track", self.track]
         if self.track_parent:
             argv += ["--track-parent", self.track_parent]
+        if self.trial:
+            argv += ["--trial", self.trial]
         return argv + {1: ["-v"], -1: ["-q"]}.get(self.verbosity, []) + ["--debug"] * self.debug
 
 
@@ -141,6 +149,29 @@ def build_parser() -> argparse.ArgumentParser:
                             " submitit (SLURM)")
     sweep.add_argument("--launcher-config", metavar="FILE",
                        help="gin file binding the jobs' resources, e.g. configs/launcher/slurm.gin")
+    search = p.add_argument_group("search (see README: Searching)")
+    search.add_argument("--search", action="append", default=[], metavar="BINDING=DISTRIBUTION",
+                        help='sample this binding in a study, e.g. --search "Resnet.n_layers=int(4, 20, step=2)";'
+                             " loguniform(lo, hi), uniform(lo, hi), int(lo, hi, step=1, log=False),"
+                             " choice(a, b, ...) (repeatable; also `!search:` in a config)")
+    search.add_argument("--trials", type=int, metavar="N",
+                        help="run a study to N finished trials (rerun it to continue; raise N to extend it)")
+    search.add_argument("--objective", metavar="METRIC",
+                        help="the metric a trial is judged by (default: fit_model.monitor)")
+    search.add_argument("--direction", choices=("max", "min"),
+                        help="maximise or minimise the objective (default: fit_model.mode)")
+    search.add_argument("--sampler", choices=("tpe", "random", "grid", "cmaes"),
+                        help="how trials are chosen (default: tpe; grid when the space is lists only)")
+    search.add_argument("--seed", type=int, dest="sampler_seed", metavar="N",
+                        help="seed of the sampler: the same seed suggests the same trials")
+    search.add_argument("--pruner", choices=("none", "median", "hyperband"), default="none",
+                        help="stop unpromising trials early, from the metric fit_model reports each epoch")
+    search.add_argument("--storage", metavar="URL",
+                        help="an optuna storage (postgresql://..., mysql://..., sqlite:///..., or a journal"
+                             " file path ending .log); default: sqlite in the study's folder (study.db)")
+    search.add_argument("--plot", action="store_true",
+                        help="write the study's optimisation history, importance and parallel-coordinate PNGs")
+    p.add_argument("--trial", help=argparse.SUPPRESS)  # set by a study on the runs it starts
     p.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
     p.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
     p.add_argument("--debug", action="store_true", help="show tracebacks")

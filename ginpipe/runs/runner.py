@@ -30,6 +30,7 @@ from .failures import resume_hint, resume_only, write_error
 from .options import RunOptions
 from .prepare import PIPELINE, Prepared, prepare, run_scope
 from .task_names import task_name
+from .trial import TrialPruned, trial_environment
 
 __all__ = ["run", "execute"]
 
@@ -69,7 +70,7 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
 
 def execute(options: RunOptions, composition: Composition | None = None) -> State:
     """Run the experiment `options` describe (from `composition` when the configs were read already)."""
-    with run_scope():
+    with run_scope(), trial_environment(options.trial):
         prepared = prepare(options, composition)
         if options.from_task:  # before the folder is opened: a typo must not touch an existing experiment
             _check_from_task(prepared, options.from_task)
@@ -127,7 +128,9 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
             error = RunInterrupted("interrupted (Ctrl-C); the tasks finished before are saved.",
                                    hint=resume_only(hint))
         try:
-            record.end("interrupted" if isinstance(error, RunInterrupted) else "failed", error=str(error),
+            status = ("interrupted" if isinstance(error, RunInterrupted) else
+                      "pruned" if isinstance(error, TrialPruned) else "failed")
+            record.end(status, error=str(error),
                        executed=engine.executed, cached=engine.cached)
         except OSError:
             pass  # a full disk must not hide the error that says so

@@ -42,7 +42,7 @@ class StartGate:
     """Releases sweep members (in order) once no started member may still make their next task."""
 
     def __init__(self, members: list):
-        self.free, self.waiting = [members[0]], list(members[1:])
+        self.free, self.waiting = list(members[:1]), list(members[1:])
         self.over: set[str] = set()  # members that ended (done or failed)
         self._prepared: dict[str, Prepared | None] = {}
         self._differing: dict[tuple[str, str], set[str]] = {}
@@ -61,6 +61,15 @@ class StartGate:
                         self.waiting.remove(member)
                         self.free.append(member)
         return list(self.free)
+
+    def add(self, member) -> None:
+        """One more member, after those given (a search's trial, asked when there is room for it)."""
+        if not self.free:
+            self.free.append(member)
+            return
+        self.waiting.append(member)
+        if self._seen != "never":
+            self._seen = "unplanned"  # plan the newcomer on the next call
 
     def finished(self, member) -> None:
         self.over.add(member.name)

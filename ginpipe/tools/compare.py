@@ -1,10 +1,11 @@
 """`ginpipe compare`: experiments side by side, the bindings that differ and the final metrics.
 
 Bindings are read from each experiment's `config.gin` with gin's own parser (nothing is imported);
-metrics from the state key `metrics` (read lazily, alone) and from `metrics.json` in the folder. Only
-numbers are shown (per-class reports, confusion matrices and paths are left out); `--group-by`
-folds experiments that differ only in a binding into one row (`groups`); `--plot METRIC` draws that
-column of each experiment's Lightning `metrics.csv` (`curves`). No torch needed.
+metrics from the state key `metrics` (read lazily, alone) and from `metrics.json` in the folder; a
+search trial's folder adds its trial.json (number, state in the study, value). Only numbers are
+shown (per-class reports, confusion matrices and paths are left out); `--group-by` folds experiments
+that differ only in a binding into one row (`groups`); `--plot METRIC` draws that column of each
+experiment's Lightning `metrics.csv` (`curves`). No torch needed.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
 from ..experiment.run_state import read_run_state
 from .curves import plot_curves
-from .finished import experiment_folders, final_metrics, read_bindings
+from .finished import experiment_folders, final_metrics, read_bindings, read_record
 
 __all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]
 
@@ -36,6 +37,7 @@ class Row:
     bindings: dict[str, str]
     metrics: dict[str, float]
     status: str
+    trial: dict | None = None  # a search trial's trial.json
 
     @property
     def name(self) -> str:
@@ -46,7 +48,7 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     rows = []
     for folder in experiment_folders(paths):
         rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
-                        read_run_state(folder).state))
+                        read_run_state(folder).state, read_record(folder / "trial.json")))
     return rows
 
 
@@ -75,10 +77,21 @@ def table(rows: list[Row], show_all: bool = False, exact: bool = False) -> tuple
              else differing_bindings(rows))
     metrics = list(dict.fromkeys(m for r in rows for m in r.metrics))
     with_status = any(r.status != "done" for r in rows)
-    header = ["experiment", *(["status"] if with_status else []), *names, *metrics]
-    cells = [[r.name, *([r.status] if with_status else []), *(r.bindings.get(n, _MISSING) for n in names),
+    trials = any(r.trial for r in rows)  # a study's trials: their number, state and value first
+    header = ["experiment", *(["trial", "state", "value"] if trials else []), *(["status"] if with_status else []),
+              *names, *metrics]
+    cells = [[r.name, *(_trial_cells(r.trial, exact) if trials else []), *([r.status] if with_status else []),
+              *(r.bindings.get(n, _MISSING) for n in names),
               *(_format(r.metrics[m], exact) if m in r.metrics else _MISSING for m in metrics)] for r in rows]
     return header, cells
+
+
+def _trial_cells(trial: dict | None, exact: bool) -> list[str]:
+    if not isinstance(trial, dict):
+        return [_MISSING] * 3
+    value = trial.get("value")
+    return [str(trial.get("number", _MISSING)), str(trial.get("state", _MISSING)),
+            _format(float(value), exact) if isinstance(value, (int, float)) else _MISSING]
 
 
 def render(header: list[str], cells: list[list[str]], fmt: str = "text") -> str:

@@ -22,6 +22,8 @@ class Case:
     hint: str = ""  # a fragment of the suggested fix
 
 
+SEARCH = ["--trials", "2", "--objective", "total", "--direction", "max"]  # a study of the base config
+
 CASES = [
     Case("gin syntax error", {"c.gin": "x = 1\nload.n = 3 4\n"}, ["base.gin", "c.gin"],
          "Syntax error: Expected newline.", 'In file "c.gin", line 2:\n    load.n = 3 4',
@@ -113,6 +115,30 @@ CASES = [
     Case("another config in a finished experiment", {}, ["base.gin", "--mods", "double.factor=7"],
          "Experiment experiments/my_project/keep already exists with a different config:",
          "+double.factor = 7", "Pass --resume to reuse what is still valid"),
+    Case("unknown search distribution", {"c.gin": "!search:\n    load.n = logunifrm(1, 4)\n"},
+         ["base.gin", "c.gin", *SEARCH],
+         "Unknown distribution `logunifrm` for `load.n`. Did you mean `loguniform` or `uniform`?",
+         'In file "c.gin", line 2:\n    load.n = logunifrm(1, 4)', "Distributions: loguniform(low, high)"),
+    Case("search range with low >= high", {}, ["base.gin", "--search", "load.n=int(8, 2)", *SEARCH],
+         "`int(8, 2)`: low must be below high (got low 8, high 2).", "In --search item 1:\n    load.n=int(8, 2)",
+         "Write e.g. `int(2, 8)`."),
+    Case("log search range from zero", {"c.gin": "N = 1\n!search:\n    N = loguniform(0, 1e-2)\n"},
+         ["base.gin", "c.gin", *SEARCH], "`loguniform(0, 1e-2)`: a log scale needs low > 0 (got 0).",
+         'In file "c.gin", line 3:\n    N = loguniform(0, 1e-2)', "Start the range above zero"),
+    Case("search of a parameter no config binds", {}, ["base.gin", "--search", "load.nn=int(2, 8)", *SEARCH],
+         "`load.nn` is searched, but no config binds it. Did you mean `load.n`?",
+         "In --search item 1:\n    load.nn=int(2, 8)", "bind `load.nn` in a config first"),
+    Case("search line that is no distribution", {"c.gin": "!search:\n    load.n = 8\n"}, ["base.gin", "c.gin", *SEARCH],
+         "`load.n = 8` is not a distribution.", 'In file "c.gin", line 2:\n    load.n = 8',
+         "For example `Resnet.dropout = uniform(0.0, 0.5)`"),
+    Case("continuous range on a grid", {}, ["base.gin", "--search", "N=uniform(1, 4)", "--sampler", "grid", *SEARCH],
+         "`N` is a continuous range, which a grid cannot hold.", "In --search item 1:\n    N=uniform(1, 4)",
+         "another --sampler"),
+    Case("study named after an experiment", {}, ["base.gin", "--search", "load.n=int(2, 8)", *SEARCH],
+         "experiments/my_project/keep is an experiment, not a study: a study's folder holds its trials.", "",
+         "--experiment-name NAME"),
+    Case("search without an objective", {}, ["base.gin", "--search", "load.n=int(2, 8)", "--trials", "2"],
+         "A search needs an objective, and no config binds `fit_model.monitor`.", "", "--objective METRIC"),
 ]
 
 

@@ -1,0 +1,155 @@
+"""The optuna study behind a search: opened (or created) in its storage, with its sampler and pruner,
+and cleared of trials whose command died.
+
+Several ginpipe commands may work on one study at once (local workers, other machines on a shared
+database). Each trial records the command that asked for it (`ginpipe_worker`: host, pid and that
+process's start time). A RUNNING trial whose command is gone (killed, the machine rebooted) is
+marked failed, with that error, and its parameters are queued again, so a rerun retries it as a new
+trial and no trial is lost silently. A command on another host is taken to be alive: this machine
+cannot see it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from loguru import logger
+
+from ..errors import ConfigError
+from ..runs.trial import make_pruner, open_storage
+from .space import Param
+
+__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts"]
+
+WORKER_ATTR = "ginpipe_worker"
+SURPLUS_ATTR = "ginpipe_surplus"  # asked by two commands at once beyond --trials: never run
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    name: str  # the study's name in the storage: `<project>/<study folder name>`
+    storage: str  # an optuna storage URL, or a journal file path
+    direction: str  # "maximize" / "minimize"
+    sampler: str = "tpe"  # tpe, random, grid, cmaes
+    seed: int | None = None
+    pruner: str = "none"  # none, median, hyperband
+
+
+def open_study(settings: StudySettings, params: list[Param]):
+    """The study `settings` name, created when it does not exist yet."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = open_storage(settings.storage)
+    try:
+        existing = optuna.load_study(study_name=settings.name, storage=storage, sampler=None)
+    except KeyError:
+        existing = None
+    if existing is not None and existing.direction.name.lower() != settings.direction:
+        raise ConfigError(f"Study {settings.name} in {redact(settings.storage)} {existing.direction.name.lower()}s"
+                          f" its objective; this command would {settings.direction} it.",
+                          hint="Pass the study's own --direction, or give the new search its own"
+                               " --experiment-name.")
+    done = len(existing.trials) if existing is not None else 0
+    # A seeded sampler restarted on a study with history must not replay the first trials' draws.
+    seed = None if settings.seed is None else settings.seed + done
+    return optuna.create_study(storage=storage, study_name=settings.name, direction=settings.direction,
+                               sampler=_sampler(settings.sampler, seed, params), pruner=make_pruner(settings.pruner),
+                               load_if_exists=True)
+
+
+def _sampler(name: str, seed: int | None, params: list[Param]):
+    import optuna.samplers as S
+
+    if name == "grid":
+        class _Grid(S.GridSampler):
+            def after_trial(self, study, trial, state, values) -> None:
+                pass  # optuna's calls study.stop() at the grid's end, which only works inside optimize()
+
+        return _Grid({p.key: p.grid() for p in params}, seed=seed)
+    if name == "random":
+        return S.RandomSampler(seed=seed)
+    if name == "cmaes":
+        return S.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    # constant_liar: trials running at once (--jobs) are not all sent to the same spot
+    return S.TPESampler(seed=seed, constant_liar=True)
+
+
+def worker_identity() -> dict:
+    return {"host": os.uname().nodename, "pid": os.getpid(), "started": _process_start(os.getpid())}
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (tells a reused pid apart), where /proc has it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(worker: dict) -> bool:
+    if worker.get("host") != os.uname().nodename:
+        return True  # another machine's command: it may well be running
+    pid = int(worker.get("pid", 0))
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, another user's
+    started = _process_start(pid)
+    return started is None or worker.get("started") in (None, started)
+
+
+def fail_dead_trials(study) -> list[int]:
+    """Mark RUNNING trials whose command died as failed, queue their parameters again; their numbers."""
+    from optuna.trial import Trial, TrialState
+
+    failed = []
+    for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = frozen.user_attrs.get(WORKER_ATTR)
+        if worker is None or _alive(worker):
+            continue  # a trial asked this very moment has no worker yet
+        try:
+            Trial(study, frozen._trial_id).set_user_attr(
+                "error", f"the command running it (pid {worker.get('pid')} on {worker.get('host')}) died")
+            study.tell(frozen.number, state=TrialState.FAIL)
+        except (RuntimeError, ValueError):  # another command got there first
+            continue
+        study.enqueue_trial(frozen.params, user_attrs={"ginpipe_retry_of": frozen.number})
+        failed.append(frozen.number)
+    if failed:
+        logger.warning(f"trial(s) {', '.join(map(str, failed))} were running when their command died: marked"
+                       " failed, and retried as new trials")
+    return failed
+
+
+def counts(study) -> dict[str, int]:
+    """Trials by state: complete, pruned, failed, running, waiting (queued again, for the next ask)."""
+    from optuna.trial import TrialState
+
+    found = {"complete": 0, "pruned": 0, "failed": 0, "running": 0, "waiting": 0}
+    for t in study.get_trials(deepcopy=False):
+        if t.state == TrialState.COMPLETE:
+            found["complete"] += 1
+        elif t.state == TrialState.PRUNED:
+            found["pruned"] += 1
+        elif t.state == TrialState.RUNNING:
+            found["running"] += 1
+        elif t.state == TrialState.WAITING:
+            found["waiting"] += 1
+        elif not t.user_attrs.get(SURPLUS_ATTR):
+            found["failed"] += 1
+    return found
+
+
+def redact(url: str) -> str:
+    """The storage URL without its password, for messages and study.json."""
+    if "://" in url and "@" in url.split("://", 1)[1]:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
+    return url
