@@ -1,4 +1,5 @@
-# ginpipe with the reference audio project and its locked environment (groups audio and demo).
+# ginpipe with the reference audio project and its locked environment (groups audio, demo, tracking
+# and search: a container can log to an MLflow server and run a study on a shared database).
 #
 #     docker build -t ginpipe .
 #     mkdir -p experiments data && docker run --rm --user "$(id -u):$(id -g)" \
@@ -40,7 +41,7 @@ WORKDIR /app
 
 # Dependencies from the lock file alone, in a layer of their own: torch and CUDA (several GB) are
 # reinstalled only when pyproject.toml or uv.lock change, never for a change to code or configs.
-# --no-dev leaves out the test tools; the default groups audio and demo stay. Bytecode is compiled here
+# --no-dev leaves out the test tools; the other default groups stay. Bytecode is compiled here
 # once: the runtime user cannot write into the environment, so Python could not cache it and would
 # recompile torch on every run.
 COPY pyproject.toml uv.lock ./
