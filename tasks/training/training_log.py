@@ -80,7 +80,7 @@ class TrainingLog(Logger):
 
     def restore(self, rows: list[dict[str, Any]]) -> None:
         """Continue from these rows (a checkpoint's): the file is rewritten with them."""
-        self.rows = [dict(row) for row in rows]
+        self.rows = [{k: plain_float(v) for k, v in row.items()} for row in rows]  # older checkpoints' raw floats
         self.save()
 
 
@@ -105,7 +105,7 @@ def _pending_epoch_row(trainer) -> list[dict[str, Any]]:
     connector = trainer._logger_connector  # noqa: SLF001 - the only place these values exist yet
     if not trainer.training or getattr(connector, "_first_loop_iter", 0) is not None or trainer._results is None:
         return []
-    metrics = {k: (v.item() if hasattr(v, "item") else v) for k, v in connector.metrics["log"].items()}
+    metrics = {k: plain_float(v.item() if hasattr(v, "item") else v) for k, v in connector.metrics["log"].items()}
     if not metrics:
         return []
     step = metrics.pop("step", None)
