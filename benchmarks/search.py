@@ -7,8 +7,8 @@ one-second clips, searching `torch.optim.AdamW.lr = loguniform(1e-4, 3e-2)` and
 `Resnet.n_layers = int(4, 8, step=2)` with the seeded random sampler (so every arm gets the very same
 configurations, pruning or not):
 
-  * study: `ginpipe ... --trials N` (sequential, one process per trial: loading, splitting and
-    features run once for the study, through the cache its trials share);
+  * study: `ginpipe ... --trials N` (sequential, each trial a warm fork of the study's process:
+    loading, splitting and features run once for the study, through the cache its trials share);
   * plain: the same N configurations (read from the study's trials) as N separate `ginpipe` commands,
     each in its own project with its own audio and feature cache folders, so nothing is shared;
   * hyperband: the study again with `--pruner hyperband` (unpromising trials stop early).
