@@ -87,6 +87,8 @@ def test_bad_upload_shows_a_message_then_a_good_one_a_prediction(browser, demo_u
     # The server still serves: one of the clickable examples, then Classify.
     example = sorted((trained_experiment / "model" / "examples").iterdir())[1]
     page.get_by_text(example.name, exact=True).click()
+    # Classify only once the example is the input: clicked sooner, it would classify the empty file.
+    page.locator(f"{UPLOADED}[href*='{example.name}']").wait_for(timeout=60_000)
     page.locator("#classify").click()
     page.locator("#prediction [data-testid='label-output-value']").wait_for(timeout=60_000)
     assert _input_note(example) in page.locator("#notes").inner_text()
