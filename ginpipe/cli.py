@@ -133,13 +133,14 @@ def _run(options: RunOptions, args) -> int:
     """One experiment, or a sweep when flags or a config (`!sweep:`) declare one; configs read once."""
     from .config.composition import compose
     from .errors import ConfigError
-    from .search.plan import plan_study
     from .sweeps.plan import plan_sweep
 
     composition = compose(list(options.configs), list(options.mods))
-    study = plan_study(options, args, composition)
-    if study is not None:
-        return _search(study, args)
+    if args.trials is not None or args.search or composition.searches:  # else the planner is not imported
+        from .search.plan import plan_study
+        study = plan_study(options, args, composition)
+        if study is not None:
+            return _search(study, args)
     if args.storage or args.plot or args.objective or args.pruner != "none":
         raise ConfigError("--storage, --plot, --objective and --pruner belong to a search, and none is asked for.",
                           hint='Add --trials N and --search "name.param=distribution(...)" (or a `!search:` block).')
