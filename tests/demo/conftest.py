@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.servers import free_port, wait_until_serving
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 180  # torch + lightning + gradio imports on a busy 2-core machine
@@ -32,12 +31,6 @@ def trained_experiment(tmp_path_factory) -> Path:
     return folder
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def demo_url(trained_experiment, tmp_path_factory):
     """`ginpipe-demo <experiment>` started as a user would, from another folder; yields its URL."""
@@ -49,7 +42,7 @@ def demo_url(trained_experiment, tmp_path_factory):
                                   cwd=log.parent, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_until_serving(url, server, log)
+        wait_until_serving(url, server, log, name="the demo", timeout=STARTUP_SECONDS)
         yield url
     finally:
         server.terminate()
@@ -57,17 +50,3 @@ def demo_url(trained_experiment, tmp_path_factory):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-
-
-def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the demo exited with code {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    pytest.fail(f"the demo did not serve {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.servers import free_port, wait_until_serving
+
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 180  # mlflow's imports and its database migrations, on a busy 2-core machine
 SWEEP = ["configs/base.gin", "configs/debug/fast.gin", "--sweep", "Resnet.width=[4,8]", "--sweep", "SEED=[1,2]"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +24,7 @@ def mlflow_server(tmp_path_factory) -> str:
     """`mlflow server` as a user starts it; yields its URL and stops it afterwards."""
     pytest.importorskip("mlflow", reason="mlflow is not installed (uv sync --group tracking)")
     folder = tmp_path_factory.mktemp("mlflow-server")
-    port = _free_port()
+    port = free_port()
     log = folder / "server.log"
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
     with open(log, "wb") as out:
@@ -42,7 +35,7 @@ def mlflow_server(tmp_path_factory) -> str:
             cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(f"{url}/health", server, log)
+        wait_until_serving(f"{url}/health", server, log, name="mlflow server", timeout=STARTUP_SECONDS)
         yield url
     finally:
         os.killpg(server.pid, 15)  # the server and the workers it started
@@ -51,20 +44,6 @@ def mlflow_server(tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
             server.wait()
-
-
-def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"mlflow server exited with code {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    pytest.fail(f"mlflow server did not answer {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
 @dataclass
