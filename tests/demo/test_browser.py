@@ -12,14 +12,12 @@ from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.support.browser import chromium
+
 # scripts/demo-screenshot.sh points this at docs/images/demo.png, for a model of the default pipeline.
 SCREENSHOT_ENV = "GINPIPE_DEMO_SCREENSHOT"
-# Without the networking flags Chromium keeps trying to reach Google's services on a closed network.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run",
-         # A fake microphone (Chromium's test tone) that needs no permission prompt.
-         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+# A fake microphone (Chromium's test tone) that needs no permission prompt.
+FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 # The download link appears once the audio (uploaded or recorded) is on the server.
 UPLOADED = "#audio-input [data-testid='download-link']"
 
@@ -28,16 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("GINPIPE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+    yield from chromium(FAKE_MICROPHONE)
 
 
 def _input_note(clip: Path) -> str:

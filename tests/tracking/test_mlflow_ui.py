@@ -15,11 +15,10 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
+from tests.support.browser import chromium
+
 from .conftest import member_run_ids
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
 SCREENSHOT_ENV = "GINPIPE_MLFLOW_SCREENSHOT"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -27,16 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("GINPIPE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 def test_the_ui_lists_the_experiment_and_compares_val_accuracy(browser, tracked_sweep, tmp_path):
