@@ -22,26 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ["configs/base.gin", "configs/debug/fast.gin"]
+from _common import CONFIGS, ginpipe, reference_work_folder
+
 SPACE = ["--search", "torch.optim.AdamW.lr=loguniform(1e-4, 3e-2)", "--search", "Resnet.n_layers=int(4, 8, step=2)"]
-
-
-def ginpipe(cwd: Path, *args: str) -> float:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ginpipe.cli", *args, "-q"], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"ginpipe {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - start
 
 
 def study(work: Path, name: str, base: list[str], trials: int, *extra: str) -> tuple[float, dict]:
@@ -57,15 +42,9 @@ def main() -> None:
     parser.add_argument("--clips-per-class", type=int, default=60)
     parser.add_argument("--epochs", type=int, default=6)
     args = parser.parse_args()
-    if not (ROOT / "configs" / "debug" / "fast.gin").is_file():
-        sys.exit("configs/debug/fast.gin is missing: this benchmark needs the reference audio project.")
     base = [f"read_synthetic.clips_per_class={args.clips_per_class}", "read_synthetic.duration=1.0",
             "read_synthetic.difficulty='easy'", f"MAX_EPOCHS={args.epochs}"]
-    with tempfile.TemporaryDirectory(prefix="ginpipe-bench-") as tmp:
-        work = Path(tmp)
-        for name in ("tasks", "configs"):
-            (work / name).symlink_to(ROOT / name)
-
+    with reference_work_folder() as work:
         searched, record = study(work, "search", base, args.trials)
         pruned, pruned_record = study(work, "hyperband", base, args.trials, "--pruner", "hyperband")
         plain = 0.0

@@ -19,26 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ["configs/base.gin", "configs/debug/fast.gin"]
+from _common import CONFIGS, ginpipe, reference_work_folder
+
 AXES = {"Resnet.n_layers": ["4", "6"], "torch.optim.AdamW.lr": ["0.001", "0.003"]}
-
-
-def ginpipe(cwd: Path, *args: str) -> float:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ginpipe.cli", *args, "-q"], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"ginpipe {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - start
 
 
 def task_times(folder: Path) -> dict[str, float]:
@@ -50,17 +35,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips-per-class", type=int, default=480)
     args = parser.parse_args()
-    if not (ROOT / "configs" / "debug" / "fast.gin").is_file():
-        sys.exit("configs/debug/fast.gin is missing: this benchmark needs the reference audio project.")
     data = [f"read_synthetic.clips_per_class={args.clips_per_class}", "read_synthetic.duration=1.0",
             "read_synthetic.difficulty='easy'"]  # clips of exactly one second
     members = [[f"Resnet.n_layers={a}", f"torch.optim.AdamW.lr={b}"]
                for a in AXES["Resnet.n_layers"] for b in AXES["torch.optim.AdamW.lr"]]
-    with tempfile.TemporaryDirectory(prefix="ginpipe-bench-") as tmp:
-        work = Path(tmp)
-        for name in ("tasks", "configs"):
-            (work / name).symlink_to(ROOT / name)
-
+    with reference_work_folder() as work:
         plain = 0.0
         for i, own in enumerate(members):
             caches = [f"read_synthetic.root='plain{i}/audio'", f"extract_features.cache_dir='plain{i}/features'"]
