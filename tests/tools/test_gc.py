@@ -30,9 +30,9 @@ STEPS = textwrap.dedent('''
             path = folder / f"{i}.bin"
             path.write_bytes(b"x" * 1000)
             paths.append(str(path))
-        state["files"] = pd.DataFrame({"path": paths})  # saved as parquet
-        if pickled:
-            state["listing"] = {"paths": [str(Path(p).resolve()) for p in paths]}  # saved as a pickle
+        # A DataFrame is saved as parquet; a dict (of absolute paths) as a pickle, the cache's only mention.
+        files = {"path": [str(Path(p).resolve()) for p in paths]} if pickled else pd.DataFrame({"path": paths})
+        state["files"] = files
 
 
     def read_cache(state):
@@ -56,7 +56,7 @@ def _cache(project, n: int):
 
 @pytest.fixture
 def experiments(project):
-    """a (its cache named in parquet only), b (also in a pickle), an orphan cache (its experiment
+    """a (its cache named in parquet only), b (in a pickle only), an orphan cache (its experiment
     deleted), a fit's set-aside outputs, a failed experiment, and folders gc did not write."""
     for name, mods in (("a", ["make_cache.n=3"]), ("b", ["make_cache.n=4", "make_cache.pickled=True"]),
                        ("gone", ["make_cache.n=5"])):
