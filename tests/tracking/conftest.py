@@ -61,7 +61,10 @@ def tracked_sweep(mlflow_server, tmp_path_factory) -> TrackedSweep:
                            "-q", "--track", mlflow_server], cwd=REPO, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-5000:]
     assert "tracking:" not in done.stderr, done.stderr[-5000:]  # no tracking failure was warned about
-    return TrackedSweep(mlflow_server, folder, done.stdout + done.stderr)
+    sweep = TrackedSweep(mlflow_server, folder, done.stdout + done.stderr)
+    # Every member has its run: the tests that go through the members would pass on none.
+    assert len(member_run_ids(sweep)) == 4, sweep.output[-5000:]
+    return sweep
 
 
 def member_run_ids(sweep: TrackedSweep) -> dict[str, str]:
