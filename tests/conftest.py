@@ -1,6 +1,6 @@
-"""Fixtures shared by every test: gin's global config is cleared after each test; `project`, the
-runner's test project; `ginpipe_project`, a project written for the original GinPipe; and the
-Docker tests' figures, printed at the end of the run.
+"""Fixtures shared by every test: gin's global config and the registrations a test made are cleared
+after each test; `project`, the runner's test project; `ginpipe_project`, a project written for the
+original GinPipe; and the Docker tests' figures, printed at the end of the run.
 
 The sweep, tools and bad-input tests import their own `project` from `tests.support.projects`.
 """
@@ -8,6 +8,8 @@ import os
 
 import gin
 import pytest
+
+from ginpipe.config import gin_internals
 
 from tests.support.ginpipe_project import GinpipeProject
 from tests.support.projects import BASE_CONFIG, RUN_VARIABLES, Project, make_project
@@ -24,8 +26,14 @@ def _signature_cache(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clear_gin():
+    # A project's own `@gin.configurable`s stay registered after its run (as they do for a user), so a
+    # later test's `load` would need the module name to tell it from an earlier project's: each test
+    # starts from the registry a fresh process has.
+    registered = set(gin_internals.registered_objects())
     yield
     gin.clear_config()
+    for selector in set(gin_internals.registered_objects()) - registered:
+        gin_internals.forget(selector)
 
 
 @pytest.fixture
