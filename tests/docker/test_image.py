@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,7 @@ import pytest
 from tests.docker.compose_service import ComposeProject
 from tests.docker.docker_engine import DockerEngine, build_steps, buildkit_client
 from tests.docker.standin_base import build_standin_python
+from tests.support.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = "ginpipe"  # the tag docker-compose.yml runs
@@ -177,12 +177,6 @@ def test_rebuild_after_a_task_change_reuses_the_dependency_layer(engine, image, 
     assert edited.stdout.strip() == marker
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _fetch_when_up(url: str, project: ComposeProject, service: str, timeout: float = 180) -> tuple[int, str]:
     deadline = time.monotonic() + timeout
     while True:
@@ -196,7 +190,7 @@ def _fetch_when_up(url: str, project: ComposeProject, service: str, timeout: flo
 
 
 def test_compose_demo_serves_the_trained_experiment(engine, image, trained, host, docker_figures):
-    port = _free_port()
+    port = free_port()
     project = ComposeProject(engine, REPO / "docker-compose.yml", "ginpipe-test", {
         "HOST_UID": str(HOST_UID), "HOST_GID": str(HOST_GID), "EXPERIMENTS_DIR": str(host / "experiments"),
         "DATA_DIR": str(host / "data"), "EXPERIMENT": f"experiments/audio/{EXPERIMENT}", "DEMO_PORT": str(port)})

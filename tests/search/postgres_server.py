@@ -5,25 +5,20 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.support.servers import free_port
+
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PostgresServer:
     def __init__(self, bin_dir: str, user: str = "nobody"):
         self.bin, self.user = Path(bin_dir), user
         self.root = Path(tempfile.mkdtemp(prefix="ginpipe-pg-"))
-        self.data, self.port = self.root / "data", _free_port()
+        self.data, self.port = self.root / "data", free_port()
 
     def _as_user(self, *argv: str, **kwargs) -> subprocess.CompletedProcess:
         command = list(argv) if os.geteuid() != 0 else ["runuser", "-u", self.user, "--", *argv]
