@@ -1,8 +1,9 @@
 """How much does the runner cost on top of the imports a pipeline needs anyway?
 
 Measured in one run, side by side, on 4-task pure-Python pipelines in a temporary project:
-  * median wall time of `ginpipe base.gin` (a fresh experiment each time, so every task runs)
-    divided by that of `python -c "import gin, loguru, <the tasks' imports>"`  (target <= 1.3),
+  * median wall time of `ginpipe base.gin` (a new experiment each time, whose tasks come from the
+    project's cache: every run checks the config, plans, adopts the cached outputs and writes its
+    folder) divided by that of `python -c "import gin, loguru, <the tasks' imports>"` (target <= 1.3),
     for tasks that use pandas and numpy (a typical metadata pipeline, whose imports take about as
     long as the reference's 0.6 s) and for tasks that import only the standard library (the worst
     case: the runner's own cost is then most of the time); the absolute overhead is printed too;

@@ -133,7 +133,6 @@ def _run(options: RunOptions, args) -> int:
     """One experiment, or a sweep when flags or a config (`!sweep:`) declare one; configs read once."""
     from .config.composition import compose
     from .errors import ConfigError
-    from .sweeps.plan import plan_sweep
 
     composition = compose(list(options.configs), list(options.mods))
     if args.trials is not None or args.search or composition.searches:  # else the planner is not imported
@@ -144,7 +143,10 @@ def _run(options: RunOptions, args) -> int:
     if args.storage or args.plot or args.objective or args.pruner != "none":
         raise ConfigError("--storage, --plot, --objective and --pruner belong to a search, and none is asked for.",
                           hint='Add --trials N and --search "name.param=distribution(...)" (or a `!search:` block).')
-    sweep = plan_sweep(options, args.sweep, composition)
+    sweep = None
+    if args.sweep or composition.sweeps:  # else the sweep planner is not imported
+        from .sweeps.plan import plan_sweep
+        sweep = plan_sweep(options, args.sweep, composition)
     if sweep is None and (args.sweep or args.launcher is not None or args.jobs):
         raise ConfigError("--jobs and --launcher run sweeps, and these configs declare none.",
                           hint='Add --sweep "name.param=[v1,v2]", or a `!sweep:` block in a config.')

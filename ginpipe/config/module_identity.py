@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.abc
 import importlib.machinery
 import inspect
 import os
@@ -33,7 +32,9 @@ def _real(path) -> str:
     return os.path.realpath(path)
 
 
-class _ExistingModule(importlib.abc.Loader):
+# The import protocols are duck-typed: not subclassing importlib.abc spares every run importing it
+# (and importlib.resources, which it pulls in).
+class _ExistingModule:
     """Loads a name as a module object that is already imported under another name."""
 
     def __init__(self, module):
@@ -47,7 +48,7 @@ class _ExistingModule(importlib.abc.Loader):
         module.__spec__ = self.spec  # the import machinery set the second name's spec: put it back
 
 
-class SameFileFinder(importlib.abc.MetaPathFinder):
+class SameFileFinder:
     """Meta path finder placed before `PathFinder`: a project file already loaded is not loaded again."""
 
     def __init__(self, root: Path):
@@ -60,9 +61,14 @@ class SameFileFinder(importlib.abc.MetaPathFinder):
         origin = _real(spec.origin)
         if not origin.startswith(self.root) or f"{os.sep}site-packages{os.sep}" in origin:
             return spec  # not the project's own file (a virtual environment inside it is not the project)
+        # Only a loaded file of the same name can be this one (a file symlinked under another name is
+        # not recognised): a realpath of every loaded module (an lstat per path component each) was
+        # most of a small pipeline's fixed cost.
+        names = {os.path.basename(spec.origin), os.path.basename(origin)}
         for loaded_name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None)
-            if loaded_name != name and file and _real(file) == origin:
+            if (loaded_name != name and file and os.path.basename(file) in names
+                    and _real(file) == origin):
                 return importlib.machinery.ModuleSpec(name, _ExistingModule(module), origin=spec.origin,
                                                       is_package=spec.submodule_search_locations is not None)
         return spec

@@ -12,9 +12,33 @@ __all__ = ["configure_console", "log_to_file", "print_error", "exit_code"]
 FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
 
 
+def _library_folders_once() -> None:
+    """loguru works out the library folders (sysconfig's every scheme, about 3 ms) again for every sink
+    it adds; a run adds two. They depend only on sys.path: work them out once per sys.path. A loguru
+    without this private hook is left as it is."""
+    try:
+        from loguru._better_exceptions import ExceptionFormatter
+        compute = ExceptionFormatter._get_lib_dirs
+    except (ImportError, AttributeError):
+        return
+    if getattr(compute, "ginpipe_once", False):
+        return
+    known: dict[tuple[str, ...], list[str]] = {}
+
+    def once() -> list[str]:
+        key = tuple(sys.path)
+        if key not in known:
+            known[key] = compute()
+        return list(known[key])
+
+    once.ginpipe_once = True
+    ExceptionFormatter._get_lib_dirs = staticmethod(once)
+
+
 def configure_console(verbosity: int = 0) -> None:
     """-q shows warnings only, default shows progress, -v shows debug details."""
     level = {-1: "WARNING", 0: "INFO"}.get(verbosity, "DEBUG")
+    _library_folders_once()
     logger.remove()
     logger.add(sys.stderr, level=level, format=FORMAT, colorize=None,
                filter=lambda record: not record["extra"].get("file_only"))

@@ -84,7 +84,11 @@ class StateFolder:
         adopted = deepcopy(record)
         adopted.folder = folder.name
         self.records[label] = adopted
-        self._write_index()
+        # Not flushed to the disk: the files are links to values already on it, so losing this
+        # index to a power cut only loses the record (the task is adopted again); a record that
+        # survives without its links fails `complete` and reruns. Three fsyncs per cached task
+        # were most of a cached rerun's fixed cost.
+        self._write_index(durable=False)
         return adopted
 
     def restorable(self, record: TaskRecord, key: str) -> bool:
@@ -130,13 +134,14 @@ class StateFolder:
             record = self.records.pop(label)
             if record.folder:
                 shutil.rmtree(self.state_dir / record.folder, ignore_errors=True)
-        self._write_index()
+        # Not flushed either: a lost write leaves records whose files are gone, which fail `complete`.
+        self._write_index(durable=False)
 
-    def _write_index(self) -> None:
+    def _write_index(self, durable: bool = True) -> None:
         # Staged in .tmp like the values: `state/` itself only ever holds complete files.
         write_json(self.index_path, {"version": 1,
                                      "tasks": {label: r.to_json() for label, r in self.records.items()}},
-                   tmp_dir=self.tmp_dir)
+                   tmp_dir=self.tmp_dir, durable=durable)
 
 
 def _unsaved(key: str, task: str):

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 from ..experiment.run_state import read_run_state
-from .compare import load_rows, render, table
 from .finished import final_metrics
 
 __all__ = ["summary_line", "members_table"]
@@ -40,6 +39,8 @@ def summary_line(folder: str | Path) -> str:
 
 
 def members_table(folders: list[Path]) -> str | None:
+    from .compare import load_rows, render, table  # only sweeps print tables: a run's last line needs none
+
     existing = [f for f in folders if (Path(f) / "config.gin").is_file()]
     if not existing:
         return None
