@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 import time
@@ -109,7 +110,7 @@ def main() -> None:
     print()
     for name in args.only:
         _, files, mods = CONFIGURATIONS[name]
-        print(f"{name}: {command_line(files, mods)} --mods SEED=<seed> {' '.join(args.mods)}".rstrip())
+        print(f"{name}: {command_line(files, mods)} --mods SEED=<seed> {shlex.join(args.mods)}".rstrip())
     print(f"\n{len(args.seeds)} seeds ({', '.join(map(str, args.seeds))}), mean ± std; extra bindings:"
           f" {' '.join(args.mods) or 'none'}; load average {os.getloadavg()[0]:.1f} at the end\n")
     runs = [r for r in runs if r["configuration"] in args.only and r["seed"] in args.seeds]

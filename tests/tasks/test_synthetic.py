@@ -6,6 +6,7 @@ import pytest
 from tasks.datasets import synthetic
 from tasks.datasets.synthetic import (SYNTHETIC_CLASSES, clip_counts, generate_synthetic_dataset, read_synthetic,
                                       synthesize_clip, synthetic_classes)
+from tasks.datasets.synth_dsp import harmonics
 from tasks.datasets.synthetic_sources import SOURCES
 
 SR = 16000
@@ -58,7 +59,9 @@ def _source(label: str, i: int, pitch: float = 1.0, tempo: float = 1.0, seconds:
     return SOURCES[label](np.random.default_rng(i), t, SR, pitch, tempo)
 
 
-def test_clarinet_and_oboe_differ_in_harmonic_parity():
+def test_clarinet_and_oboe_differ_in_harmonic_parity_and_overlap_a_little():
+    """Even harmonics are weak in a clarinet, as strong as the odd ones in an oboe; the two ranges
+    overlap, so that a few clips are ambiguous by design (no model reaches 100 %)."""
     def even_to_odd(label: str, i: int) -> float:
         x = _source(label, i)
         f0 = _f0_of_reed(x)
@@ -66,8 +69,11 @@ def test_clarinet_and_oboe_differ_in_harmonic_parity():
         odd = sum(_band_energy(x, k * f0) for k in (3, 5, 7))
         return even / odd
 
-    for i in range(5):
-        assert even_to_odd("clarinet", i) < 0.2 < 0.4 < even_to_odd("oboe", i)
+    clarinet = np.array([even_to_odd("clarinet", i) for i in range(40)])
+    oboe = np.array([even_to_odd("oboe", i) for i in range(40)])
+    assert np.median(clarinet) < 0.15 and np.median(oboe) > 0.5
+    assert np.mean(clarinet < 0.25) >= 0.85 and np.mean(oboe > 0.25) >= 0.85  # mostly apart
+    assert clarinet.max() > oboe.min()  # but not always
 
 
 def _f0_of_reed(x: np.ndarray) -> float:
@@ -151,3 +157,16 @@ def test_bad_settings_are_refused_naming_the_parameter(tmp_path, setting, messag
         read_synthetic(tmp_path, clips_per_class=2, duration=0.25, **setting)
     assert f"read_synthetic.{next(iter(setting))}" in str(error.value)
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize("f0", [110.0, 1400.0, "vibrato"])
+def test_harmonics_by_recurrence_match_the_sines_they_replace(f0):
+    """The integer-harmonics shortcut (a recurrence) against one sine per partial: a steady or gliding
+    f0, zero amplitudes, and partials past Nyquist that both must skip."""
+    t = np.arange(SR) / SR
+    f0 = 300 * (1 + 0.2 * np.sin(2 * np.pi * 3 * t)) if f0 == "vibrato" else f0
+    amplitudes = [1.0, 0.0, 0.5, 0.3, 0.0, 0.2, 0.1, 0.05, 0.04, 0.03, 0.02, 0.01]
+    by_recurrence = harmonics(f0, t, SR, amplitudes)
+    by_sines = harmonics(f0, t, SR, amplitudes, ratios=np.arange(1, len(amplitudes) + 1))
+    assert np.abs(by_recurrence - by_sines).max() < 1e-9
+    assert np.abs(by_recurrence).max() > 0.5
