@@ -5,6 +5,7 @@ original GinPipe; and the Docker tests' figures, printed at the end of the run.
 The sweep, tools and bad-input tests import their own `project` from `tests.support.projects`.
 """
 import os
+import signal
 
 import gin
 import pytest
@@ -15,6 +16,12 @@ from tests.support.ginpipe_project import GinpipeProject
 from tests.support.projects import BASE_CONFIG, RUN_VARIABLES, Project, make_project
 
 _FIGURES = pytest.StashKey[dict]()
+
+# A shell without job control starts a background command with Ctrl-C (SIGINT) ignored, and every
+# process it starts inherits that: the Ctrl-C tests would then see runs that cannot be interrupted.
+# Handled here (as an interactive start would), the processes the tests start get the default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
