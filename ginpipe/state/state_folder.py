@@ -86,8 +86,8 @@ class StateFolder:
         self.records[label] = adopted
         # Not flushed to the disk: the files are links to values already on it, so losing this
         # index to a power cut only loses the record (the task is adopted again); a record that
-        # survives without its links fails `complete` and reruns. Three fsyncs per cached task
-        # were most of a cached rerun's fixed cost.
+        # survives without its links fails `complete` and reruns. Two fsyncs per cached task (the
+        # index and its folder) were most of a cached rerun's fixed cost.
         self._write_index(durable=False)
         return adopted
 
