@@ -31,8 +31,7 @@ STEPS = textwrap.dedent('''
             path.write_bytes(b"x" * 1000)
             paths.append(str(path))
         # A DataFrame is saved as parquet; a dict (of absolute paths) as a pickle, the cache's only mention.
-        files = {"path": [str(Path(p).resolve()) for p in paths]} if pickled else pd.DataFrame({"path": paths})
-        state["files"] = files
+        state["files"] = {"path": [str(Path(p).resolve()) for p in paths]} if pickled else pd.DataFrame({"path": paths})
 
 
     def read_cache(state):
