@@ -100,6 +100,10 @@ def make_project(tmp_path: Path, monkeypatch, base: str, steps: str = STEPS):
     monkeypatch.chdir(root)
     for variable in RUN_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
+    # Tests edit a task file and run again within the second, often at the same size: Python would
+    # take the first version's bytecode (checked by whole-second mtime and size) for the edited file.
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     original = _take_project_modules()
     try:
         yield p
