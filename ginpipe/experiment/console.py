@@ -1,47 +1,19 @@
-"""Logging: loguru on the console (configured by the CLI only) and a copy of it all in `logs/run.log`."""
+"""Logging: the console (configured by the CLI only) and a copy of it all in `logs/run.log` (see `log`)."""
 from __future__ import annotations
 
 import contextlib
 import sys
 from pathlib import Path
 
-from loguru import logger
+from .. import log
+from ..log import logger
 
 __all__ = ["configure_console", "log_to_file", "print_error", "exit_code"]
-
-FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
-
-
-def _library_folders_once() -> None:
-    """loguru works out the library folders (sysconfig's every scheme, about 3 ms) again for every sink
-    it adds; a run adds two. They depend only on sys.path: work them out once per sys.path. A loguru
-    without this private hook is left as it is."""
-    try:
-        from loguru._better_exceptions import ExceptionFormatter
-        compute = ExceptionFormatter._get_lib_dirs
-    except (ImportError, AttributeError):
-        return
-    if getattr(compute, "ginpipe_once", False):
-        return
-    known: dict[tuple[str, ...], list[str]] = {}
-
-    def once() -> list[str]:
-        key = tuple(sys.path)
-        if key not in known:
-            known[key] = compute()
-        return list(known[key])
-
-    once.ginpipe_once = True
-    ExceptionFormatter._get_lib_dirs = staticmethod(once)
 
 
 def configure_console(verbosity: int = 0) -> None:
     """-q shows warnings only, default shows progress, -v shows debug details."""
-    level = {-1: "WARNING", 0: "INFO"}.get(verbosity, "DEBUG")
-    _library_folders_once()
-    logger.remove()
-    logger.add(sys.stderr, level=level, format=FORMAT, colorize=None,
-               filter=lambda record: not record["extra"].get("file_only"))
+    log.own_console(sys.stderr, {-1: "WARNING", 0: "INFO"}.get(verbosity, "DEBUG"))
 
 
 class _LogFile:
@@ -68,8 +40,8 @@ class _LogFile:
 class _Tee:
     """A text stream that also writes everything to a log file."""
 
-    def __init__(self, stream, log):
-        self._stream, self._log = stream, log
+    def __init__(self, stream, log_file):
+        self._stream, self._log = stream, log_file
 
     def write(self, text):
         self._log.write(text)
@@ -88,17 +60,15 @@ def log_to_file(path: Path, level: str = "DEBUG"):
     """Copy log records and everything printed to stdout/stderr into `path` for the block's duration."""
     path.parent.mkdir(parents=True, exist_ok=True)
     file = open(path, "a", buffering=1)
-    log = _LogFile(file)
-    sink = logger.add(log, level=level, colorize=False,
-                      format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}",
-                      backtrace=False, diagnose=False)
+    log_file = _LogFile(file)
+    sink = log.add_file(log_file, level)
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Tee(stdout, log), _Tee(stderr, log)
+    sys.stdout, sys.stderr = _Tee(stdout, log_file), _Tee(stderr, log_file)
     try:
         yield
     finally:
         sys.stdout, sys.stderr = stdout, stderr
-        logger.remove(sink)
+        log.remove_sink(sink)
         try:
             file.close()
         except OSError:  # its last lines could not be written (disk full): the run's error says why

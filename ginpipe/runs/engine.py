@@ -14,8 +14,6 @@ from pathlib import Path
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from loguru import logger
-
 from ..config import gin_internals
 from ..config.binding import is_stand_in
 from ..config.module_identity import definition_site
@@ -24,6 +22,7 @@ from ..config.resolution import ResolvedConfig
 from ..config.usage import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
+from ..log import logger
 from ..state.shared import ABSENT, State
 from ..state.state_folder import StateFolder
 from ..state.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version

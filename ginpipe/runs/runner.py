@@ -10,7 +10,6 @@ import sys
 from typing import Sequence
 
 import gin
-from loguru import logger
 
 from ..config.composition import Composition
 from ..config.gin_internals import unwrap_exception
@@ -23,6 +22,7 @@ from ..experiment.folder import Experiment
 from ..experiment.ranks import is_main_process
 from ..experiment.run_record import RunRecord
 from ..files import write_json
+from ..log import logger
 from ..state.shared import State
 from ..state.state_folder import StateFolder
 from .engine import Engine

@@ -13,10 +13,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from loguru import logger
-
 from ..errors import ExperimentError, GinpipeError, RunInterrupted, did_you_mean
 from ..files import read_json, write_json
+from ..log import logger
 from ..sweeps.plan import Member
 from .objective import MissingMetric, trial_value
 from .plan import StudyPlan

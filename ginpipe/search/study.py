@@ -13,9 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from loguru import logger
-
 from ..errors import ConfigError
+from ..log import logger
 from ..runs.trial import make_pruner, open_storage
 from .space import Param
 

@@ -11,10 +11,9 @@ import shutil
 from copy import deepcopy
 from pathlib import Path
 
-from loguru import logger
-
 from ..errors import TaskError
 from ..files import read_json, write_json
+from ..log import logger
 from .formats import load_value, safe_name, save_value
 from .shared import State
 from .task_keys import TaskRecord

@@ -11,10 +11,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from loguru import logger
-
 from ..errors import GinpipeError, RunInterrupted
 from ..files import read_json, write_json
+from ..log import logger
 from ..tools.summary import members_table
 from .plan import Member, Sweep
 

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from loguru import logger
-
 from ..config.resolution import ResolvedConfig
 from ..config.values import MacroRef, Ref, canonical_text, walk
 from ..errors import GinpipeError
 from ..experiment.run_record import RunRecord
+from ..log import logger
 from ..runs.engine import Engine
 from ..runs.prepare import Prepared, prepare, run_scope
 from ..runs.task_names import original

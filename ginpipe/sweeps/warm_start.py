@@ -22,14 +22,13 @@ import sys
 import threading
 import traceback
 
-from loguru import logger
-
 from ..config.composition import compose
 from ..config.values import Ref
 from ..errors import GinpipeError
 from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
 from ..experiment.ranks import is_main_process
+from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
 from ..runs.runner import execute

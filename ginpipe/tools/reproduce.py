@@ -19,13 +19,12 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loguru import logger
-
 from ..config.composition import compose
 from ..config.values import Ref, walk
 from ..errors import ConfigError, ExperimentError, GinpipeError
 from ..experiment.environment import describe_environment
 from ..files import write_json
+from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
 from ..runs.runner import execute

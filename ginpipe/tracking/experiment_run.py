@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping
 
-from loguru import logger
-
 from ..experiment.metrics import numeric_metrics
 from ..files import read_json, write_json
+from ..log import logger
 from . import active
 from .connection import connect, project_experiment
 from .curves import backfill_curves

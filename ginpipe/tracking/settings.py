@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from loguru import logger
+from ..log import logger
 
 __all__ = ["MACRO", "tracking_uri", "bound_network_calls", "warn_failure"]
 

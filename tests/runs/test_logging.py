@@ -1,0 +1,100 @@
+"""ginpipe's log lines: written by ginpipe until loguru is imported, through loguru after (`ginpipe.log`).
+
+A run whose tasks all come from the cache imports no loguru; one that runs a task using loguru hands
+the console and logs/run.log to it, and both kinds of line look the same and come in order.
+"""
+import io
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ginpipe import log
+
+CHATTY = '''
+from loguru import logger
+
+logger.info("chatty imported")
+
+
+def chatty(state):
+    logger.info("chatty says hi")
+    logger.debug("chatty whispers")
+    state["chatty"] = True
+'''
+CONFIG = "execute_pipeline.tasks = [@set_seed, @load, @chatty]\n"
+CONSOLE_LINE = re.compile(r"^\d\d:\d\d:\d\d \| (DEBUG|INFO|SUCCESS|WARNING|ERROR) *\| .")
+FILE_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \| (DEBUG|INFO|SUCCESS|WARNING|ERROR) *\| .")
+# Runs the command and prints which of these modules it loaded.
+WATCH = ("import sys; from ginpipe.cli import main; code = main(sys.argv[1:]); print('LOADED', sorted(m for m in"
+         " ('loguru', 'tasks.chatty', 'tasks.steps') if m in sys.modules))")
+
+
+@pytest.fixture
+def chatty(project):
+    project.write("tasks/chatty.py", CHATTY)
+    project.write("chatty.gin", CONFIG)
+    return project
+
+
+def _messages(lines: list[str]) -> list[str]:
+    return [line.split(" | ", 2)[2] for line in lines]
+
+
+def test_a_task_logging_with_loguru_shares_the_console_and_the_log_with_ginpipe(chatty):
+    done = chatty.cli("chatty.gin", "--experiment-name", "a", check=True)
+    console = done.stderr.splitlines()
+    assert console and all(CONSOLE_LINE.match(line) for line in console), done.stderr
+    messages = _messages(console)
+    # Each line once: loguru's own default sink (another format, to stderr) is gone.
+    assert messages.count("chatty imported") == 1 and messages.count("chatty says hi") == 1
+    assert messages.index("▶ 03-chatty") < messages.index("chatty says hi")
+    assert messages[messages.index("chatty says hi") + 1].startswith("✓ 03-chatty in ")
+    assert "chatty whispers" not in done.stderr  # a debug line, below the console's level
+    logged = (chatty.exp("a") / "logs" / "run.log").read_text().splitlines()
+    assert logged and all(FILE_LINE.match(line) for line in logged), logged
+    # The file gets the same lines from "Experiment ..." on: ginpipe's first ones written by
+    # ginpipe itself, the later ones and the task's by loguru.
+    assert _messages(logged) == messages[messages.index(f"Experiment {chatty.exp('a').relative_to(chatty.root)}"):]
+
+
+def test_a_cached_rerun_imports_neither_loguru_nor_the_tasks(chatty):
+    chatty.cli("chatty.gin", "--experiment-name", "a", check=True)
+    for name in ("a",):
+        done = subprocess.run([sys.executable, "-c", WATCH, "chatty.gin", "--experiment-name", name],
+                              cwd=chatty.root, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "LOADED []" in done.stdout
+        origin = " (from experiment a)" if name == "b" else ""
+        assert _messages(done.stderr.splitlines())[1:] == [
+            f"↷ 01-set_seed: cached{origin}", f"↷ 02-load: cached{origin}", f"↷ 03-chatty: cached{origin}",
+            "Done: 0 task(s) ran, 3 came from the cache."]
+        logged = (chatty.exp(name) / "logs" / "run.log").read_text().splitlines()
+        assert all(FILE_LINE.match(line) for line in logged[-5:]) and logged[-1].endswith("3 came from the cache.")
+
+
+def test_quiet_hides_the_tasks_loguru_lines_too(chatty):
+    done = chatty.cli("chatty.gin", "--experiment-name", "q", "-q", check=True)
+    assert done.stderr == ""
+    assert "chatty says hi" in (chatty.exp("q") / "logs" / "run.log").read_text()
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"])
+@pytest.mark.parametrize("console, colour", [(True, False), (True, True), (False, False)])
+def test_a_line_written_directly_is_the_line_loguru_writes(level, console, colour):
+    from loguru import logger
+
+    written = io.StringIO()
+    sink = log._Sink(written, "DEBUG", console=console)
+    sink.colour = colour
+    ours = sink.line(level, "a <b>message</b> {with} braces", 0.0)
+    theirs = io.StringIO()
+    handle = logger.add(theirs, level="DEBUG", colorize=colour,
+                        format=log.CONSOLE_FORMAT if console else log.FILE_FORMAT)
+    try:
+        logger.log(level, "a <b>message</b> {with} braces")
+    finally:
+        logger.remove(handle)
+    digits = re.compile(r"\d")  # the clocks differ; the layout, colours and text must not
+    assert digits.sub("0", ours) == digits.sub("0", theirs.getvalue())
