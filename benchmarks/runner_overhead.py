@@ -7,6 +7,8 @@ Measured in one run, side by side, on 4-task pure-Python pipelines in a temporar
     for tasks that use pandas and numpy (a typical metadata pipeline, whose imports take about as
     long as the reference's 0.6 s) and for tasks that import only the standard library (the worst
     case: the runner's own cost is then most of the time); the absolute overhead is printed too;
+  * the same runs against `python -c "import gin"` alone: a run whose tasks all come from the cache
+    imports neither loguru nor the tasks' libraries, so this is everything else the runner costs;
   * median wall time of `ginpipe --help` (target < 0.3 s);
   * how many tasks a no-change rerun executes (target 0).
 
@@ -100,9 +102,10 @@ def measure(tasks: str, imports: str, repeats: int) -> dict:
         subprocess.run(ginpipe + ["base.gin", "--experiment-name", "warmup"], cwd=root, check=True,
                        capture_output=True, env=ENV)  # warm the file cache and the bytecode cache
         subprocess.run([sys.executable, "-c", imports], check=True, env=ENV)
-        baseline, runs = [], []
-        for number in range(repeats):  # interleaved, so that machine noise hits both alike
+        baseline, gin_only, runs = [], [], []
+        for number in range(repeats):  # interleaved, so that machine noise hits all alike
             baseline.append(median_seconds([sys.executable, "-c", imports], root, 1))
+            gin_only.append(median_seconds([sys.executable, "-c", "import gin"], root, 1))
             start = time.perf_counter()
             subprocess.run(ginpipe + ["base.gin", "--experiment-name", f"run{number}"], cwd=root,
                            check=True, capture_output=True, env=ENV)
@@ -113,7 +116,8 @@ def measure(tasks: str, imports: str, repeats: int) -> dict:
         help_time = median_seconds(ginpipe + ["--help"], root, repeats)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return {"baseline": statistics.median(baseline), "pipeline": statistics.median(runs),
+    return {"baseline": statistics.median(baseline), "gin": statistics.median(gin_only),
+            "pipeline": statistics.median(runs),
             "rerun_executed": sum(t["status"] == "done" for t in rerun["tasks"]), "help": help_time}
 
 
@@ -128,6 +132,8 @@ def main() -> None:
         print(f"  ginpipe 4-task pipeline: {m['pipeline']:.3f} s"
               f"  (runner overhead {1000 * (m['pipeline'] - m['baseline']):.0f} ms)")
         print(f"  ratio pipeline / baseline: {m['pipeline'] / m['baseline']:.2f}x  (target <= 1.3)")
+        print(f"  against `python -c \"import gin\"` alone ({m['gin']:.3f} s): the runner's own cost is"
+              f" {1000 * (m['pipeline'] - m['gin']):.0f} ms")
         print(f"  tasks executed by a no-change rerun: {m['rerun_executed']}  (target 0)")
     print(f"ginpipe --help: {m['help']:.3f} s  (target < 0.3)")
 
