@@ -161,7 +161,7 @@ def _run(options: RunOptions, args) -> int:
         from .tools.summary import summary_line
         state = execute(options, composition)
         if is_main_process():
-            print(summary_line(state["output_dir"]))
+            print(summary_line(state["output_dir"], "done"))
     return 0
 
 

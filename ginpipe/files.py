@@ -64,10 +64,11 @@ def write_json(path: str | os.PathLike, data, durable: bool = True, tmp_dir: str
 
 
 def read_json(path: str | os.PathLike, default=None):
-    """The JSON in `path`, or `default` when the file is missing or not (yet) valid JSON."""
+    """The JSON in `path`, or `default` when the file is missing (a file where one of its folders
+    should be included) or not (yet) valid JSON."""
     try:
         return json.loads(Path(path).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
         return default
 
 

@@ -10,7 +10,6 @@ never cached.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -67,8 +66,9 @@ class SignatureCache:
             pass  # a read-only home: the next run imports again
 
     def _path(self, kind: str, name: str) -> Path:
-        return self.folder / f"{kind}-{hashlib.sha256(name.encode()).hexdigest()[:32]}.json"
+        import hashlib  # here: a run whose config names no library need not load OpenSSL
 
+        return self.folder / f"{kind}-{hashlib.sha256(name.encode()).hexdigest()[:32]}.json"
 
     def _current(self, record: dict) -> bool:
         name = record["distribution"]

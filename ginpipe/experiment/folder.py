@@ -6,7 +6,6 @@ is using is refused (file lock); under torch.distributed only rank 0 opens it (`
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,6 +141,8 @@ class Experiment:
 
     def _clear(self) -> None:
         """--overwrite: empty a marked experiment (checked by `refusal` under the lock)."""
+        import shutil  # here: only --overwrite removes trees, and a run need not import it otherwise
+
         for child in self.path.iterdir():
             if child.name in (LOCK, MARKER):
                 continue

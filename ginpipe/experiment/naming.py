@@ -7,8 +7,8 @@ every rank agrees on one folder even when the name is a timestamp.
 """
 from __future__ import annotations
 
-import datetime
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ def choose_naming(composition: Composition, experiment_name: str | None = None,
         "name": os.environ.get("GINPIPE_EXPERIMENT_NAME"), "dir": os.environ.get("GINPIPE_OUTPUT_DIR")}
     name = (experiment_name or inherited.get("name") or literal("EXPERIMENT_NAME")
             or (Path(os.path.abspath(output_dir)).name if output_dir else None)
-            or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+            or time.strftime("%Y-%m-%d_%H-%M-%S"))
     project = project_name or literal("PROJECT_NAME") or DEFAULT_PROJECT
     check_name("experiment", name, "--experiment-name")
     check_name("project", project, "--project-name")

@@ -9,7 +9,6 @@ from ..state.state_folder import StateFolder
 from .engine import Engine
 from .options import RunOptions
 from .prepare import prepare, run_scope
-from .task_names import task_name
 
 __all__ = ["print_dry_run"]
 
@@ -19,18 +18,14 @@ def print_dry_run(options: RunOptions, composition: Composition | None = None) -
     with run_scope():
         prepared = prepare(options, composition)
         folder = prepared.naming.output_dir
-        store = StateFolder(folder) if (folder / "state" / "index.json").is_file() else None
+        store = StateFolder(folder)  # a new experiment's too: its tasks may come from a sibling's cache
         engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors,
                         objects=prepared.objects, no_cache=options.no_cache, from_task=options.from_task)
         state = State({"output_dir": str(folder), **prepared.initial})
-        decisions = engine.plan(prepared.tasks, state) if store else None
+        decisions = engine.plan(prepared.tasks, state)
         print("# Composed config\n" + prepared.config_text)
-        print(f"# Plan for {folder}" + ("" if store else " (new experiment: every task runs)"))
-        for number, task in enumerate(prepared.tasks, 1):
-            if decisions is None:
-                print(f"  run     {number:02d}-{task_name(task)}")
-                continue
-            d = decisions[number - 1]
+        print(f"# Plan for {folder}" + ("" if store.index_path.is_file() else " (new experiment)"))
+        for d in decisions:
             note = f"  ({d.reason})" if d.reason else ""
             missing = f"  missing inputs: {', '.join(d.missing)}" if d.missing else ""
             print(f"  {d.action:<7} {d.label}{note}{missing}")

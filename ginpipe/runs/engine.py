@@ -137,8 +137,13 @@ class Engine:
                 known = False
                 continue
             own = self.store.record(label) if self.store else None
-            if not known:
-                decisions.append(Decision(label, "decide", "after earlier tasks", own, source=self.store))
+            if not known:  # it runs unless a record turns out valid once earlier tasks ran: is there one?
+                hopeless = forcing or not caching or next(self.store.candidates(label, self.share), None) is None
+                if hopeless:
+                    reason = "forced" if forcing else "caching off" if not caching else "never ran"
+                    decisions.append(Decision(label, "run", reason, own, source=self.store))
+                else:
+                    decisions.append(Decision(label, "decide", "after earlier tasks", own, source=self.store))
                 continue
             hit = None if forcing or not caching else self._find_hit(task, label, versions)
             if hit is not None:
@@ -211,13 +216,18 @@ class Engine:
         self.store.restore(record, state)
         entry = self.run_record.start(decision.label, record.task)
         origin = {} if source is self.store else {"from": source.name}
-        self.run_record.finish(entry, "cached", key=record.key, **origin)
+        self.run_record.finish(entry, "cached", write=False, key=record.key, **origin)
         logger.info(f"↷ {decision.label}: cached" + (f" (from experiment {source.name})" if origin else ""))
         return True
 
     def _execute(self, task, label: str, state: State) -> State:
         self._forcing = self._forcing or self._starts_forcing(task, label)
         identity = task_identity(task)
+        # What came from the cache is on record before a task that may run for hours starts.
+        if self.run_record.pending:
+            self.run_record.flush()
+        if self.store is not None:
+            self.store.write_adopted()
         entry = self.run_record.start(label, identity)
         logger.info(f"▶ {label}")
         access = state.begin()

@@ -5,8 +5,10 @@ argv; both end in `execute(options)`.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 import gin
@@ -25,12 +27,12 @@ from ..files import write_json
 from ..log import logger
 from ..state.shared import State
 from ..state.state_folder import StateFolder
+from ..state.task_keys import CodeDigests
 from .engine import Engine
 from .failures import resume_hint, resume_only, write_error
 from .options import RunOptions
 from .prepare import PIPELINE, Prepared, prepare, run_scope
 from .task_names import task_name
-from .trial import TrialPruned, trial_environment
 
 __all__ = ["run", "execute"]
 
@@ -70,7 +72,7 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
 
 def execute(options: RunOptions, composition: Composition | None = None) -> State:
     """Run the experiment `options` describe (from `composition` when the configs were read already)."""
-    with run_scope(), trial_environment(options.trial):
+    with run_scope(), _trial_environment(options.trial):
         prepared = prepare(options, composition)
         if options.from_task:  # before the folder is opened: a typo must not touch an existing experiment
             _check_from_task(prepared, options.from_task)
@@ -80,7 +82,9 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
         hint = resume_hint(options.command, naming)
         if not is_main_process():
             return _execute(prepared.bind(), state, None, RunRecord(None), hint)
-        if not _all_cached(prepared, state):
+        planned = StateFolder(naming.output_dir)  # read before the folder is locked; see `_all_cached`
+        code = CodeDigests(Path.cwd())  # the project source's digests, for the plan and the run
+        if not _all_cached(prepared, state, planned, code):
             prepared.bind()  # imports the tasks' modules; before the folder opens, so an error touches nothing
         experiment.open(prepared.config_text, resume=options.resume, overwrite=options.overwrite)
         naming.export()
@@ -95,7 +99,7 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                 tracker = _start_tracking(prepared, experiment)
                 final = None
                 try:
-                    final = _execute(prepared, state, StateFolder(naming.output_dir), record, hint)
+                    final = _execute(prepared, state, planned.reread(), record, hint, code)
                     return final
                 finally:
                     if tracker is not None:
@@ -109,11 +113,13 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                 experiment.close()
 
 
-def _execute(prepared: Prepared, state: State, store: StateFolder | None, record: RunRecord, hint: str) -> State:
+def _execute(prepared: Prepared, state: State, store: StateFolder | None, record: RunRecord, hint: str,
+             code: CodeDigests | None = None) -> State:
     options = prepared.options
     engine = Engine(prepared.config, store, record, selectors=prepared.selectors, objects=prepared.objects,
                     no_cache=options.no_cache or store is None, from_task=options.from_task if store else None,
-                    resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task)
+                    resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task,
+                    code=code or CodeDigests(Path.cwd()))
     try:
         with engine, engine.usage:
             state = gin.get_configurable(PIPELINE)(state)
@@ -129,7 +135,7 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
                                    hint=resume_only(hint))
         try:
             status = ("interrupted" if isinstance(error, RunInterrupted) else
-                      "pruned" if isinstance(error, TrialPruned) else "failed")
+                      "pruned" if _is_pruned(error) else "failed")
             record.end(status, error=str(error),
                        executed=engine.executed, cached=engine.cached)
         except OSError:
@@ -144,19 +150,31 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
     return state
 
 
-def _all_cached(prepared: Prepared, state: State) -> bool:
-    """Whether the plan takes every top-level task from the cache: then nothing is imported.
+def _trial_environment(link_text: str | None):
+    """A search trial's environment (`runs.trial`, imported only for trials), or nothing."""
+    if not link_text:
+        return contextlib.nullcontext()
+    from .trial import trial_environment
+
+    return trial_environment(link_text)
+
+
+def _is_pruned(error: BaseException) -> bool:
+    trial = sys.modules.get(f"{__package__}.trial")  # a trial prunes only once that module is loaded
+    return trial is not None and isinstance(error, trial.TrialPruned)
+
+
+def _all_cached(prepared: Prepared, state: State, store: StateFolder, code: CodeDigests) -> bool:
+    """Whether the plan takes every top-level task from the cache (this experiment's, or an identical
+    task's outputs in a sibling experiment): then no task module is imported.
 
     Planned before the folder is locked: should another run change it meanwhile, the engine imports
     the task that turns out to run (`Prepared.live_task`), and the run goes on as any other."""
     options = prepared.options
-    folder = prepared.naming.output_dir
     if options.no_cache or options.from_task or prepared.needs_import():
         return False
-    if not (folder / "state" / "index.json").is_file():
-        return False
-    engine = Engine(prepared.config, StateFolder(folder), RunRecord(None), selectors=prepared.selectors,
-                    objects=prepared.objects)
+    engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors, objects=prepared.objects,
+                    code=code)
     return all(d.action == "cached" for d in engine.plan(prepared.tasks, State(dict(state))))
 
 

@@ -6,15 +6,19 @@ Data containers are hashed by content; objects of unknown kinds give None ("cann
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import PurePath
+
+try:  # hashlib's own blake2b; importing hashlib itself also loads OpenSSL, about 3 ms a process
+    from _blake2 import blake2b
+except ImportError:  # a Python without the builtin module
+    from hashlib import blake2b
 
 __all__ = ["content", "digest"]
 
 
 def digest(*parts: str | bytes) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for part in parts:
         h.update(part if isinstance(part, bytes) else part.encode())
         h.update(b"\x00")
@@ -23,7 +27,7 @@ def digest(*parts: str | bytes) -> str:
 
 def content(value) -> str | None:
     """A hash of `value`'s content, or None when its kind cannot be hashed cheaply and reliably."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     return h.hexdigest() if _feed(h, value, depth=0) else None
 
 

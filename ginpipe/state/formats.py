@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from ..files import atomic_write
-from . import pickling
 
 __all__ = ["save_value", "load_value", "safe_name"]
 
@@ -33,6 +32,8 @@ def save_value(value, folder: Path, key: str, tmp_dir: Path | None = None) -> tu
             return target.name, "parquet"
         except Exception:  # object columns parquet cannot hold, or no pyarrow: pickle is exact
             pass
+    from . import pickling  # here, not above: a run whose tasks all come from the cache pickles nothing
+
     if _is_torch(value):
         import torch
         target = folder / f"{base}.pt"
@@ -50,6 +51,8 @@ def load_value(path: Path, fmt: str):
     if fmt == "torch":
         import torch
         return torch.load(path, weights_only=False)  # our own file, written by this runner
+    from . import pickling
+
     with open(path, "rb") as f:
         return pickling.load(f)
 

@@ -7,7 +7,6 @@ run killed at any moment leaves an index that only points at complete files.
 from __future__ import annotations
 
 import os
-import shutil
 from copy import deepcopy
 from pathlib import Path
 
@@ -28,12 +27,20 @@ class StateFolder:
         self.experiment_dir = experiment_dir
         self.name = experiment_dir.name
         self._siblings: list[StateFolder] | None = None
+        self._adopted_unwritten = False  # records adopted since the index was last written
         self.state_dir = experiment_dir / "state"
         self.tmp_dir = experiment_dir / ".tmp"
         self.index_path = self.state_dir / "index.json"
         raw = read_json(self.index_path, {}) or {}
         self.records: dict[str, TaskRecord] = {
             label: TaskRecord.from_json(r) for label, r in raw.get("tasks", {}).items()}
+
+    def reread(self) -> "StateFolder":
+        """This folder's records read again (its run may have changed them since), with the
+        siblings read so far: a plan made before the folder was locked need not read them twice."""
+        fresh = StateFolder(self.experiment_dir)
+        fresh._siblings = self._siblings
+        return fresh
 
     def record(self, label: str) -> TaskRecord | None:
         return self.records.get(label)
@@ -67,7 +74,7 @@ class StateFolder:
         if self.records.pop(label, None) is not None:
             self._write_index()
         folder = self.state_dir / safe_name(label.replace("/", "."))
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_tree(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         for entry in record.writes.values():
@@ -78,17 +85,25 @@ class StateFolder:
                 try:
                     os.link(origin, temporary)
                 except OSError:
+                    import shutil
+
                     shutil.copy2(origin, temporary)
                 os.replace(temporary, folder / entry["file"])
         adopted = deepcopy(record)
         adopted.folder = folder.name
         self.records[label] = adopted
-        # Not flushed to the disk: the files are links to values already on it, so losing this
-        # index to a power cut only loses the record (the task is adopted again); a record that
-        # survives without its links fails `complete` and reruns. Two fsyncs per cached task (the
-        # index and its folder) were most of a cached rerun's fixed cost.
-        self._write_index(durable=False)
+        # The index is written before the next task runs (`write_adopted`), by the next `save` or by
+        # the run's closing `prune`, not here: the files are links to values already on the disk,
+        # so losing the record (a kill, a power cut) only means the task is adopted again, and a
+        # record that outlives its links fails `complete` and reruns. Writing (and at first
+        # flushing) the index per cached task was most of a cached rerun's fixed cost.
+        self._adopted_unwritten = True
         return adopted
+
+    def write_adopted(self) -> None:
+        """Write the index if tasks were adopted since it was last written."""
+        if self._adopted_unwritten:
+            self._write_index(durable=False)
 
     def restorable(self, record: TaskRecord, key: str) -> bool:
         entry = record.writes.get(key) or {}
@@ -111,7 +126,7 @@ class StateFolder:
         if self.records.pop(label, None) is not None:
             self._write_index()
         folder = self.state_dir / safe_name(label.replace("/", "."))
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_tree(folder)
         record.folder = folder.name
         for key, entry in record.writes.items():
             if key in not_saved:
@@ -132,15 +147,25 @@ class StateFolder:
         for label in [label for label in self.records if label not in alive]:
             record = self.records.pop(label)
             if record.folder:
-                shutil.rmtree(self.state_dir / record.folder, ignore_errors=True)
+                _remove_tree(self.state_dir / record.folder)
         # Not flushed either: a lost write leaves records whose files are gone, which fail `complete`.
         self._write_index(durable=False)
 
     def _write_index(self, durable: bool = True) -> None:
+        self._adopted_unwritten = False
         # Staged in .tmp like the values: `state/` itself only ever holds complete files.
         write_json(self.index_path, {"version": 1,
                                      "tasks": {label: r.to_json() for label, r in self.records.items()}},
                    tmp_dir=self.tmp_dir, durable=durable)
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove `folder` if it is there. shutil is imported only then: a new experiment adopting its
+    tasks from a sibling has nothing to remove, and importing shutil was 3 % of that run."""
+    if os.path.lexists(folder):
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _unsaved(key: str, task: str):

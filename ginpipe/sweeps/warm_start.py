@@ -61,7 +61,7 @@ def _run(options: RunOptions) -> int:
         return 0
     state = execute(options)
     if is_main_process():
-        print(summary_line(state["output_dir"]))
+        print(summary_line(state["output_dir"], "done"))
     return 0
 
 

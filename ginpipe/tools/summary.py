@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..experiment.run_state import read_run_state
 from .finished import final_metrics
 
 __all__ = ["summary_line", "members_table"]
@@ -28,12 +27,17 @@ def monitored_metric(folder: Path, metrics: dict[str, float]) -> str | None:
     return next(iter(metrics), None)
 
 
-def summary_line(folder: str | Path) -> str:
+def summary_line(folder: str | Path, state: str | None = None) -> str:
+    """`state: folder  (metric = value)`; `state` is read from the folder unless the caller knows it
+    (a run that just returned is done)."""
     folder = Path(folder)
     metrics = final_metrics(folder)
     name = monitored_metric(folder, metrics)
-    state = read_run_state(folder).state
-    state = "done" if state == "running" else state  # the run printing this holds the lock still
+    if state is None:
+        from ..experiment.run_state import read_run_state
+
+        state = read_run_state(folder).state
+        state = "done" if state == "running" else state  # the run printing this holds the lock still
     result = f"{name} = {metrics[name]:.6g}" if name else "no metrics recorded"
     return f"{state}: {folder}  ({result})"
 

@@ -61,7 +61,7 @@ def test_a_task_logging_with_loguru_shares_the_console_and_the_log_with_ginpipe(
 
 def test_a_cached_rerun_imports_neither_loguru_nor_the_tasks(chatty):
     chatty.cli("chatty.gin", "--experiment-name", "a", check=True)
-    for name in ("a",):
+    for name in ("a", "b"):  # its own cache, then a new experiment adopting a's outputs
         done = subprocess.run([sys.executable, "-c", WATCH, "chatty.gin", "--experiment-name", name],
                               cwd=chatty.root, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
@@ -72,6 +72,7 @@ def test_a_cached_rerun_imports_neither_loguru_nor_the_tasks(chatty):
             "Done: 0 task(s) ran, 3 came from the cache."]
         logged = (chatty.exp(name) / "logs" / "run.log").read_text().splitlines()
         assert all(FILE_LINE.match(line) for line in logged[-5:]) and logged[-1].endswith("3 came from the cache.")
+    assert chatty.statuses("b") == {label: "cached from a" for label in ("01-set_seed", "02-load", "03-chatty")}
 
 
 def test_quiet_hides_the_tasks_loguru_lines_too(chatty):

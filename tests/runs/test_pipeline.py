@@ -173,3 +173,22 @@ def test_editing_project_code_a_task_used_reruns_it(project):
         del __import__("sys").modules[module]
     assert project.run("c.gin")["obj"] == 2
     assert statuses(project) == {"01-set_seed": "cached", "02-keep": "done"}
+
+
+def test_a_new_experiment_is_planned_and_filled_from_a_siblings_cache(project):
+    project.cli("base.gin", "--experiment-name", "a", check=True)
+    labels = ("01-set_seed", "02-load", "03-double", "04-total")
+    plan = project.cli("base.gin", "--experiment-name", "b", "--dry-run", check=True).stdout
+    assert "# Plan for experiments/my_project/b (new experiment)" in plan
+    assert all(f"cached  {label}  (from experiment a)" in plan for label in labels), plan
+    changed = project.cli("base.gin", "--experiment-name", "c", "--mods", "load.n=11", "--dry-run", check=True).stdout
+    assert "cached  01-set_seed  (from experiment a)" in changed and "run     02-load  (never ran)" in changed
+    alone = project.cli("base.gin", "--experiment-name", "d", "--mods", "load.n=11", "--no-cache", "--dry-run",
+                        check=True).stdout
+    assert "run     04-total  (caching off)" in alone  # no "after earlier tasks" where nothing can be reused
+    project.cli("base.gin", "--experiment-name", "b", check=True)
+    assert statuses(project, "b") == dict.fromkeys(labels, "cached")
+    # adopted tasks are written to the index once, at the end of the run, and to run.json
+    index = json.loads((project.exp("b") / "state" / "index.json").read_text())
+    assert sorted(index["tasks"]) == list(labels)
+    assert json.loads((project.exp("b") / "run.json").read_text())["tasks"][0]["from"] == "a"
