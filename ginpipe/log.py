@@ -112,6 +112,10 @@ class _Hub:
 
 
 _hub = _Hub()
+if hasattr(os, "register_at_fork"):  # a warm sweep member is a fork: its lock must not be held by a
+    # thread that does not exist in the child (taken around the fork, as `logging` does with its own)
+    os.register_at_fork(before=_hub.lock.acquire, after_in_parent=_hub.lock.release,
+                        after_in_child=_hub.lock.release)
 
 
 def _loguru():
