@@ -1,8 +1,9 @@
 """An experiment's `state/` folder: each task's written keys in their own folder, plus an index.
 
 `state/index.json` maps each task (by its place in the pipeline) to its `TaskRecord`. It is rewritten
-atomically after every task, and a task's old record is dropped before its files are replaced, so a
-run killed at any moment leaves an index that only points at complete files.
+atomically after every task that runs (a task adopted from a sibling is recorded with the next
+write), and a task's old record is dropped before its files are replaced, so a run killed at any
+moment leaves an index that only points at complete files.
 """
 from __future__ import annotations
 
