@@ -54,6 +54,7 @@ class CodeReach:
         self.root = Path(os.path.realpath(root))
         self._modules: dict[str, _Module] = {}
         self._digests: dict[tuple[str, str], str] = {}
+        self._located: dict[str, Located | None] = {}
 
     def parts(self, file: str, qualname: str) -> set[Part]:
         """Every part of the project that the definition `qualname` in `file` can reach."""
@@ -99,6 +100,17 @@ class CodeReach:
         if not indices:
             return digest(qualname)
         return digest(*[module.part(i).text for i in indices])
+
+    def locate(self, name: str) -> Located | None:
+        """Where module `name` is (None: nowhere, or the finders cannot say), asked once per run:
+        the same imports are followed from many definitions, and asking the finders each time was
+        most of a cached plan of the reference project."""
+        if name not in self._located:
+            try:
+                self._located[name] = find_module(name)
+            except Unsure:
+                self._located[name] = None
+        return self._located[name]
 
     def is_project(self, file: str | None) -> bool:
         return is_project_file(file, self.root)
@@ -238,10 +250,7 @@ def _through_import(path: str, rest: list[str], reach: CodeReach, depth: int):
         return
     full = path.split(".") + rest
     for n in range(len(full), 0, -1):
-        try:
-            located = find_module(".".join(full[:n]))
-        except Unsure:
-            located = None
+        located = reach.locate(".".join(full[:n]))
         if located is None:
             continue
         if not reach.is_project(located.file):
