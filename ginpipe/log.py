@@ -12,6 +12,7 @@ through loguru from its first line, to whatever sinks the caller set up.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -137,28 +138,7 @@ class Logger:
     def opt(self, *, exception=None) -> "Logger":
         return Logger(self._extra, exception)
 
-    def trace(self, message, *args, **kwargs):
-        self._log("TRACE", message, args, kwargs)
-
-    def debug(self, message, *args, **kwargs):
-        self._log("DEBUG", message, args, kwargs)
-
-    def info(self, message, *args, **kwargs):
-        self._log("INFO", message, args, kwargs)
-
-    def success(self, message, *args, **kwargs):
-        self._log("SUCCESS", message, args, kwargs)
-
-    def warning(self, message, *args, **kwargs):
-        self._log("WARNING", message, args, kwargs)
-
-    def error(self, message, *args, **kwargs):
-        self._log("ERROR", message, args, kwargs)
-
-    def critical(self, message, *args, **kwargs):
-        self._log("CRITICAL", message, args, kwargs)
-
-    def _log(self, level: str, message: str, args, kwargs) -> None:
+    def _log(self, level: str, message: str, *args, **kwargs) -> None:
         with _hub.lock:
             if _hub.direct:
                 if not _hub.wants(level, self._extra):
@@ -166,8 +146,16 @@ class Logger:
                 if self._exception is None:
                     _hub.write(level, message.format(*args, **kwargs) if args or kwargs else message, self._extra)
                     return
-        # depth=2: loguru records the caller of `info()` etc., as if it had been called directly
-        _loguru().bind(**self._extra).opt(exception=self._exception, depth=2).log(level, message, *args, **kwargs)
+        # depth=1: loguru records the caller of `info()` etc. (a partial adds no frame of its own)
+        _loguru().bind(**self._extra).opt(exception=self._exception, depth=1).log(level, message, *args, **kwargs)
+
+    trace = functools.partialmethod(_log, "TRACE")
+    debug = functools.partialmethod(_log, "DEBUG")
+    info = functools.partialmethod(_log, "INFO")
+    success = functools.partialmethod(_log, "SUCCESS")
+    warning = functools.partialmethod(_log, "WARNING")
+    error = functools.partialmethod(_log, "ERROR")
+    critical = functools.partialmethod(_log, "CRITICAL")
 
 
 logger = Logger()

@@ -99,3 +99,22 @@ def test_a_line_written_directly_is_the_line_loguru_writes(level, console, colou
         logger.remove(handle)
     digits = re.compile(r"\d")  # the clocks differ; the layout, colours and text must not
     assert digits.sub("0", ours) == digits.sub("0", theirs.getvalue())
+
+
+def test_through_loguru_a_line_names_the_code_that_logged_it():
+    """Called from Python, ginpipe's lines go to loguru's sinks, with the caller's module, function
+    and line (loguru's default format shows them), not ginpipe.log's."""
+    from loguru import logger
+
+    lines = io.StringIO()
+    handle = logger.add(lines, format="{name}:{function}:{line} {level} {message}")
+    try:
+        log.logger.info("plain {}", 1)
+        log.logger.bind(file_only=True).warning("bound")
+        log.logger.opt(exception=ValueError("x")).error("with a traceback")
+    finally:
+        logger.remove(handle)
+    here = f"{__name__}:test_through_loguru_a_line_names_the_code_that_logged_it:"
+    logged = [line for line in lines.getvalue().splitlines() if re.match(r"\S+:\S+:\d+ [A-Z]+ ", line)]
+    assert [line.split(" ", 1)[1] for line in logged] == ["INFO plain 1", "WARNING bound", "ERROR with a traceback"]
+    assert all(line.startswith(here) for line in logged), logged

@@ -188,7 +188,7 @@ def test_a_new_experiment_is_planned_and_filled_from_a_siblings_cache(project):
     assert "run     04-total  (caching off)" in alone  # no "after earlier tasks" where nothing can be reused
     project.cli("base.gin", "--experiment-name", "b", check=True)
     assert statuses(project, "b") == dict.fromkeys(labels, "cached")
-    # adopted tasks are written to the index once, at the end of the run, and to run.json
+    # the adopted tasks are on record in its own index and run.json (written at the end of the run)
     index = json.loads((project.exp("b") / "state" / "index.json").read_text())
     assert sorted(index["tasks"]) == list(labels)
     assert json.loads((project.exp("b") / "run.json").read_text())["tasks"][0]["from"] == "a"
