@@ -94,14 +94,14 @@ def _predictions(metadata, split: str, probs: np.ndarray, targets: torch.Tensor,
     paths = metadata.loc[metadata["split"].astype(str) == split, "path"].astype(str).tolist()
     if len(paths) != len(probs):  # a loader that is not the metadata's rows of the split
         return None
-    return prediction_table(paths, probs, classes, top_k, label=[classes[int(t)] for t in targets])
+    return prediction_table(paths, probs, classes, top_k or len(classes), label=[classes[int(t)] for t in targets])
 
 
 def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable] | Sequence[Callable] = (),
                    split: str = "test", device: str = "auto", plots: bool = True,
                    checkpoint_key: str = "best_checkpoint", dataloaders_key: str = "dataloaders",
                    class_map_key: str = "class_map", log_key: str = "training_log",
-                   metadata_key: str = "dataset_metadata", top_k: int = 5,
+                   metadata_key: str = "dataset_metadata", top_k: int | None = None,
                    key_out: str = "metrics") -> MutableMapping:
     """Evaluate the best checkpoint on `split`; write metrics.json, the per-class report and plots.
 
@@ -118,7 +118,7 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
         split: the DataLoader to evaluate on.
         device: `'auto'` (CUDA when available), `'cpu'` or `'cuda'`.
         plots: write the PNG plots.
-        top_k: classes per clip in `predictions_<split>.csv`.
+        top_k: classes per clip in `predictions_<split>.csv` (None: every class).
         checkpoint_key, dataloaders_key, class_map_key, log_key: state keys read.
         metadata_key: state key of the metadata, whose `path` column names the clips of the split (the
             predictions file is left out when it has none, e.g. a custom DataLoader).

@@ -106,16 +106,9 @@ def _import_entry(entry: str, model: Path):
     """The function `entry` names, imported from the project folder only (a bundle may come from elsewhere)."""
     module_name, _, attribute = entry.partition(":")
     top = module_name.split(".")[0]
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        spec = None
-    where = None if spec is None else spec.origin if spec.origin not in (None, "namespace") else \
-        next(iter(spec.submodule_search_locations or []), None)
-    cwd = Path.cwd().resolve()
-    if where is None or cwd not in Path(where).resolve().parents:
+    if not _in_project(top):
         raise ExperimentError(f"{model / ENTRY_FILE} names `{entry}`, which is not code of this project"
-                              f" (the working folder {cwd}).",
+                              f" (the working folder {Path.cwd().resolve()}).",
                               hint="Run `ginpipe predict` from the project folder that trained the experiment"
                                    " (the one holding its tasks/).")
     try:
@@ -124,6 +117,25 @@ def _import_entry(entry: str, model: Path):
         raise ExperimentError(f"{model / ENTRY_FILE} names `{entry}`, which cannot be imported: {error}.",
                               hint="Run `ginpipe predict` with the version of the project that trained it.") from None
     return function
+
+
+def _in_project(top: str) -> bool:
+    """The module `top` is found in the working folder, not in the Python installation (nor a venv there)."""
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return False
+    if spec is None:
+        return False
+    places = [spec.origin] if spec.has_location else list(spec.submodule_search_locations or [])
+    cwd = Path.cwd().resolve()
+    installs = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    for place in places:
+        path = Path(place).resolve() if place and os.path.isabs(place) else None
+        if path is None or cwd not in path.parents or any(i in path.parents for i in installs) \
+                or "site-packages" in path.parts:
+            return False
+    return bool(places)
 
 
 def _report(report, given: int, output: Path | None) -> int:
