@@ -153,7 +153,8 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     Binds `model/config.gin` with ginpipe's reader (this clears gin's current config) and loads the
     weights with `weights_only=True`: no pickle from the bundle is ever executed. A gin file can call
     anything it names, so the config is first checked to name only a model class (a torch module)
-    and a feature extractor class of this repository's `tasks` package, and to bind only literals.
+    and a feature extractor class of this repository's `tasks` package or of the project in the
+    working folder (a model of your own, see README "Writing your own model"), and to bind only literals.
 
     Raises:
         BundleError: the folder holds no complete bundle, or the weights do not fit the model.
@@ -235,10 +236,13 @@ def _check_config(path: Path) -> None:
 
 
 def _bundle_class(path: Path, name: str, role: str, base: type | None) -> type:
-    """The class `name` names, which must be defined in the `tasks` package (and subclass `base`)."""
+    """The class `name` names, which must be defined in `tasks` or the project's own source (and subclass `base`)."""
+    from ginpipe.io import is_project_module
+
     module_name, _, attribute = name.rpartition(".")
-    if not (module_name == "tasks" or module_name.startswith("tasks.")):
-        raise BundleError(f"{path}: the {role} class `{name}` is not from this repository's tasks package.")
+    if not (module_name == "tasks" or module_name.startswith("tasks.") or is_project_module(module_name, excluding=path.parent.parent)):
+        raise BundleError(f"{path}: the {role} class `{name}` is neither from this repository's tasks package"
+                          " nor from the project in the working folder; run from the project that trained it.")
     try:
         cls = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:

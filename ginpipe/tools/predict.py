@@ -14,13 +14,13 @@ others' predictions are written); 2 when nothing could be (an error, as for any 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
+from ..config.source_modules import is_project_module
 from ..errors import ExperimentError, GinpipeError
 from ..experiment.folder_safety import is_marked
 
@@ -105,8 +105,7 @@ def _check_output(output: Path) -> Path:
 def _import_entry(entry: str, model: Path):
     """The function `entry` names, imported from the project folder only (a bundle may come from elsewhere)."""
     module_name, _, attribute = entry.partition(":")
-    top = module_name.split(".")[0]
-    if not _in_project(top):
+    if not is_project_module(module_name, excluding=model.parent):
         raise ExperimentError(f"{model / ENTRY_FILE} names `{entry}`, which is not code of this project"
                               f" (the working folder {Path.cwd().resolve()}).",
                               hint="Run `ginpipe predict` from the project folder that trained the experiment"
@@ -117,25 +116,6 @@ def _import_entry(entry: str, model: Path):
         raise ExperimentError(f"{model / ENTRY_FILE} names `{entry}`, which cannot be imported: {error}.",
                               hint="Run `ginpipe predict` with the version of the project that trained it.") from None
     return function
-
-
-def _in_project(top: str) -> bool:
-    """The module `top` is found in the working folder, not in the Python installation (nor a venv there)."""
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return False
-    if spec is None:
-        return False
-    places = [spec.origin] if spec.has_location else list(spec.submodule_search_locations or [])
-    cwd = Path.cwd().resolve()
-    installs = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    for place in places:
-        path = Path(place).resolve() if place and os.path.isabs(place) else None
-        if path is None or cwd not in path.parents or any(i in path.parents for i in installs) \
-                or "site-packages" in path.parts:
-            return False
-    return bool(places)
 
 
 def _report(report, given: int, output: Path | None) -> int:

@@ -102,3 +102,12 @@ def test_an_output_that_cannot_be_written(tmp_path, output, message, fix):
         refused(predict(folder, "a.wav", "--output", output.format(**fill)), message.format(**fill), fix.format(**fill))
     finally:
         os.chmod(tmp_path / "locked", 0o700)
+
+
+def test_an_entry_point_shipped_inside_the_experiment_is_not_imported(tmp_path):
+    folder = experiment(tmp_path, entry=False)
+    (folder / "model" / "evil.py").write_text("open('PWNED', 'w').close()\ndef predict(*a, **k):\n    pass\n")
+    (folder / "model" / "bundle.json").write_text(json.dumps({"predict": "experiments.audio.run.model.evil:predict"}))
+    refused(predict(folder, "a.wav", cwd=tmp_path),
+            "names `experiments.audio.run.model.evil:predict`, which is not code of this project")
+    assert not (tmp_path / "PWNED").exists()
