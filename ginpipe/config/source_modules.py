@@ -73,9 +73,10 @@ def is_project_file(file: str | None, root: Path | None = None) -> bool:
     return real.startswith(base) and f"{os.sep}site-packages{os.sep}" not in real
 
 
-def is_project_module(name: str, excluding: str | os.PathLike | None = None) -> bool:
-    """Module `name` is the project's own source (found, importing nothing, under the working folder),
-    and not a file inside `excluding`.
+def is_project_module(name: str, excluding: str | os.PathLike | None = None, packages: tuple[str, ...] = ()) -> bool:
+    """Module `name` is the project's own source (found, importing nothing, under the working folder)
+    or of one of `packages` (wherever installed: the `tasks` package a project folder may use as a
+    library), and not a file inside `excluding`.
 
     What a file written by someone else (a model bundle) may name for the project to import: never a
     library, the standard library, a module outside the project, nor code that came with the bundle
@@ -91,7 +92,7 @@ def is_project_module(name: str, excluding: str | os.PathLike | None = None) -> 
     file = located.file or (os.path.join(located.search[0], "__init__.py") if located.search else None)
     if excluding is not None and file and _real(file).startswith(_real(str(excluding)) + os.sep):
         return False
-    return is_project_file(file)
+    return name.split(".")[0] in packages or is_project_file(file)
 
 
 def parse_file(file: str) -> ast.Module:

@@ -105,9 +105,10 @@ def _check_output(output: Path) -> Path:
 def _import_entry(entry: str, model: Path):
     """The function `entry` names, imported from the project folder only (a bundle may come from elsewhere)."""
     module_name, _, attribute = entry.partition(":")
-    if not is_project_module(module_name, excluding=model.parent):
-        raise ExperimentError(f"{model / ENTRY_FILE} names `{entry}`, which is not code of this project"
-                              f" (the working folder {Path.cwd().resolve()}).",
+    # `tasks` is a project's task package by ginpipe's convention, in the working folder or installed.
+    if not is_project_module(module_name, excluding=model.parent, packages=("tasks",)):
+        raise ExperimentError(f"{model / ENTRY_FILE} names `{entry}`, which is neither code of"
+                              f" the project in the working folder ({Path.cwd().resolve()}) nor of its tasks package.",
                               hint="Run `ginpipe predict` from the project folder that trained the experiment"
                                    " (the one holding its tasks/).")
     try:
