@@ -150,8 +150,7 @@ def predict_paths(bundle, inputs: Sequence[str | os.PathLike], batch_size: int =
 
     paths, skipped, left_out = collect_inputs(inputs)
     result = Predictions(classes=list(bundle.classes), skipped=skipped, left_out=left_out)
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = _device(device)
     model = bundle.model.to(device).eval()
     window = window_frames(bundle.extractor, bundle.window_seconds, bundle.sample_rate)
     if num_workers is None:
@@ -191,6 +190,21 @@ def predict_paths(bundle, inputs: Sequence[str | os.PathLike], batch_size: int =
     return result
 
 
+def _device(name: str) -> torch.device:
+    """`name` as a torch device that exists here ('auto': the GPU when there is one)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise PredictInputError(f"--device {name!r} is not a device name.",
+                                hint="Use auto, cpu, cuda or cuda:N (or mps on a Mac).") from None
+    if device.type == "cuda" and (not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()):
+        raise PredictInputError(f"--device {name}: no such CUDA GPU is visible here "
+                                f"({torch.cuda.device_count()} found).", hint="Use --device auto or --device cpu.")
+    return device
+
+
 def write_table(table: pd.DataFrame, output: Path) -> None:
     """Write the predictions atomically: CSV, or parquet when `output` ends in `.parquet`."""
     output = Path(output)
@@ -218,7 +232,7 @@ def predict_files(model_folder: str | os.PathLike, inputs: Sequence[str], output
     result = predict_paths(bundle, inputs, batch_size=batch_size, device=device, max_seconds=max_seconds,
                            progress=progress)
     table = result.table(top_k)
-    if output is None:
+    if output is None and result.paths:
         print(table.to_csv(index=False), end="", flush=True)
     elif result.paths:
         write_table(table, Path(output))

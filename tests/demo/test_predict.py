@@ -147,3 +147,15 @@ def test_a_manifest_without_a_path_column_is_named(trained_experiment, tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"error: Manifest {manifest} has no `path` column; its columns are 'file'." in done.stderr
     assert "Name the column of audio file paths `path`." in done.stderr
+
+
+@pytest.mark.parametrize("device, message", [
+    ("abacus", "error: --device 'abacus' is not a device name."),
+    ("cuda:7", "error: --device cuda:7: no such CUDA GPU is visible here"),
+])
+def test_a_device_that_is_not_here_is_named(trained_experiment, test_clip, device, message):
+    if device.startswith("cuda") and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has a cuda:7")
+    done = predict(trained_experiment, test_clip[0], "--device", device)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert message in done.stderr
