@@ -163,12 +163,14 @@ def predict_paths(bundle, inputs: Sequence[str | os.PathLike], batch_size: int =
     pending: list[tuple[int, torch.Tensor]] = []  # (file, window) not classified yet
 
     def classify_pending():
-        with torch.no_grad():
-            batch, lengths = pad_windows([w for _, w in pending])
-            probs = probabilities(model(batch.to(device), lengths.to(device))).cpu()
-        owners = torch.tensor([i for i, _ in pending])
-        sums.index_add_(0, owners, probs)
-        counts.index_add_(0, owners, torch.ones_like(owners))
+        for start in range(0, len(pending), batch_size):  # a long recording's windows: several batches
+            chunk = pending[start:start + batch_size]
+            with torch.no_grad():
+                batch, lengths = pad_windows([w for _, w in chunk])
+                probs = probabilities(model(batch.to(device), lengths.to(device))).cpu()
+            owners = torch.tensor([i for i, _ in chunk])
+            sums.index_add_(0, owners, probs)
+            counts.index_add_(0, owners, torch.ones_like(owners))
         pending.clear()
 
     with tqdm(total=len(paths), desc="predict", unit="file", disable=not progress or quiet()) as bar:
