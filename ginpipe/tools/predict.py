@@ -36,6 +36,9 @@ def predict_command(experiment: str, inputs: Sequence[str], output: str | None =
     model_folder = model_bundle_folder(Path(experiment))
     entry = _entry_point(model_folder)
     target = None if output in (None, "-") else _check_output(Path(output))
+    if target is not None and any(Path(given).resolve() == target.resolve() for given in inputs):
+        raise GinpipeError(f"--output {target} is one of the inputs: it would be overwritten.",
+                           hint=f"Write elsewhere, e.g. --output {target.with_name('predictions' + target.suffix)}.")
     if top_k < 1 or batch_size < 1:
         raise GinpipeError(f"--top-k and --batch-size must be at least 1, got {top_k} and {batch_size}.")
     from ..runs.prepare import run_scope

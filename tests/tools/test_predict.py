@@ -111,3 +111,13 @@ def test_an_entry_point_shipped_inside_the_experiment_is_not_imported(tmp_path):
     refused(predict(folder, "a.wav", cwd=tmp_path),
             "names `experiments.audio.run.model.evil:predict`, which is neither code of")
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_an_output_that_is_an_input_manifest_is_refused(tmp_path):
+    folder = experiment(tmp_path)
+    manifest = tmp_path / "list.csv"
+    manifest.write_text("path\na.wav\n")
+    refused(predict(folder, manifest, "--output", manifest),
+            f"error: --output {manifest} is one of the inputs: it would be overwritten.",
+            f"Write elsewhere, e.g. --output {tmp_path / 'predictions.csv'}.")
+    assert manifest.read_text() == "path\na.wav\n"
