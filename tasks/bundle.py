@@ -240,7 +240,8 @@ def _bundle_class(path: Path, name: str, role: str, base: type | None) -> type:
     from ginpipe.io import is_project_module
 
     module_name, _, attribute = name.rpartition(".")
-    if not (module_name == "tasks" or module_name.startswith("tasks.") or is_project_module(module_name, excluding=path.parent.parent)):
+    # Never a module inside the experiment folder: code that came with the bundle is not imported.
+    if not is_project_module(module_name, excluding=path.parent.parent, packages=("tasks",)):
         raise BundleError(f"{path}: the {role} class `{name}` is neither from this repository's tasks package"
                           " nor from the project in the working folder; run from the project that trained it.")
     try:

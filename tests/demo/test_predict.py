@@ -82,6 +82,7 @@ def test_a_mixed_folder_is_classified_as_the_demo_and_evaluation_classify_it(
             f"  {mixed_folder / 'broken.wav'}: `broken.wav` could not be read as audio") in done.stderr
     assert "left out 1 file(s) of the folders that are not audio: .txt (1)" in done.stderr
     assert f"predicted 5 file(s): {output}" in done.stderr
+    assert "predict: 100%|" in done.stderr and "| 6/6 " in done.stderr  # the progress bar, over the audio files found
     table = pd.read_csv(output)
     names = sorted(Path(p).relative_to(mixed_folder).as_posix() for p in table["path"])
     assert names == ["deeper/rate22k.ogg", "rate44k.mp3", "rate8k.WAV", "same.wav", "stereo.flac"]
