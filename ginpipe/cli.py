@@ -12,7 +12,7 @@ import sys
 
 from .runs.options import RunOptions, build_parser
 
-SUBCOMMANDS = ("compare", "reproduce", "status", "gc")
+SUBCOMMANDS = ("compare", "reproduce", "status", "gc", "predict")
 
 
 def _folders_parser(name: str, description: str) -> argparse.ArgumentParser:
@@ -75,11 +75,31 @@ def build_gc_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_predict_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ginpipe predict", description="Classify new audio files with a trained experiment's model bundle"
+        " (model/): one row per file with its top classes and their probabilities, through the code the demo"
+        " and evaluation use. Unreadable inputs are listed and skipped (exit code 1); the others are written.")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="the experiment folder (or its model/ folder)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="audio files, folders (searched recursively) or CSV/parquet manifests with a `path` column")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the predictions here (.csv or .parquet),"
+                   " atomically; default: CSV on stdout")
+    p.add_argument("--top-k", type=int, default=5, metavar="K", help="classes per file (default 5)")
+    p.add_argument("--batch-size", type=int, default=64, metavar="N", help="windows classified at once (default 64)")
+    p.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu, cuda, cuda:1, ...")
+    p.add_argument("--max-seconds", type=float, metavar="S", help="classify only the first S seconds of each file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar; warnings and errors only")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser,
-              "status": build_status_parser, "gc": build_gc_parser}.get(command, build_parser)
+              "status": build_status_parser, "gc": build_gc_parser,
+              "predict": build_predict_parser}.get(command, build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
     from .experiment.console import configure_console, exit_code
 
@@ -96,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return exit_code(lambda: _status(args), args.debug)
         if command == "gc":
             return exit_code(lambda: _gc(args), args.debug)
+        if command == "predict":
+            return exit_code(lambda: _predict(args), args.debug)
         if command == "reproduce":
             return exit_code(lambda: _reproduce(args, typed, verbosity), args.debug)
         options = RunOptions.from_namespace(args, command=typed)
@@ -121,6 +143,13 @@ def _status(args) -> int:
 def _gc(args) -> int:
     from .tools.gc import gc_command
     return gc_command(args.folder, dry_run=args.dry_run, failed_older_than=args.failed_older_than)
+
+
+def _predict(args) -> int:
+    from .tools.predict import predict_command
+    return predict_command(args.experiment, args.inputs, output=args.output, top_k=args.top_k,
+                           batch_size=args.batch_size, device=args.device, max_seconds=args.max_seconds,
+                           progress=not args.quiet)
 
 
 def _reproduce(args, typed: str, verbosity: int) -> int:

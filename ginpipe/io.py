@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from .config.source_modules import is_project_module
 from .experiment.folder_safety import check_removable, mark_cache
 from .experiment.metrics import plain_float, plain_numbers
 from .experiment.quiet import quiet
@@ -34,7 +35,7 @@ from .tracking.active import TrackingRun, tracking_run
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
-           "in_trial", "report_trial", "TrialPruned", "code_digest"]
+           "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):

@@ -4,6 +4,8 @@
                          the class map, the sample rate and the window length the model was trained on
     model/weights.pt     the model's `state_dict`: tensors only, read with `torch.load(weights_only=True)`
     model/summary.json   the experiment's name, test metrics and key bindings, for display
+    model/bundle.json    the project code that uses the bundle, by entry point (`module:function`):
+                         `predict` is what `ginpipe predict` imports and calls (see tasks/predict.py)
     model/examples/      a few test clips (one per class, up to a handful), as the demo's examples
 
 Loading it runs no pipeline and unpickles nothing, so an experiment folder copied to another
@@ -25,8 +27,10 @@ import torch
 
 from ginpipe.io import check_removable
 
-CONFIG, WEIGHTS, SUMMARY, EXAMPLES = "config.gin", "weights.pt", "summary.json", "examples"
+CONFIG, WEIGHTS, SUMMARY, EXAMPLES, ENTRY = "config.gin", "weights.pt", "summary.json", "examples", "bundle.json"
 _SPEC = "tasks.bundle.bundle_spec"
+# Like a model hub's loader names: `ginpipe predict` reads these instead of importing this project.
+ENTRY_POINTS = {"format": 1, "load": "tasks.bundle:load_model_bundle", "predict": "tasks.predict:predict_files"}
 
 
 class BundleError(ValueError):
@@ -57,6 +61,21 @@ class ModelBundle:
         folder = None if self.folder is None else self.folder / EXAMPLES
         return sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
 
+    def predict(self, inputs, batch_size: int = 64, device: str = "auto", max_seconds: float | None = None,
+                progress: bool = False):
+        """Class probabilities of audio files, folders and manifests: what `ginpipe predict` writes.
+
+        Returns a `tasks.predict.Predictions` (`.paths`, `.probabilities`, `.skipped`, `.table(top_k)`);
+        every clip goes through `tasks.inference`, the demo's and evaluation's code path.
+
+        Example:
+            >>> load_model_bundle("experiments/audio/resnet").predict(["new_clips/"]).table(3)  # doctest: +SKIP
+        """
+        from .predict import predict_paths
+
+        return predict_paths(self, [inputs] if isinstance(inputs, (str, os.PathLike)) else inputs,
+                             batch_size=batch_size, device=device, max_seconds=max_seconds, progress=progress)
+
 
 def write_model_bundle(folder: str | os.PathLike, model: torch.nn.Module, extractor: Any,
                        class_map: Mapping[str, int], window_seconds: float,
@@ -78,6 +97,7 @@ def write_model_bundle(folder: str | os.PathLike, model: torch.nn.Module, extrac
         (staging / CONFIG).write_text(config)
         torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, staging / WEIGHTS)
         (staging / SUMMARY).write_text(json.dumps(dict(summary or {}), indent=2, default=str) + "\n")
+        (staging / ENTRY).write_text(json.dumps(ENTRY_POINTS, indent=2) + "\n")
         if examples:
             (staging / EXAMPLES).mkdir()
             for name, source in examples.items():
@@ -133,7 +153,8 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     Binds `model/config.gin` with ginpipe's reader (this clears gin's current config) and loads the
     weights with `weights_only=True`: no pickle from the bundle is ever executed. A gin file can call
     anything it names, so the config is first checked to name only a model class (a torch module)
-    and a feature extractor class of this repository's `tasks` package, and to bind only literals.
+    and a feature extractor class of this repository's `tasks` package or of the project in the
+    working folder (a model of your own, see README "Writing your own model"), and to bind only literals.
 
     Raises:
         BundleError: the folder holds no complete bundle, or the weights do not fit the model.
@@ -215,10 +236,14 @@ def _check_config(path: Path) -> None:
 
 
 def _bundle_class(path: Path, name: str, role: str, base: type | None) -> type:
-    """The class `name` names, which must be defined in the `tasks` package (and subclass `base`)."""
+    """The class `name` names, which must be defined in `tasks` or the project's own source (and subclass `base`)."""
+    from ginpipe.io import is_project_module
+
     module_name, _, attribute = name.rpartition(".")
-    if not (module_name == "tasks" or module_name.startswith("tasks.")):
-        raise BundleError(f"{path}: the {role} class `{name}` is not from this repository's tasks package.")
+    # Never a module inside the experiment folder: code that came with the bundle is not imported.
+    if not is_project_module(module_name, excluding=path.parent.parent, packages=("tasks",)):
+        raise BundleError(f"{path}: the {role} class `{name}` is neither from this repository's tasks package"
+                          " nor from the project in the working folder; run from the project that trained it.")
     try:
         cls = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:

@@ -37,8 +37,10 @@ def classification_metrics(logits: torch.Tensor, targets: torch.Tensor, classes:
     """
     import torchmetrics.functional.classification as M
 
+    from .inference import probabilities as softmax
+
     n = len(classes)
-    probabilities = logits.softmax(dim=-1)
+    probabilities = softmax(logits)
     per_class = {name: getattr(M, f"multiclass_{name}")(probabilities, targets, num_classes=n, average="none")
                  for name in ("precision", "recall", "f1_score")}
     confusion = M.multiclass_confusion_matrix(probabilities, targets, num_classes=n)
@@ -82,14 +84,29 @@ def _function_name(fn: Callable) -> str:
     return getattr(target, "__name__", type(target).__name__)
 
 
+def _predictions(metadata, split: str, probs: np.ndarray, targets: torch.Tensor, classes: Sequence[str],
+                 top_k: int) -> pd.DataFrame | None:
+    """The split's clips in the order `get_dataloaders` gave them (metadata order), as `ginpipe predict` writes them."""
+    from .predict import prediction_table
+
+    if metadata is None or "path" not in metadata or "split" not in metadata:
+        return None
+    paths = metadata.loc[metadata["split"].astype(str) == split, "path"].astype(str).tolist()
+    if len(paths) != len(probs):  # a loader that is not the metadata's rows of the split
+        return None
+    return prediction_table(paths, probs, classes, top_k or len(classes), label=[classes[int(t)] for t in targets])
+
+
 def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable] | Sequence[Callable] = (),
                    split: str = "test", device: str = "auto", plots: bool = True,
                    checkpoint_key: str = "best_checkpoint", dataloaders_key: str = "dataloaders",
                    class_map_key: str = "class_map", log_key: str = "training_log",
+                   metadata_key: str = "dataset_metadata", top_k: int | None = None,
                    key_out: str = "metrics") -> MutableMapping:
     """Evaluate the best checkpoint on `split`; write metrics.json, the per-class report and plots.
 
-    Writes, in the experiment folder: `metrics.json`, `per_class_report.csv`,
+    Writes, in the experiment folder: `metrics.json`, `per_class_report.csv`, `predictions_<split>.csv`
+    (each clip's `top_k` classes and probabilities, as `ginpipe predict` writes them, plus its `label`),
     `plots/training_curves.png` and `plots/confusion_matrix.png`; rank 0 only, other ranks of a
     distributed run skip evaluation. The model bundle the demo loads is `export_model`'s.
 
@@ -101,12 +118,16 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
         split: the DataLoader to evaluate on.
         device: `'auto'` (CUDA when available), `'cpu'` or `'cuda'`.
         plots: write the PNG plots.
+        top_k: classes per clip in `predictions_<split>.csv` (None: every class).
         checkpoint_key, dataloaders_key, class_map_key, log_key: state keys read.
+        metadata_key: state key of the metadata, whose `path` column names the clips of the split (the
+            predictions file is left out when it has none, e.g. a custom DataLoader).
         key_out: state key of the metrics dict.
 
     Example (gin):
         evaluate_model.sklearn_metrics = {'mcc': @sklearn.metrics.matthews_corrcoef}
     """
+    from .inference import probabilities as softmax
     from .models.checkpoints import load_model_from_checkpoint
     from .plots import plot_confusion_matrix, plot_training_curves
 
@@ -127,7 +148,7 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
 
     functions = sklearn_metrics.items() if isinstance(sklearn_metrics, Mapping) else \
         [(_function_name(f), f) for f in sklearn_metrics]
-    y_true, y_score = targets.numpy(), logits.softmax(-1).numpy()
+    y_true, y_score = targets.numpy(), softmax(logits).numpy()
     for name, fn in functions:
         metrics[f"{split}_{name}"] = _sklearn_metric(fn, y_true, y_score.argmax(-1), y_score)
 
@@ -138,6 +159,9 @@ def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable
     tmp = folder / ".tmp"
     atomic_write(folder / "metrics.json", lambda f: f.write(json.dumps(metrics, indent=2).encode()), tmp)
     atomic_write(folder / "per_class_report.csv", lambda f: report.to_csv(f, index=False), tmp)
+    table = _predictions(state.get(metadata_key), split, y_score, targets, classes, top_k)
+    if table is not None:
+        atomic_write(folder / f"predictions_{split}.csv", lambda f: f.write(table.to_csv(index=False).encode()), tmp)
     if plots:
         plot_confusion_matrix(np.asarray(metrics["confusion_matrix"]), classes,
                               folder / "plots" / "confusion_matrix.png", tmp)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Located", "find_module", "is_project_file", "parse_file", "Unsure"]
+__all__ = ["Located", "find_module", "is_project_file", "is_project_module", "parse_file", "Unsure"]
 
 
 class Unsure(Exception):
@@ -71,6 +71,28 @@ def is_project_file(file: str | None, root: Path | None = None) -> bool:
     real = _real(file)
     base = _real(str(root or Path.cwd())) + os.sep
     return real.startswith(base) and f"{os.sep}site-packages{os.sep}" not in real
+
+
+def is_project_module(name: str, excluding: str | os.PathLike | None = None, packages: tuple[str, ...] = ()) -> bool:
+    """Module `name` is the project's own source (found, importing nothing, under the working folder)
+    or of one of `packages` (wherever installed: the `tasks` package a project folder may use as a
+    library), and not a file inside `excluding`.
+
+    What a file written by someone else (a model bundle) may name for the project to import: never a
+    library, the standard library, a module outside the project, nor code that came with the bundle
+    (pass its experiment folder as `excluding`: a namespace package `experiments.x.model.evil` would
+    otherwise be importable from the working folder).
+    """
+    try:
+        located = find_module(name)
+    except Unsure:
+        return False
+    if located is None:
+        return False
+    file = located.file or (os.path.join(located.search[0], "__init__.py") if located.search else None)
+    if excluding is not None and file and _real(file).startswith(_real(str(excluding)) + os.sep):
+        return False
+    return name.split(".")[0] in packages or is_project_file(file)
 
 
 def parse_file(file: str) -> ast.Module:

@@ -24,6 +24,7 @@ EXAMPLES = """examples:
   ginpipe configs/base.gin --search "Resnet.n_layers=int(4, 20, step=2)" --trials 20 --pruner hyperband
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
+  ginpipe predict experiments/audio/seed3 new_clips/ --output predictions.csv   # classify new files
   ginpipe configs/base.gin --track http://127.0.0.1:5000   # an MLflow run (see README: Tracking)
   ginpipe gc . --dry-run                  # caches and set-aside checkpoints no experiment uses
   ginpipe status experiments/audio        # done / failed / interrupted / running, lock, last task, age

@@ -24,6 +24,21 @@ _DEFAULT_METRICS = {
 class AudioClassifier(pl.LightningModule):
     """Shared training logic; subclasses build layers and define `forward(x, lengths) -> logits`.
 
+    The public base class of a model of your own (README "Writing your own model"). What the tasks
+    need of a model, and what subclassing this gives or asks for:
+
+    - `fit_model` calls `YourModel(num_classes=..., input_dim=...)`: take both, plus your own
+      arguments (numbers, strings, lists: they are saved as `hparams`, in checkpoints and in the model
+      bundle's config.gin, so they must be Python literals), and pass the base arguments on.
+    - `forward(x, lengths)`: `x` is `(batch, input_dim, frames)` zero-padded on the right, `lengths`
+      the real frames of each item; return `(batch, num_classes)` logits. Keep padding out of the
+      result (`tasks.models.masked_mean` pools over real frames only): evaluation batches clips of
+      different lengths, while the demo and `ginpipe predict` may classify a clip alone.
+    - Training steps, losses, metrics, optimisers and the checkpoint's `model_class` (which
+      `evaluate_model` and `export_model` rebuild the model from) come from this class.
+    - `export_model` records the class by its dotted path: define it in `tasks/` or in a package of
+      the project folder (the bundle loader refuses classes from anywhere else).
+
     Args:
         num_classes: number of classes (given by `fit_model` from the class map).
         input_dim: size of the feature axis (given by `fit_model` from the features).

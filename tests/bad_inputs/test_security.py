@@ -168,7 +168,7 @@ SAFE_LINES = BUNDLE_CONFIG.strip().splitlines()
 @pytest.mark.parametrize("lines, message", [
     # The model built by a shell command.
     ([SAFE_LINES[0].replace("@tasks.models.mlp.MLP()", "@os.system()"), *SAFE_LINES[1:],
-      "os.system.command = 'touch PWNED'"], "not from this repository's tasks package"),
+      "os.system.command = 'touch PWNED'"], "neither from this repository's tasks package"),
     # A literal slot filled by a call.
     ([*SAFE_LINES[:2], "tasks.bundle.bundle_spec.class_map = @subprocess.run()",
       "subprocess.run.args = ['touch', 'PWNED']", *SAFE_LINES[3:]], "class_map` must be a literal"),
@@ -197,3 +197,25 @@ def test_a_bundle_config_that_could_run_code_is_refused(tmp_path, monkeypatch, l
     with pytest.raises(BundleError, match=message):
         load_model_bundle(model.parent)
     assert not (model / "PWNED").exists()
+
+
+def test_code_that_came_with_a_bundle_is_never_imported(tmp_path, monkeypatch):
+    """Project classes are allowed (a model of your own), but not a module inside the experiment folder,
+    which the working folder would import as a namespace package."""
+    import torch
+
+    from tasks.bundle import BundleError, load_model_bundle
+    from tasks.models.mlp import MLP
+
+    model = tmp_path / "experiments" / "audio" / "x" / "model"
+    model.mkdir(parents=True)
+    (model / "evil.py").write_text("open('PWNED', 'w').close()\nimport torch\nclass Net(torch.nn.Module):\n    pass\n")
+    lines = [SAFE_LINES[0].replace("@tasks.models.mlp.MLP()", "@experiments.audio.x.model.evil.Net()"),
+             *SAFE_LINES[1:5]]
+    (model / "config.gin").write_text("\n".join(lines) + "\n")
+    torch.save(MLP(num_classes=2, input_dim=64).state_dict(), model / "weights.pt")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(BundleError, match="neither from this repository's tasks package nor from the project"):
+        load_model_bundle(model.parent)
+    assert not (tmp_path / "PWNED").exists()

@@ -134,7 +134,7 @@ def test_rewriting_a_bundle_replaces_it_whole(bundle, tmp_path):
     (folder / "stale.txt").write_text("from the first bundle")
     write_model_bundle(folder, bundle.model, bundle.extractor, {c: i for i, c in enumerate(bundle.classes)}, 0.5,
                        {"note": "second"})
-    assert sorted(p.name for p in folder.iterdir()) == ["config.gin", "summary.json", "weights.pt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["bundle.json", "config.gin", "summary.json", "weights.pt"]
     assert load_model_bundle(folder).summary == {"note": "second"}
     assert not list((tmp_path / "experiment" / ".tmp").iterdir())
 
