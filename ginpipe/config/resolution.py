@@ -49,6 +49,7 @@ def resolve(composition: Composition, registry: Registry, predefined: dict[str, 
     for name, where in composition.names():
         if name not in canonical:
             canonical[name] = registry.resolve(name, where)
+    canonical = {name: registry.final_name(complete) for name, complete in canonical.items()}
     bindings = [_canonical(b, canonical) for b in composition.bindings]
     bindings = _merge_appends(bindings)
     bound_macros = {b.macro_name for b in bindings if b.is_macro}
