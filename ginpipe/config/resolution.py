@@ -25,6 +25,7 @@ class ResolvedConfig:
     bindings: list[Binding]
     macros: dict[str, object]  # name -> final value (references to other macros followed)
     signatures: dict[str, Signature] = field(default_factory=dict)  # complete selector -> what it accepts
+    warnings: list[str] = field(default_factory=list)  # what the checks accepted but the run should say
 
     def value(self, selector: str, arg: str, scope: str = ""):
         """The last value bound to `scope/selector.arg`, or KeyError."""

@@ -91,6 +91,8 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
         try:
             with log_to_file(naming.output_dir / "logs" / "run.log", level=options.log_level):
                 logger.info(f"Experiment {naming.output_dir}")
+                for warning in prepared.config.warnings:  # what the checks let pass (a lazy macro)
+                    logger.warning(warning)
                 write_json(naming.output_dir / "environment.json", describe_environment(), durable=False,
                            tmp_dir=experiment.tmp_dir)
                 record = RunRecord(naming.output_dir / "run.json", argv=sys.argv, command=options.command,
