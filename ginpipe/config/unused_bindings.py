@@ -4,24 +4,66 @@ A binding to a configurable that no task reached (a typo'd scope, an object the 
 references, or a second copy of a class built elsewhere) changes nothing, and the run looks fine.
 gin records every configurable it called, with its scope, so once every task has really run (none
 came from the cache) the bindings whose configurable was never called are known for certain.
+
+Only bindings the user can act on are reported, or users learn to ignore the warning:
+* those the user wrote: in `--mods`, or in a config file of the working folder (a config shipped
+  inside an installed package, in site-packages or elsewhere, is not the user's to fix);
+* not those of a stage a later binding swapped out: when `folder.gin` rebinds
+  `load_dataset.reader_fn = [@read_folder]`, the base config's `read_synthetic.*` are the settings of
+  a reader nothing references any more, kept for the runs that use it.
 """
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from . import gin_internals
 from .composition import Binding
 from .resolution import ResolvedConfig
+from .values import Ref, walk
 
-__all__ = ["unused_bindings"]
+__all__ = ["unused_bindings", "describe", "swapped_out"]
 
 
-def unused_bindings(config: ResolvedConfig) -> list[Binding]:
-    """Final bindings whose configurable gin never called in a matching scope during the run."""
+def unused_bindings(config: ResolvedConfig, root: Path | None = None) -> list[Binding]:
+    """Final bindings the user wrote whose configurable gin never called in a matching scope during
+    the run, leaving out those of a stage swapped out (see the module's docstring)."""
     calls: dict[str, list[set[str]]] = {}
     for scope, selector in gin_internals.operative_config():
         calls.setdefault(selector, []).append(set(scope.split("/")) - {""})
     final = {b.key: b for b in config.bindings if not b.is_macro}
+    swapped = swapped_out(config)
     return [b for b in final.values()
-            if not any(set(b.scope.split("/")) - {""} <= called for called in calls.get(b.selector, []))]
+            if not any(set(b.scope.split("/")) - {""} <= called for called in calls.get(b.selector, []))
+            and b.selector not in swapped and _written_by_user(b, root or Path.cwd())]
+
+
+def swapped_out(config: ResolvedConfig) -> set[str]:
+    """Configurables referenced only by bindings a later one replaced, and what only they reference."""
+    final = {b.key: b for b in config.bindings}
+    replaced = [b for b in config.bindings if final[b.key] is not b]
+    live = {leaf.selector for b in final.values() for leaf in walk(b.value) if isinstance(leaf, Ref)}
+    values: dict[str, list] = {}
+    for b in final.values():
+        if not b.is_macro:
+            values.setdefault(b.selector, []).append(b.value)
+    swapped: set[str] = set()
+    stack = [leaf.selector for b in replaced for leaf in walk(b.value) if isinstance(leaf, Ref)]
+    while stack:
+        selector = stack.pop()
+        if selector in swapped or selector in live:
+            continue
+        swapped.add(selector)
+        stack.extend(leaf.selector for value in values.get(selector, []) for leaf in walk(value)
+                     if isinstance(leaf, Ref))
+    return swapped
+
+
+def _written_by_user(b: Binding, root: Path) -> bool:
+    if b.where.file.startswith("--"):  # --mods, --sweep, --search
+        return True
+    real, base = os.path.realpath(b.where.file), os.path.realpath(root) + os.sep
+    return real.startswith(base) and f"{os.sep}site-packages{os.sep}" not in real
 
 
 def describe(bindings: list[Binding]) -> str:
