@@ -6,8 +6,9 @@ gin records every configurable it called, with its scope, so once every task has
 came from the cache) the bindings whose configurable was never called are known for certain.
 
 Only bindings the user can act on are reported, or users learn to ignore the warning:
-* those the user wrote: in `--mods`, or in a config file of the working folder (a config shipped
-  inside an installed package, in site-packages or elsewhere, is not the user's to fix);
+* those the user wrote: in `--mods`, a config file named on the command line, or one of the working
+  folder (a config shipped inside an installed package, which a config includes, is not the user's
+  to fix);
 * not those of a stage a later binding swapped out: when `folder.gin` rebinds
   `load_dataset.reader_fn = [@read_folder]`, the base config's `read_synthetic.*` are the settings of
   a reader nothing references any more, kept for the runs that use it.
@@ -15,6 +16,7 @@ Only bindings the user can act on are reported, or users learn to ignore the war
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import gin_internals
@@ -25,9 +27,11 @@ from .values import Ref, walk
 __all__ = ["unused_bindings", "describe", "swapped_out"]
 
 
-def unused_bindings(config: ResolvedConfig, root: Path | None = None) -> list[Binding]:
+def unused_bindings(config: ResolvedConfig, named: Iterable[str] = (), root: Path | None = None) -> list[Binding]:
     """Final bindings the user wrote whose configurable gin never called in a matching scope during
-    the run, leaving out those of a stage swapped out (see the module's docstring)."""
+    the run, leaving out those of a stage swapped out (see the module's docstring). `named`: the
+    config files given on the command line."""
+    named = {os.path.realpath(n) for n in named}
     calls: dict[str, list[set[str]]] = {}
     for scope, selector in gin_internals.operative_config():
         calls.setdefault(selector, []).append(set(scope.split("/")) - {""})
@@ -35,7 +39,7 @@ def unused_bindings(config: ResolvedConfig, root: Path | None = None) -> list[Bi
     swapped = swapped_out(config)
     return [b for b in final.values()
             if not any(set(b.scope.split("/")) - {""} <= called for called in calls.get(b.selector, []))
-            and b.selector not in swapped and _written_by_user(b, root or Path.cwd())]
+            and b.selector not in swapped and _written_by_user(b, named, root or Path.cwd())]
 
 
 def swapped_out(config: ResolvedConfig) -> set[str]:
@@ -59,11 +63,11 @@ def swapped_out(config: ResolvedConfig) -> set[str]:
     return swapped
 
 
-def _written_by_user(b: Binding, root: Path) -> bool:
+def _written_by_user(b: Binding, named: set[str], root: Path) -> bool:
     if b.where.file.startswith("--"):  # --mods, --sweep, --search
         return True
     real, base = os.path.realpath(b.where.file), os.path.realpath(root) + os.sep
-    return real.startswith(base) and f"{os.sep}site-packages{os.sep}" not in real
+    return real in named or (real.startswith(base) and f"{os.sep}site-packages{os.sep}" not in real)
 
 
 def describe(bindings: list[Binding]) -> str:

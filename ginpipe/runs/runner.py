@@ -145,7 +145,8 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
         if isinstance(error, GinpipeError):
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
-    unused = unused_bindings(prepared.config) if not engine.cached else []  # a cached task calls nothing
+    # a cached task calls nothing: the check needs every task to have run
+    unused = unused_bindings(prepared.config, options.configs) if not engine.cached else []
     if unused:
         logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")

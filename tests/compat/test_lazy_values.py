@@ -2,6 +2,8 @@
 binding uses it is called: a feature config shared between models may leave a head's size to the
 model configs that use that head. And (issue 25) the "never used" warning lists only bindings the
 user can act on: not those of a stage a later config swapped out."""
+from pathlib import Path
+
 import pytest
 
 from .installed_project import InstalledProject
@@ -111,3 +113,16 @@ def test_a_dead_binding_in_the_users_own_file_is_reported(lazy):
     # the typo'd scope is the user's to fix; `read_synthetic.n` configures the reader folder.gin swapped out
     assert ("1 binding(s) were never used: no task called their configurable: `valid/models.Encoder.dim = 3`"
             " (configs/mine.gin, line 2).") in out
+
+
+def test_a_config_shipped_outside_the_project_is_not_the_users_unless_named(lazy):
+    Path(lazy.repo, "shared").mkdir(exist_ok=True)
+    Path(lazy.repo, "shared", "team.gin").write_text("valid/models.Encoder.dim = 9\n")
+    lazy.write("configs/team_run.gin", "include '../../shared/team.gin'\n")
+    args = ("configs/models/with_head.gin", "configs/datasets/folder.gin")
+    included = run(lazy, "l6", *args, "configs/team_run.gin", "--no-cache")
+    assert included.returncode == 0, included.stderr
+    assert "never used" not in included.stdout + included.stderr
+    named = run(lazy, "l7", *args, "../shared/team.gin", "--no-cache")
+    assert named.returncode == 0, named.stderr
+    assert "`valid/models.Encoder.dim = 9` (../shared/team.gin, line 1)" in named.stdout + named.stderr
