@@ -21,46 +21,36 @@ from pathlib import Path
 
 from . import gin_internals
 from .composition import Binding
+from .reach import final_bindings, reach_from
 from .resolution import ResolvedConfig
 from .values import Ref, walk
 
 __all__ = ["unused_bindings", "describe", "swapped_out"]
 
 
-def unused_bindings(config: ResolvedConfig, named: Iterable[str] = (), root: Path | None = None) -> list[Binding]:
+def unused_bindings(config: ResolvedConfig, named: Iterable[str] = (), pipeline: str = "execute_pipeline",
+                    root: Path | None = None) -> list[Binding]:
     """Final bindings the user wrote whose configurable gin never called in a matching scope during
     the run, leaving out those of a stage swapped out (see the module's docstring). `named`: the
-    config files given on the command line."""
+    config files given on the command line; `pipeline`: the complete selector of the task list's."""
     named = {os.path.realpath(n) for n in named}
     calls: dict[str, list[set[str]]] = {}
     for scope, selector in gin_internals.operative_config():
         calls.setdefault(selector, []).append(set(scope.split("/")) - {""})
     final = {b.key: b for b in config.bindings if not b.is_macro}
-    swapped = swapped_out(config)
+    swapped = swapped_out(config, pipeline)
     return [b for b in final.values()
             if not any(set(b.scope.split("/")) - {""} <= called for called in calls.get(b.selector, []))
             and b.selector not in swapped and _written_by_user(b, named, root or Path.cwd())]
 
 
-def swapped_out(config: ResolvedConfig) -> set[str]:
-    """Configurables referenced only by bindings a later one replaced, and what only they reference."""
-    final = {b.key: b for b in config.bindings}
-    replaced = [b for b in config.bindings if final[b.key] is not b]
-    live = {leaf.selector for b in final.values() for leaf in walk(b.value) if isinstance(leaf, Ref)}
-    values: dict[str, list] = {}
-    for b in final.values():
-        if not b.is_macro:
-            values.setdefault(b.selector, []).append(b.value)
-    swapped: set[str] = set()
-    stack = [leaf.selector for b in replaced for leaf in walk(b.value) if isinstance(leaf, Ref)]
-    while stack:
-        selector = stack.pop()
-        if selector in swapped or selector in live:
-            continue
-        swapped.add(selector)
-        stack.extend(leaf.selector for value in values.get(selector, []) for leaf in walk(value)
-                     if isinstance(leaf, Ref))
-    return swapped
+def swapped_out(config: ResolvedConfig, pipeline: str) -> set[str]:
+    """Configurables that bindings a later one replaced referenced (and what their own bindings
+    reference), which the task list no longer reaches."""
+    winners = {id(b) for b in final_bindings(config)}
+    replaced = [b for b in config.bindings if id(b) not in winners]
+    dropped = {leaf.selector for b in replaced for leaf in walk(b.value) if isinstance(leaf, Ref)}
+    return set(reach_from(config, dropped).selectors) - reach_from(config, [pipeline]).selectors
 
 
 def _written_by_user(b: Binding, named: set[str], root: Path) -> bool:

@@ -56,6 +56,8 @@ def check_macros(config: ResolvedConfig, pipeline: str | None = None) -> None:
                 raise ConfigError(f"Macro %{leaf.name} is not defined.{did_you_mean(leaf.name, config.macros)}",
                                   b.where, f"Define it in a config (`{leaf.name} = ...`) or with"
                                   f" --mods {leaf.name}=...; defined macros: {', '.join(defined) or 'none'}.")
+            if id(b) not in reach.final:
+                continue  # a later binding replaced it: gin never sees this value
             config.warnings.append(
                 f"Macro %{leaf.name} is not defined, but no task reaches `{_written(b)}`"
                 f" ({b.where.file}, line {b.where.line}): gin evaluates a macro only when its"

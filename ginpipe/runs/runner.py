@@ -146,7 +146,7 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
     # a cached task calls nothing: the check needs every task to have run
-    unused = unused_bindings(prepared.config, options.configs) if not engine.cached else []
+    unused = unused_bindings(prepared.config, options.configs, prepared.pipeline) if not engine.cached else []
     if unused:
         logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
