@@ -2,9 +2,9 @@
 source folder, the layout of the projects issue 23 was found on.
 
 `repo/` is the distribution `myproj` (pyproject.toml, setuptools). uv installs it editable into
-`venv/`, made with `--system-site-packages` from the test's interpreter, whose libraries (ginpipe,
-gin) it reaches through a `site.addsitedir` line; setuptools' editable install puts a finder of its
-own on `sys.meta_path`, so `myproj` imports from any folder and nothing of `repo/` is on `sys.path`.
+`venv/`, a fresh virtual environment that reaches the test interpreter's libraries (ginpipe, gin,
+setuptools) through a `site.addsitedir` line; setuptools' editable install puts a finder of its own
+on `sys.meta_path`, so `myproj` imports from any folder and nothing of `repo/` is on `sys.path`.
 The working folder is `repo/myproj/`, whose `tasks/` is also the installed `myproj.tasks`.
 Its last task writes what the tasks received into `received.json`.
 """
@@ -187,7 +187,7 @@ def _environment_with(repo: Path, venv: Path) -> Path:
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is not installed: these tests install a package with it")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
