@@ -26,8 +26,8 @@ import gin
 
 from ..errors import ConfigError, Where, did_you_mean
 from . import gin_internals
-from .file_text import read_config_text
-from .importing import import_object, imported_module, missing_module_hint
+from .import_lists import parse_module_list, read_module_list
+from .importing import import_object, missing_module_hint
 from .lookup import Lookup
 from .module_identity import copies_error, definition_site, importable_anywhere, installed_name
 from .signatures import Signature, signature_of_object
@@ -264,37 +264,6 @@ def _register(obj, module: str | None, name: str, where: Where | None) -> str:
     except Exception as e:  # gin cannot wrap some objects (pybind enums, builtins)
         raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}", where) from None
     return f"{module}.{name}" if module else name
-
-
-def read_module_list(path: str, lookup: Lookup | None = None) -> dict[str, str]:
-    """Read a GinPipe import list: one `python.module: alias` per line (or `module.Object: alias`)."""
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"Import list {path} does not exist.", None,
-                          "Pass an existing file to --module_list (GinPipe's `configs/imports`).")
-    return parse_module_list(read_config_text(file, None, "Import list"), path, lookup)
-
-
-def parse_module_list(text: str, source: str, lookup: Lookup | None = None) -> dict[str, str]:
-    """alias -> module or object path, from import-list text; each target is checked here (imported,
-    unless a `Lookup` can tell from the source or its cache)."""
-    aliases: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        content = line.split("#", 1)[0].strip()
-        if not content:
-            continue
-        where = Where(source, number, line)
-        target, sep, alias = (part.strip() for part in content.partition(":"))
-        if not sep or not target or not alias or " " in target or " " in alias:
-            raise ConfigError("Malformed import-list line: expected `python.module: alias`.", where,
-                              "For example `torch.optim: optim` or `mypkg.tasks: tasks`.")
-        if lookup is not None:
-            if not lookup.is_module(target):
-                lookup.object(target, where, alias)
-        elif imported_module(target) is None:
-            import_object(target, where, alias)  # a single object, e.g. `transformers.Model: Model`
-        aliases[alias] = target
-    return aliases
 
 
 def _index_package(package: str, root: Path):
