@@ -6,18 +6,17 @@ gin records every configurable it called, with its scope, so once every task has
 came from the cache) the bindings whose configurable was never called are known for certain.
 
 Only bindings the user can act on are reported, or users learn to ignore the warning:
-* those the user wrote: in `--mods`, a config file named on the command line, or one of the working
-  folder (a config shipped inside an installed package, which a config includes, is not the user's
-  to fix);
+* those the user wrote: in a config file named on the command line, or in `--mods` (a file those
+  include, such as a base config's `include 'features/shared.gin'`, is the project's own structure:
+  its settings for other combinations are not the user's to fix);
 * not those of a stage a later binding swapped out: when `folder.gin` rebinds
   `load_dataset.reader_fn = [@read_folder]`, the base config's `read_synthetic.*` are the settings of
-  a reader nothing references any more, kept for the runs that use it.
+  a reader the task list no longer reaches, kept for the runs that use it.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 from . import gin_internals
 from .composition import Binding
@@ -28,8 +27,8 @@ from .values import Ref, walk
 __all__ = ["unused_bindings", "describe", "swapped_out"]
 
 
-def unused_bindings(config: ResolvedConfig, named: Iterable[str] = (), pipeline: str = "execute_pipeline",
-                    root: Path | None = None) -> list[Binding]:
+def unused_bindings(config: ResolvedConfig, named: Iterable[str] = (),
+                    pipeline: str = "execute_pipeline") -> list[Binding]:
     """Final bindings the user wrote whose configurable gin never called in a matching scope during
     the run, leaving out those of a stage swapped out (see the module's docstring). `named`: the
     config files given on the command line; `pipeline`: the complete selector of the task list's."""
@@ -41,7 +40,7 @@ def unused_bindings(config: ResolvedConfig, named: Iterable[str] = (), pipeline:
     swapped = swapped_out(config, pipeline)
     return [b for b in final.values()
             if not any(set(b.scope.split("/")) - {""} <= called for called in calls.get(b.selector, []))
-            and b.selector not in swapped and _written_by_user(b, named, root or Path.cwd())]
+            and b.selector not in swapped and _written_by_user(b, named)]
 
 
 def swapped_out(config: ResolvedConfig, pipeline: str) -> set[str]:
@@ -53,11 +52,8 @@ def swapped_out(config: ResolvedConfig, pipeline: str) -> set[str]:
     return set(reach_from(config, dropped).selectors) - reach_from(config, [pipeline]).selectors
 
 
-def _written_by_user(b: Binding, named: set[str], root: Path) -> bool:
-    if b.where.file.startswith("--"):  # --mods, --sweep, --search
-        return True
-    real, base = os.path.realpath(b.where.file), os.path.realpath(root) + os.sep
-    return real in named or (real.startswith(base) and f"{os.sep}site-packages{os.sep}" not in real)
+def _written_by_user(b: Binding, named: set[str]) -> bool:
+    return b.where.file.startswith("--") or os.path.realpath(b.where.file) in named  # --mods, --sweep, ...
 
 
 def describe(bindings: list[Binding]) -> str:

@@ -65,6 +65,7 @@ def test_an_undefined_macro_nothing_reaches_is_a_warning_at_its_line(lazy):
                 f" line {line}): gin evaluates a macro only when its configurable is called, so the run goes"
                 " on. Define it if a task should use that binding.") in out
     assert out.count("is not defined") == 2  # `%HEAD_DIM` is defined (as an undefined macro)
+    assert "never used" not in out  # the head's settings are base.gin's include's, for other models
     assert lazy.received("l1")["model"]["head"] is None
     config, operative = lazy.saved("l1")
     assert "Head.out_features = %HEAD_DIM" in config and "HEAD_DIM = %MODEL_DIM" in config
@@ -115,7 +116,7 @@ def test_a_dead_binding_in_the_users_own_file_is_reported(lazy):
             " (configs/mine.gin, line 2).") in out
 
 
-def test_a_config_shipped_outside_the_project_is_not_the_users_unless_named(lazy):
+def test_an_included_config_is_not_the_users_own_unless_named(lazy):
     Path(lazy.repo, "shared").mkdir(exist_ok=True)
     Path(lazy.repo, "shared", "team.gin").write_text("valid/models.Encoder.dim = 9\n")
     lazy.write("configs/team_run.gin", "include '../../shared/team.gin'\n")
