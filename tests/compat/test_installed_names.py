@@ -35,7 +35,7 @@ def test_saved_configs_name_objects_by_their_installed_names(installed):
     assert tasks == ["myproj.tasks.utils.set_seed", "myproj.tasks.models.build_model", "myproj.tasks.report.report"]
 
 
-def test_the_tasks_received_one_module_under_both_names(installed):
+def test_the_tasks_received_objects_of_the_installed_module_only(installed):
     received = installed.received("e1")
     assert received["seed"] == 7  # bound through the working folder's name
     assert received["model"] == {
