@@ -20,8 +20,9 @@ from pathlib import Path
 import gin
 
 from .config import gin_internals
+from .config.import_lists import parse_module_list, read_module_list
+from .config.importing import import_object, imported_module
 from .config.module_identity import SameFileFinder, install
-from .config.registry import import_object, imported_module, parse_module_list, read_module_list
 from .errors import ConfigError
 from .files import atomic_write, write_text
 from .runs.engine import execute_pipeline, register_pipeline

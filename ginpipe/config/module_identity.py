@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 
-__all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site", "copies_error"]
+__all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site", "copies_error",
+           "importable_anywhere", "installed_name"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,6 +92,51 @@ def one_module_per_file(root: Path):
         yield finder
     finally:
         sys.meta_path.remove(finder)
+
+
+@functools.lru_cache(maxsize=256)
+def importable_anywhere(package: str, root: Path) -> bool:
+    """`import package` finds the same files from any working folder, not only from `root` (where a
+    project's `tasks/` is importable as `tasks` because the working folder is on `sys.path`).
+
+    A different package of the same name elsewhere (an installed `tasks`) does not count.
+    """
+    here = _real(str(root))
+    local = importlib.machinery.PathFinder.find_spec(package, [p for p in sys.path if _real(p or ".") == here])
+    return local is None or _location(local) in _installed_locations(package, here)
+
+
+def installed_name(folder: Path, root: Path) -> str | None:
+    """The dotted name a package folder of the working folder has as part of an installed package
+    (`myproj.tasks` for `tasks/` when the working folder is the installed `myproj/`), else None."""
+    parts, above = [folder.name], folder.parent
+    while (above / "__init__.py").is_file():
+        parts.insert(0, above.name)
+        above = above.parent
+    if len(parts) == 1:
+        return None
+    found = _real(str(above / parts[0])) in _installed_locations(parts[0], _real(str(root)))
+    return ".".join(parts) if found else None
+
+
+def _installed_locations(package: str, here: str) -> set[str]:
+    """Where `package` is found without the working folder `here`: through the other `sys.path`
+    entries, or a finder of its own (setuptools' editable installs put one on `sys.meta_path`)."""
+    others = [p for p in sys.path if _real(p or ".") != here]
+    specs = [importlib.machinery.PathFinder.find_spec(package, others)]
+    for finder in sys.meta_path:
+        if finder is importlib.machinery.PathFinder or isinstance(finder, SameFileFinder):
+            continue
+        try:
+            specs.append(getattr(finder, "find_spec", lambda *a: None)(package, None))
+        except Exception:  # a finder that fails to look does not find it
+            continue
+    return {_location(spec) for spec in specs if spec is not None}
+
+
+def _location(spec) -> str | None:
+    places = list(spec.submodule_search_locations or []) or [spec.origin]
+    return _real(places[0]) if places[0] else None
 
 
 def definition_site(obj) -> tuple[str, str] | None:

@@ -26,10 +26,10 @@ import gin
 
 from ..errors import ConfigError, Where, did_you_mean
 from . import gin_internals
-from .file_text import read_config_text
-from .importing import import_object, imported_module, missing_module_hint
+from .import_lists import parse_module_list, read_module_list
+from .importing import import_object, missing_module_hint
 from .lookup import Lookup
-from .module_identity import copies_error, definition_site
+from .module_identity import copies_error, definition_site, importable_anywhere, installed_name
 from .signatures import Signature, signature_of_object
 
 __all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list", "parse_module_list",
@@ -55,6 +55,7 @@ class Registry:
     paths: dict[str, str | None] = field(default_factory=dict)  # complete selector -> import path (None: gin's)
     _sites: dict | None = None  # definition site -> complete selector: one definition, one configurable
     also_import: list[tuple] = field(default_factory=list)  # (path, shared selector, selector, where)
+    renamed: dict[str, str] = field(default_factory=dict)  # complete selector -> the better name it gave way to
 
     def resolve(self, selector: str, where: Where) -> str:
         """Return the complete gin selector for `selector`, noting what `register_objects` imports."""
@@ -79,6 +80,9 @@ class Registry:
             if shared not in self.signatures:  # registered with gin before this run: the live object
                 self.signatures[shared] = signature_of_object(gin_internals.registered_object(shared))
                 self.paths[shared] = None
+            elif self.paths[shared] is not None and self._rank(complete, module_name) < self._rank(
+                    shared, shared.rpartition(".")[0]):
+                return self._rename(shared, complete, path, selector, where)
             if path != self.paths.get(shared):  # imported when tasks run, as the config names it
                 self.also_import.append((path, shared, selector, where))
             return shared
@@ -88,6 +92,31 @@ class Registry:
         if signature.site is not None:
             sites[signature.site] = complete
         self.signatures[complete], self.paths[complete] = signature, path
+        return complete
+
+    def _rank(self, complete: str, module_name: str | None) -> int:
+        """How well a name for a definition reached under several names suits the saved configs:
+        an alias of an import list or config (GinPipe registered those), then a dotted path that
+        imports from any folder (`myproj.tasks.utils`), then one that imports only from the working
+        folder (`tasks.utils`, which a hub loader elsewhere cannot rebuild)."""
+        if module_name in self.aliases:
+            return 0
+        path = self.paths.get(complete) or complete
+        return 1 if importable_anywhere(path.partition(".")[0], self.root) else 2
+
+    def _rename(self, old: str, new: str, path: str, selector: str, where: Where) -> str:
+        """Record the definition under `new` from now on; every name resolved to `old` follows."""
+        self.signatures[new], self.paths[new] = self.signatures.pop(old), path
+        self.also_import.append((self.paths.pop(old), new, old, where))
+        self.also_import = [(p, new if shared == old else shared, s, w) for p, shared, s, w in self.also_import]
+        self._sites = {site: new if name == old else name for site, name in self._known_sites().items()}
+        self.renamed[old] = new
+        return new
+
+    def final_name(self, complete: str) -> str:
+        """The name a complete selector resolved earlier ended up under (see `_rename`)."""
+        while complete in self.renamed:
+            complete = self.renamed[complete]
         return complete
 
     def _known_sites(self) -> dict:
@@ -101,8 +130,14 @@ class Registry:
         return self._sites
 
     def _locate(self, selector: str, where: Where) -> tuple[str, str | None] | None:
-        """Find the dotted import path for `selector`, and the gin module name to register it under."""
+        """Find the dotted import path for `selector`, and the gin module name to register it under.
+
+        An alias prefix that leads nowhere does not end the search (gin matches any dotted suffix of
+        a registered name): with `myproj.models: models` and `myproj.tasks.models: tasks.models`,
+        `models.test_model` is `tasks.models.test_model` when `myproj.models` has no `test_model`.
+        """
         parts = selector.split(".")
+        dead_end = None  # the longest alias's reading, whose lookup says what is missing if all fail
         for n in range(len(parts), 0, -1):  # longest alias prefix wins: `pl.callbacks` before `pl`
             alias = ".".join(parts[:n])
             if alias in self.aliases:
@@ -113,17 +148,35 @@ class Registry:
                     # GinPipe registers a one-object line (`pkg.mod.load: load`) as `<alias>.<__name__>`
                     return target, alias
                 path = ".".join([target, *rest])
-                return path, ".".join(parts[:-1]) or None
+                module = ".".join(parts[:-1]) or None
+                if not rest or self.lookup.object(path, where, selector, must_exist=False) is not None:
+                    return path, module
+                dead_end = dead_end or (path, module)
         if len(parts) > 1 and self.lookup.object(selector, where, selector, must_exist=False) is not None:
             return selector, ".".join(parts[:-1])
-        candidates = [p for p in self.index().get(parts[-1], []) if ("." + p).endswith("." + selector)]
+        candidates = self._matches(selector)
         if len(candidates) == 1:  # GinPipe registered an import list's members under the alias
             return candidates[0], self._homes.get(candidates[0], candidates[0].rsplit(".", 1)[0])
         if len(candidates) > 1:
-            listed = ", ".join(f"`{c}`" for c in sorted(candidates))
+            listed = ", ".join(f"`{self._gin_name(c)}`" for c in candidates)
             raise ConfigError(f"`{selector}` is ambiguous: it could be {listed}.", where,
-                              "Write the longer name, e.g. `@" + sorted(candidates)[0] + "`.")
-        return None
+                              f"Write the longer name, e.g. `@{self._gin_name(candidates[0])}`.")
+        return dead_end
+
+    def _matches(self, selector: str) -> list[str]:
+        """Dotted paths whose name, as gin would register it, is `selector` or ends with `.selector`;
+        a complete name that is exactly `selector` wins over longer ones, as in gin."""
+        found = self.index().get(selector.rsplit(".", 1)[-1], [])
+        exact = [p for p in found if selector in (p, self._gin_name(p))]
+        if len(exact) == 1:
+            return exact
+        return sorted(p for p in found if any(("." + name).endswith("." + selector)
+                                              for name in (p, self._gin_name(p))))
+
+    def _gin_name(self, path: str) -> str:
+        """The name GinPipe registered a definition under: `<alias>.<name>` for an import list's."""
+        home = self._homes.get(path)
+        return f"{home}.{path.rsplit('.', 1)[-1]}" if home else path
 
     def _unknown(self, selector: str, where: Where) -> ConfigError:
         last = selector.split(".")[-1]
@@ -213,37 +266,6 @@ def _register(obj, module: str | None, name: str, where: Where | None) -> str:
     return f"{module}.{name}" if module else name
 
 
-def read_module_list(path: str, lookup: Lookup | None = None) -> dict[str, str]:
-    """Read a GinPipe import list: one `python.module: alias` per line (or `module.Object: alias`)."""
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"Import list {path} does not exist.", None,
-                          "Pass an existing file to --module_list (GinPipe's `configs/imports`).")
-    return parse_module_list(read_config_text(file, None, "Import list"), path, lookup)
-
-
-def parse_module_list(text: str, source: str, lookup: Lookup | None = None) -> dict[str, str]:
-    """alias -> module or object path, from import-list text; each target is checked here (imported,
-    unless a `Lookup` can tell from the source or its cache)."""
-    aliases: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        content = line.split("#", 1)[0].strip()
-        if not content:
-            continue
-        where = Where(source, number, line)
-        target, sep, alias = (part.strip() for part in content.partition(":"))
-        if not sep or not target or not alias or " " in target or " " in alias:
-            raise ConfigError("Malformed import-list line: expected `python.module: alias`.", where,
-                              "For example `torch.optim: optim` or `mypkg.tasks: tasks`.")
-        if lookup is not None:
-            if not lookup.is_module(target):
-                lookup.object(target, where, alias)
-        elif imported_module(target) is None:
-            import_object(target, where, alias)  # a single object, e.g. `transformers.Model: Model`
-        aliases[alias] = target
-    return aliases
-
-
 def _index_package(package: str, root: Path):
     """Yield (name, dotted path, site) for public top-level defs and classes of a package, without importing."""
     folder = root / package.replace(".", "/")
@@ -252,9 +274,11 @@ def _index_package(package: str, root: Path):
         if spec is None or not spec.submodule_search_locations:
             return
         folder = Path(list(spec.submodule_search_locations)[0]).joinpath(*package.split(".")[1:])
+    # The working folder's `tasks/` may be an installed `myproj.tasks`: named so, it imports anywhere
+    named = installed_name(folder, root) or package
     for file in sorted(folder.rglob("*.py")):
         relative = file.relative_to(folder).with_suffix("")
-        module = ".".join([package, *relative.parts])
+        module = ".".join([named, *relative.parts])
         module = module.removesuffix(".__init__")
         try:
             tree = ast.parse(file.read_text(), filename=str(file))

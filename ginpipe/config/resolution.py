@@ -25,6 +25,7 @@ class ResolvedConfig:
     bindings: list[Binding]
     macros: dict[str, object]  # name -> final value (references to other macros followed)
     signatures: dict[str, Signature] = field(default_factory=dict)  # complete selector -> what it accepts
+    warnings: list[str] = field(default_factory=list)  # what the checks accepted but the run should say
 
     def value(self, selector: str, arg: str, scope: str = ""):
         """The last value bound to `scope/selector.arg`, or KeyError."""
@@ -49,6 +50,7 @@ def resolve(composition: Composition, registry: Registry, predefined: dict[str, 
     for name, where in composition.names():
         if name not in canonical:
             canonical[name] = registry.resolve(name, where)
+    canonical = {name: registry.final_name(complete) for name, complete in canonical.items()}
     bindings = [_canonical(b, canonical) for b in composition.bindings]
     bindings = _merge_appends(bindings)
     bound_macros = {b.macro_name for b in bindings if b.is_macro}

@@ -9,6 +9,7 @@ from ..errors import ConfigError, did_you_mean
 from . import gin_internals
 from .composition import Binding
 from .module_identity import copies_error, definition_site
+from .reach import reach_from
 from .resolution import ResolvedConfig
 from .values import MacroRef, Ref, walk
 
@@ -35,17 +36,37 @@ def check_parameters(config: ResolvedConfig) -> None:
                 f"Parameters of `{b.selector}`: {listed}.")
 
 
-def check_macros(config: ResolvedConfig) -> None:
-    """Every `%NAME` names a macro the config defines (or a gin constant): gin would only find out
-    when the value is first used, deep inside a task."""
+def check_macros(config: ResolvedConfig, pipeline: str | None = None) -> None:
+    """Every `%NAME` that a task can reach names a macro the config defines (or a gin constant): gin
+    would only find out when the value is first used, deep inside a task.
+
+    gin's macros are lazy: a binding of a configurable the task list never reaches (`SomeHead` of a
+    feature config shared between models, whose `%MODEL_DIM` only the model configs that use that
+    head define) is never evaluated, so it is accepted, as gin and the original GinPipe accept it,
+    with a warning at its line in `config.warnings`. With no `pipeline`, every binding counts as reached.
+    """
     constants = gin_internals.constants()
+    reach = None if pipeline is None else reach_from(config, [pipeline])
+    defined = [m for m in config.macros if m not in ("EXPERIMENT_NAME", "PROJECT_NAME", "OUTPUT_DIR")]
     for b in config.bindings:
         for leaf in walk(b.value):
-            if isinstance(leaf, MacroRef) and leaf.name not in config.macros and leaf.name not in constants:
-                defined = [m for m in config.macros if m not in ("EXPERIMENT_NAME", "PROJECT_NAME", "OUTPUT_DIR")]
+            if not isinstance(leaf, MacroRef) or leaf.name in config.macros or leaf.name in constants:
+                continue
+            if reach is None or reach.reaches(b):
                 raise ConfigError(f"Macro %{leaf.name} is not defined.{did_you_mean(leaf.name, config.macros)}",
                                   b.where, f"Define it in a config (`{leaf.name} = ...`) or with"
                                   f" --mods {leaf.name}=...; defined macros: {', '.join(defined) or 'none'}.")
+            if id(b) not in reach.final:
+                continue  # a later binding replaced it: gin never sees this value
+            config.warnings.append(
+                f"Macro %{leaf.name} is not defined, but no task reaches `{_written(b)}`"
+                f" ({b.where.file}, line {b.where.line}): gin evaluates a macro only when its"
+                " configurable is called, so the run goes on. Define it if a task should use that binding.")
+
+
+def _written(b: Binding) -> str:
+    text = (b.where.text or "").split("#", 1)[0].strip()
+    return text or (b.macro_name if b.is_macro else f"{b.scope + '/' if b.scope else ''}{b.selector}.{b.arg}")
 
 
 def check_one_object_per_definition(config: ResolvedConfig) -> None:

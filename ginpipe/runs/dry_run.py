@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..config.composition import Composition
 from ..experiment.folder import Experiment
+from ..log import logger
 from ..experiment.run_record import RunRecord
 from ..state.shared import State
 from ..state.state_folder import StateFolder
@@ -23,6 +24,8 @@ def print_dry_run(options: RunOptions, composition: Composition | None = None) -
                         objects=prepared.objects, no_cache=options.no_cache, from_task=options.from_task)
         state = State({"output_dir": str(folder), **prepared.initial})
         decisions = engine.plan(prepared.tasks, state)
+        for warning in prepared.config.warnings:  # what the real run would warn about first
+            logger.warning(warning)
         print("# Composed config\n" + prepared.config_text)
         print(f"# Plan for {folder}" + ("" if store.index_path.is_file() else " (new experiment)"))
         for d in decisions:

@@ -99,7 +99,7 @@ def prepare(options: RunOptions, composition: Composition | None = None) -> Prep
         composition.bindings.append(Binding("", name, "", value, Where("<ginpipe>", 0)))
     pipeline = registry.resolve(PIPELINE, Where("<ginpipe>", 0))
     config = resolve_and_check(composition, registry, checks=(
-        check_macros, lambda c: check_mod_macros(composition), check_values,
+        lambda c: check_macros(c, pipeline), lambda c: check_mod_macros(composition), check_values,
         lambda c: check_task_lists(c, pipeline)))
     prepared = Prepared(options, config, naming, {key: value for key, value, _ in composition.initial_state},
                         gin.config_str(), _top_tasks(), {}, {}, registry, pipeline)

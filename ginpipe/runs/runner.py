@@ -91,6 +91,8 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
         try:
             with log_to_file(naming.output_dir / "logs" / "run.log", level=options.log_level):
                 logger.info(f"Experiment {naming.output_dir}")
+                for warning in prepared.config.warnings:  # what the checks let pass (a lazy macro)
+                    logger.warning(warning)
                 write_json(naming.output_dir / "environment.json", describe_environment(), durable=False,
                            tmp_dir=experiment.tmp_dir)
                 record = RunRecord(naming.output_dir / "run.json", argv=sys.argv, command=options.command,
@@ -143,7 +145,8 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
         if isinstance(error, GinpipeError):
             logger.bind(file_only=True).opt(exception=error.__cause__ or error).error("Traceback:")
         raise error from error.__cause__
-    unused = unused_bindings(prepared.config) if not engine.cached else []  # a cached task calls nothing
+    # a cached task calls nothing: the check needs every task to have run
+    unused = unused_bindings(prepared.config, options.configs, prepared.pipeline) if not engine.cached else []
     if unused:
         logger.warning(describe_unused(unused))
     logger.info(f"Done: {len(engine.executed)} task(s) ran, {len(engine.cached)} came from the cache.")
