@@ -47,8 +47,14 @@ class Row:
 def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     rows = []
     for folder in experiment_folders(paths):
+        state = read_run_state(folder)
+        if state.problem:  # one damaged folder is named, the others still compared
+            print(f"note: skipped {folder}: {state.problem}.", file=sys.stderr)
+            continue
         rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
-                        read_run_state(folder).state, read_record(folder / "trial.json")))
+                        state.state, read_record(folder / "trial.json")))
+    if not rows:
+        raise ConfigError("No experiment left to compare.", hint="See the notes above for why each was skipped.")
     return rows
 
 
