@@ -10,7 +10,7 @@ import argparse
 import shlex
 import sys
 
-from .runs.options import RunOptions, build_parser
+from .runs.options import RunOptions, build_parser, check_jobs
 
 SUBCOMMANDS = ("compare", "reproduce", "status", "gc")
 
@@ -134,6 +134,7 @@ def _run(options: RunOptions, args) -> int:
     from .config.composition import compose
     from .errors import ConfigError
 
+    check_jobs(args.jobs)  # before anything is read: the same refusal for a run, a sweep and a search
     composition = compose(list(options.configs), list(options.mods))
     if args.trials is not None or args.search or composition.searches:  # else the planner is not imported
         from .search.plan import plan_study
