@@ -152,7 +152,7 @@ def _user_elsewhere(cache: Path, seen: set[str]) -> str | None:
     users, readable = cache_users(cache)
     if not readable:
         return "a record of its users cannot be read, kept"
-    for user in users:
+    for user in _with_siblings(users):
         if os.path.realpath(user) in seen or not is_marked(user):  # looked at above, or gone
             continue
         state = read_run_state(user)
@@ -161,6 +161,18 @@ def _user_elsewhere(cache: Path, seen: set[str]) -> str | None:
         if state.problem or cache.name in mentioned(user, {cache.name}):
             return f"used by {user}"
     return None
+
+
+def _with_siblings(users: list[Path]) -> list[Path]:
+    """The recorded users and the experiments beside them: a run takes a sibling's finished tasks
+    (by hard links) without running them, so it uses the caches they marked without marking them."""
+    found = list(dict.fromkeys(users))
+    for parent in dict.fromkeys(user.parent for user in users):
+        try:
+            found += sorted(p for p in parent.iterdir() if p not in found and p.is_dir() and not p.is_symlink())
+        except OSError:  # gone, or not readable: nothing there can be looked at
+            continue
+    return found
 
 
 def _remove(removal: Removal) -> None:

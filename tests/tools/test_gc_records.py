@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,7 +77,16 @@ def test_a_cache_used_by_an_experiment_outside_the_folder_is_kept_until_that_exp
                         check=True)
     assert rerun.returncode == 0
 
+    # A sibling that took both tasks from run1 (hard links, no task ran, so nothing was recorded)
+    # keeps the cache after run1 is deleted; once it is gone too, the cache goes.
+    project.cli("base.gin", "--output-dir", str(elsewhere.parent / "run2"), "--mods", "make_cache.n=7", check=True)
+    tasks = json.loads((elsewhere.parent / "run2" / "run.json").read_text())["tasks"]
+    assert [(t["status"], t.get("from")) for t in tasks] == [("cached", "run1")] * 2
     shutil.rmtree(elsewhere)
+    done = project.cli("gc", ".", check=True)
+    assert done.stdout.splitlines() == [f"keep    data/cache/{cache.name}: used by {elsewhere.parent / 'run2'}",
+                                        "freed 0 B (0 folders)"]
+    shutil.rmtree(elsewhere.parent / "run2")
     done = project.cli("gc", ".", check=True)
     assert done.stdout.splitlines()[0].startswith(f"removed  data/cache/{cache.name}  (test cache no experiment uses")
     assert not cache.exists() and _cache(project, 3).is_dir()
