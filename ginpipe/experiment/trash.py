@@ -7,6 +7,7 @@ only ginpipe writes (its marker file says so) and which a later `ginpipe gc` emp
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -32,10 +33,21 @@ def discard(path: Path, trash_parent: Path | None = None) -> None:
     delete it there. A kill at any moment leaves `path` whole, or gone from sight."""
     path = Path(path)
     trash = Path(trash_parent if trash_parent is not None else path.parent) / TRASH
-    trash.mkdir(exist_ok=True)
     marker = trash / TRASH_MARKER
-    if not marker.is_file():
-        marker.write_text(json.dumps({"ginpipe": "trash"}) + "\n")
+    try:
+        trash.mkdir(exist_ok=True)
+        if not marker.is_file():
+            marker.write_text(json.dumps({"ginpipe": "trash"}) + "\n")
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _delete(path)  # a full disk has no room for the trash folder: freeing space comes first
+        try:  # the marker was being written just now (it may be there, empty): undo both
+            marker.unlink(missing_ok=True)
+            trash.rmdir()
+        except OSError:  # another gc is filling it: that one finishes it
+            pass
+        return
     target = trash / f"{path.name}-{os.getpid()}-{time.time_ns()}"
     os.rename(path, target)
     _delete(target)

@@ -219,7 +219,13 @@ def gc_command(root: str, dry_run: bool = False, failed_older_than: str | None =
     freed = 0
     for removal in plan.removals:
         if not dry_run:
-            _remove(removal)
+            try:
+                _remove(removal)
+            except OSError as e:  # read-only, not ours to write, ...: say which folder, stop there
+                raise ExperimentError(f"Cannot remove {removal.path}: {e.strerror or e}"
+                                      f"{f' ({e.filename})' if e.filename else ''}.",
+                                      hint="Make it writable (or run gc as its owner), then run gc again;"
+                                           " what was removed so far is gone whole.") from None
         freed += removal.size
         print(f"{'would remove' if dry_run else 'removed'}  {removal.path}  ({removal.why}, {_bytes(removal.size)})")
     count = f"{len(plan.removals)} folder{'s' * (len(plan.removals) != 1)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,3 +124,34 @@ def test_a_gc_killed_midway_leaves_folders_whole_and_the_next_gc_finishes(projec
     assert removed[0][0].startswith("experiments/my_project/.ginpipe-trash/f-")
     assert not project.exp("f").exists() and not (project.root / "experiments/my_project/.ginpipe-trash").exists()
     assert kept.changes() == []
+
+
+# In a private mount namespace: the project's data/ is a 1 MiB tmpfs, which a cache fills to the last byte.
+FULL_DATA = """
+mount -t tmpfs -o size=1m ginpipe-test-full data || exit 97
+"$2" -m ginpipe.cli base.gin --experiment-name gone -q --mods make_cache.n=5 >/dev/null || exit 3
+"$2" -m ginpipe.cli base.gin --experiment-name kept -q >/dev/null || exit 3
+rm -r experiments/my_project/gone
+head -c 2000000 /dev/zero > "$1/fill.bin" 2>/dev/null
+"$2" -m ginpipe.cli gc .
+status=$?
+ls -A data/cache
+exit $status
+"""
+
+
+def test_gc_frees_a_full_disk(project):
+    """Where there is no room left for a trash folder, the removal frees the space first."""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        pytest.skip("mounting a small tmpfs needs root and unshare")
+    (project.root / "data").mkdir()
+    cache = _cache(project, 5).relative_to(project.root)
+    done = subprocess.run([unshare, "-m", "sh", "-c", FULL_DATA, "sh", str(cache), sys.executable], cwd=project.root,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode == 97:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert re.fullmatch(rf"removed  {cache}  \(test cache no experiment uses, 9\d\d\.\d kB\)", lines[0]), lines
+    assert lines[1].startswith("freed ") and lines[2:] == [_cache(project, 3).name]
