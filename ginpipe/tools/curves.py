@@ -100,5 +100,6 @@ def check_plot_file(path: Path) -> Path:
     root = project_root(Path.cwd().resolve())
     if missing and not (parent.resolve() == root or root in parent.resolve().parents):
         raise ConfigError(f"--plot-file {path}: the folder {missing[-1]} does not exist, and ginpipe creates"
-                          f" folders only inside the project ({root}).", hint="Create it first, or " + hint[0].lower() + hint[1:])
+                          f" folders only inside the project ({root}).",
+                          hint="Create it first, or pass a path ending in .png in an existing folder.")
     return path

@@ -44,9 +44,9 @@ sys.exit(main(["status", sys.argv[3]]))
 def test_a_run_starting_while_status_reads_the_lock_is_not_refused(project, tmp_path):
     assert project.cli("base.gin", "--experiment-name", "e", check=True).returncode == 0
     paused, go = tmp_path / "paused", tmp_path / "go"
-    inspector = subprocess.Popen([sys.executable, "-c", PAUSED_STATUS, str(paused), str(go), "experiments/my_project/e"],
-                                 cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 env={**os.environ, "PYTHONPATH": str(REPO)})
+    inspector = subprocess.Popen([sys.executable, "-c", PAUSED_STATUS, str(paused), str(go),
+                                  "experiments/my_project/e"], cwd=project.root, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         deadline = time.monotonic() + 60
         while not paused.exists():
