@@ -7,6 +7,7 @@ keeps the cache while one of them still exists and uses it.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -55,7 +56,13 @@ def mark_cache(folder: str | os.PathLike, kind: str) -> None:
         except OSError:
             known = False
         if not known:  # one write per experiment and cache, not one per run
-            write_text(record, text, tmp_dir=folder / USERS, durable=False)
+            try:
+                write_text(record, text, tmp_dir=folder / USERS, durable=False)
+            except PermissionError:  # a cache shared read-only: no gc can remove it either
+                pass
+            except OSError as e:
+                if e.errno != errno.EROFS:
+                    raise
 
 
 def cache_kind(folder: Path) -> str | None:
