@@ -10,7 +10,7 @@ import argparse
 import shlex
 import sys
 
-from .runs.options import RunOptions, build_parser
+from .runs.options import RunOptions, build_parser, check_jobs
 
 SUBCOMMANDS = ("compare", "reproduce", "status", "gc", "predict")
 
@@ -64,9 +64,10 @@ def build_status_parser() -> argparse.ArgumentParser:
 def build_gc_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ginpipe gc", description="Remove what no experiment uses any more: caches (features, generated"
-        " data) no kept experiment's state mentions, outputs a changed fit set aside, and with"
-        " --failed-older-than old failed or interrupted experiments; print the bytes freed. Never prompts;"
-        " leaves running experiments alone.")
+        " data) no experiment that used them (here, or recorded in the cache) still uses, outputs ginpipe"
+        " recorded that a changed fit set aside, and with --failed-older-than old failed or interrupted"
+        " experiments; print the bytes freed. Never prompts; removes only what ginpipe recorded; each folder"
+        " whole; leaves running experiments alone.")
     p.add_argument("folder", metavar="DIR", help="the folder holding the experiments and their data, e.g. .")
     p.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     p.add_argument("--failed-older-than", metavar="AGE",
@@ -163,6 +164,7 @@ def _run(options: RunOptions, args) -> int:
     from .config.composition import compose
     from .errors import ConfigError
 
+    check_jobs(args.jobs)  # before anything is read: the same refusal for a run, a sweep and a search
     composition = compose(list(options.configs), list(options.mods))
     if args.trials is not None or args.search or composition.searches:  # else the planner is not imported
         from .search.plan import plan_study

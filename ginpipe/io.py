@@ -1,13 +1,15 @@
 """The small public API for project code (tasks): files written atomically, JSON, configs read as
 ginpipe reads them, which process may write, whether the run is quiet (-q), whether a path may be
-removed (only inside an experiment ginpipe marked as its own), how an experiment's last run ended
-(`read_run_state`: done, failed, interrupted, pruned or running), `mark_cache` (a shared cache folder
-that `ginpipe gc` may remove once no experiment's state mentions it), the MLflow run the experiment is
-tracked in (`tracking_run`: None when tracking is off), `plain_float`/`plain_numbers` (float32
-metrics as the short decimals they are: 0.1, not 0.10000000149011612), and whether the run is a
-search trial (`in_trial`), which reports per-epoch values to its study (`report_trial`, which raises
-`TrialPruned` when the study's pruner stops it), and `code_digest` (the project code an object
-can reach, as a digest: what a cache of its results keys on, beside its settings).
+removed (only inside an experiment ginpipe marked as its own), `set_aside` (an output of an earlier
+configuration moved aside and recorded: the only folders of an experiment `ginpipe gc` removes), how
+an experiment's last run ended (`read_run_state`: done, failed, interrupted, pruned or running),
+`mark_cache` (a shared cache folder, the running experiment recorded as its user, that `ginpipe gc`
+removes once no user remains), the MLflow run the experiment is tracked in (`tracking_run`: None when
+tracking is off), `plain_float`/`plain_numbers` (float32 metrics as the short decimals they are: 0.1,
+not 0.10000000149011612), and whether the run is a search trial (`in_trial`), which reports
+per-epoch values to its study (`report_trial`, which raises `TrialPruned` when the study's pruner
+stops it), and `code_digest` (the project code an object can reach, as a digest: what a cache of its
+results keys on, beside its settings).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -22,18 +24,20 @@ import os
 from collections.abc import Sequence
 
 from .config.source_modules import is_project_module
-from .experiment.folder_safety import check_removable, mark_cache
+from .experiment.caches import mark_cache
+from .experiment.folder_safety import check_removable
 from .experiment.metrics import plain_float, plain_numbers
 from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
 from .experiment.run_state import read_run_state
+from .experiment.set_aside import set_aside
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 from .runs.trial import TrialPruned, in_trial, report_trial
 from .state.object_code import code_digest
 from .tracking.active import TrackingRun, tracking_run
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
-           "quiet", "check_removable", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
+           "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
            "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module"]
 

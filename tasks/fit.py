@@ -4,14 +4,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.io import check_removable, in_trial, is_main_process, quiet, tracking_run, write_text
+from ginpipe.io import in_trial, is_main_process, quiet, set_aside, tracking_run, write_text
 
 
 CHECKPOINTS = "checkpoints"
@@ -44,10 +43,8 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
         old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
         for folder in folders:
             if folder.is_dir() and any(folder.iterdir()):
-                check_removable(folder)  # only what a run wrote inside its own experiment folder
-                aside = folder.with_name(f"{folder.name}-{old_key}")
-                shutil.rmtree(aside, ignore_errors=True)
-                folder.rename(aside)
+                # only inside its own experiment folder; recorded, so that `ginpipe gc` may remove it
+                aside = set_aside(folder, f"{folder.name}-{old_key}")
                 logger.warning(f"outputs of an earlier fit (another configuration) moved to {aside}")
         folders[0].mkdir(parents=True, exist_ok=True)
         write_text(stored, json.dumps(signature, indent=2), folders[0].parent / ".tmp")

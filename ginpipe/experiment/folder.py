@@ -6,11 +6,13 @@ is using is refused (file lock); under torch.distributed only rank 0 opens it (`
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ExperimentError
 from ..files import TMP_PREFIX, atomic_write
+from .caches import active_experiment, set_active_experiment
 from .folder_safety import MARKER, check_location, is_marked, mark, nested_experiments
 from .lock import LOCK, FolderLock, lock_holder
 
@@ -55,6 +57,7 @@ class Experiment:
                 self._clear()
             self._clean_tmp()  # left by a run that was killed
             self._lock.claim()  # the folder is ours to write: our pid stays in the lock
+            set_active_experiment(self.path)  # the caches its tasks mark record it as a user
             self.write_text("config.gin", config_text)
         except OSError as e:
             self.close()
@@ -111,6 +114,8 @@ class Experiment:
         return self.path / TMP
 
     def close(self) -> None:
+        if active_experiment() == Path(os.path.abspath(self.path)):
+            set_active_experiment(None)
         self._lock.release()
 
     def _entries(self) -> list[str]:

@@ -14,14 +14,12 @@ import os
 from pathlib import Path
 
 from ..errors import ConfigError, ExperimentError
+from .caches import CACHE_MARKER, cache_kind, mark_cache  # re-exported: where they used to live
 
 __all__ = ["MARKER", "CACHE_MARKER", "is_marked", "mark", "mark_cache", "cache_kind", "check_name",
            "check_location", "check_removable", "marked_experiment_of", "nested_experiments"]
 
 MARKER = ".ginpipe-experiment"
-# In a cache folder that experiments share (a feature cache, a generated dataset): `ginpipe gc` may
-# remove such a folder once no experiment's state mentions it, and never a folder without it.
-CACHE_MARKER = ".ginpipe-cache"
 
 
 def is_marked(folder: Path) -> bool:
@@ -34,29 +32,6 @@ def mark(folder: Path) -> None:
     """Mark a folder that ginpipe has just created (or found empty) as an experiment."""
     text = json.dumps({"ginpipe": "experiment", "pid": os.getpid()}) + "\n"
     (Path(folder) / MARKER).write_text(text)
-
-
-def mark_cache(folder: Path, kind: str) -> None:
-    """Mark `folder` as a cache ginpipe's project code wrote, of `kind` ("feature cache", ...).
-
-    The folder's name must be unique to its content (a hash of its settings): an experiment uses the
-    cache when its saved state mentions that name.
-    """
-    marker = Path(folder) / CACHE_MARKER
-    if not marker.is_file():
-        from ..files import write_text
-        write_text(marker, json.dumps({"ginpipe": "cache", "kind": kind}) + "\n", durable=False)
-
-
-def cache_kind(folder: Path) -> str | None:
-    """The kind of cache `folder` was marked as, or None when it is not a marked cache (or a link)."""
-    marker = Path(folder) / CACHE_MARKER
-    if Path(folder).is_symlink() or marker.is_symlink() or not marker.is_file():
-        return None
-    try:
-        return str(json.loads(marker.read_text()).get("kind") or "cache")
-    except (OSError, ValueError, AttributeError):
-        return "cache"
 
 
 def check_name(kind: str, name: str, flag: str) -> None:

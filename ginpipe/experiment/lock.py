@@ -3,11 +3,18 @@
 `.lock` holds an exclusive `flock` for the whole run, and the holder's pid for the message of a run
 refused meanwhile. A run that is refused in turn puts the previous pid back, so that a refused run
 leaves every byte of the folder as it was.
+
+Asking who holds the lock (`status`, `compare`, `gc`) must not take it, even for an instant: a run
+starting at that instant would be refused, naming a pid that has exited. A flock can only be tested
+by taking it, so the run also holds an open-file-description record lock on the same file (Linux:
+`F_OFD_SETLK`, inherited by forks like the flock), which `F_OFD_GETLK` reads without taking.
+Where those do not exist, `lock_holder` falls back to testing the flock.
 """
 from __future__ import annotations
 
 import fcntl
 import os
+import struct
 from pathlib import Path
 
 from ..errors import ExperimentError
@@ -34,6 +41,7 @@ class FolderLock:
             os.close(fd)
             raise ExperimentError(f"Another run (pid {holder}) is using {self.folder}.",
                                   hint="Wait for it to finish, or use another --experiment-name.") from None
+        _hold_record_lock(fd)
         self._previous = os.pread(fd, 64, 0)
         _write_pid(fd, str(os.getpid()).encode())
         self._fd = fd
@@ -58,15 +66,46 @@ def lock_holder(folder: Path) -> int | None:
     except OSError:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
+        held = _record_lock_held(fd)
+        if held is None:  # no record locks here: test the flock itself (taking it for an instant)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held = True
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                held = False
+        if not held:
+            return None
         text = os.pread(fd, 64, 0).decode(errors="replace").strip()
         return int(text) if text.isdigit() else -1
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
     finally:
         os.close(fd)
+
+
+# struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout, padded as the kernel's)
+_FLOCK = "hhqqi4x"
+_OFD = hasattr(fcntl, "F_OFD_SETLK") and hasattr(fcntl, "F_OFD_GETLK")
+
+
+def _hold_record_lock(fd: int) -> None:
+    """A write lock on the whole file, owned by this open file (released when the run's fd closes)."""
+    if _OFD:
+        try:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        except OSError:  # a file system without record locks: `lock_holder` tests the flock there
+            pass
+
+
+def _record_lock_held(fd: int) -> bool | None:
+    """Whether a run holds the record lock of the open lock file; None when it cannot be asked."""
+    if not _OFD:
+        return None
+    try:
+        answer = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    except OSError:
+        return None
+    return struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK
 
 
 def _write_pid(fd: int, pid: bytes) -> None:

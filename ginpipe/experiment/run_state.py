@@ -23,6 +23,7 @@ class RunState:
     pid: int | None  # the pid holding the lock now (running), else the last run's
     last_task: str | None
     age_s: float | None  # since the last run ended (or started, when it has not)
+    problem: str | None = None  # run.json cannot be read as ginpipe wrote it: the folder is reported, skipped
 
     def describe_age(self) -> str:
         if self.age_s is None:
@@ -35,12 +36,11 @@ class RunState:
 
 
 def read_run_state(folder: Path) -> RunState:
+    """The folder's state; a run.json that cannot be read, or not as ginpipe writes it (`null`, a list,
+    a wrong type inside), gives state "unknown" and says so in `problem`, for the tools to report."""
     folder = Path(folder)
-    try:
-        run = json.loads((folder / "run.json").read_text())
-    except (OSError, ValueError):
-        run = {}
-    status = run.get("status", "unknown")
+    run, problem = _read_run(folder / "run.json")
+    status = run.get("status") if isinstance(run.get("status"), str) else "unknown"
     holder = lock_holder(folder)
     if holder is not None:
         status = "running"
@@ -57,7 +57,36 @@ def read_run_state(folder: Path) -> RunState:
     if stamp:
         try:
             age = (datetime.datetime.now().astimezone() - datetime.datetime.fromisoformat(stamp)).total_seconds()
-        except ValueError:
+        except (TypeError, ValueError):
             pass
     pid = holder if holder is not None else run.get("pid")
-    return RunState(folder, status, pid, last_task, age)
+    return RunState(folder, status, pid, last_task, age, problem)
+
+
+def _read_run(path: Path) -> tuple[dict, str | None]:
+    """run.json's content, checked for the types read above; ({}, why) when it is not usable."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return {}, None  # a run that has not written it yet
+    except OSError as e:
+        return {}, f"{path} cannot be read ({e.strerror or e})"
+    try:
+        run = json.loads(text)
+    except ValueError:
+        return {}, f"{path} is not valid JSON"
+    if not isinstance(run, dict):
+        return {}, f"{path} holds {_json_type(run)}, not a JSON object"
+    tasks = run.get("tasks")
+    wrong = [key for key, kinds in (("status", str), ("tasks", list), ("started", str), ("ended", str), ("pid", int))
+             if run.get(key) is not None and not isinstance(run[key], kinds)]
+    if not wrong and tasks and not all(isinstance(t, dict) and isinstance(t.get("label"), str) for t in tasks):
+        wrong = ["tasks"]
+    if wrong:
+        return {}, f"{path} has {_json_type(run[wrong[0]])} as its {wrong[0]!r}"
+    return run, None
+
+
+def _json_type(value) -> str:
+    return {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)

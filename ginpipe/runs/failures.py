@@ -57,9 +57,10 @@ def _reproduce_again_hint(words: list[str]) -> str:
     return f"Fix the cause, then reproduce again (into a new folder) with:\n    {shlex.join(kept)}"
 
 
-def write_error(error: OSError, hint: str) -> ExperimentError:
-    """An OSError of the runner's own writes (disk full, read-only) as the folder and what to do."""
-    path = Path(str(error.filename)) if error.filename else None
+def write_error(error: OSError, hint: str, folder: Path | None = None) -> ExperimentError:
+    """An OSError of the runner's own writes (disk full, read-only) as the folder and what to do
+    (`folder`, the experiment's, when the error names no file)."""
+    path = Path(str(error.filename)) if error.filename else folder
     if path is not None and path.parent.name == ".tmp":  # a staged file: name what it was for
         path = path.parent.parent
     where = f" ({path})" if path is not None else ""

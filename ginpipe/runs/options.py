@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RunOptions", "build_parser", "EXAMPLES"]
+__all__ = ["RunOptions", "build_parser", "check_jobs", "EXAMPLES"]
 
 EXAMPLES = """examples:
   ginpipe configs/base.gin configs/models/resnet.gin --mods "Resnet.n_layers=20"
@@ -121,6 +121,15 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         if width is None:
             width = _terminal_columns() - 2  # the margin argparse leaves
         super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def check_jobs(jobs: int | None) -> None:
+    """`--jobs N` is how many sweep members or search trials run at once: 1 or more (None: unset).
+    One message wherever a count of jobs is given (the command line, a launcher made in Python)."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        from ..errors import ConfigError  # here: this module imports nothing of ginpipe at the top
+        raise ConfigError(f"--jobs {jobs}: the number of experiments run at once must be 1 or more.",
+                          hint="Pass --jobs 1 (one at a time, the default) or more.")
 
 
 def _terminal_columns() -> int:

@@ -107,7 +107,7 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                     if tracker is not None:
                         tracker.finish(final)
         except OSError as e:  # writing the log, run.json or environment.json before the first task
-            raise write_error(e, hint) from e
+            raise write_error(e, hint, naming.output_dir) from e
         finally:
             try:
                 _write_operative_config(experiment, failed=sys.exc_info()[0] is not None)
@@ -131,7 +131,7 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
     except BaseException as raised:
         error = unwrap_exception(raised)
         if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
-            error = write_error(error, hint)
+            error = write_error(error, hint, prepared.naming.output_dir)
         if isinstance(error, KeyboardInterrupt):  # between tasks, or in the runner's own work
             error = RunInterrupted("interrupted (Ctrl-C); the tasks finished before are saved.",
                                    hint=resume_only(hint))

@@ -27,7 +27,7 @@ from typing import Mapping
 from ..errors import ConfigError
 from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
-from ..runs.options import RunOptions
+from ..runs.options import RunOptions, check_jobs
 from ..runs.runner import execute
 from .warm_start import ForkedCommand, fork_is_safe, warm_up
 
@@ -69,7 +69,8 @@ class LocalLauncher:
 
     def __init__(self, jobs: int = 1, gpus: list[str] | None = None, prefix_output: bool | None = None,
                  cwd: str | os.PathLike | None = None):
-        self.capacity = max(1, int(jobs))
+        check_jobs(jobs)
+        self.capacity = jobs
         self.gpus = visible_gpus() if gpus is None else list(gpus)
         self.prefix_output = self.capacity > 1 if prefix_output is None else prefix_output
         self.cwd = cwd
@@ -202,6 +203,7 @@ class SubmititLauncher:
 
     def __init__(self, folder: str | os.PathLike, resources: tuple[str | None, dict] = (None, {}),
                  jobs: int | None = None):
+        check_jobs(jobs)
         try:
             import submitit
         except ImportError:

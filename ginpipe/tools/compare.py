@@ -21,7 +21,7 @@ from typing import Sequence
 from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
 from ..experiment.run_state import read_run_state
-from .curves import plot_curves
+from .curves import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
 
 __all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]
@@ -47,8 +47,14 @@ class Row:
 def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     rows = []
     for folder in experiment_folders(paths):
+        state = read_run_state(folder)
+        if state.problem:  # one damaged folder is named, the others still compared
+            print(f"note: skipped {folder}: {state.problem}.", file=sys.stderr)
+            continue
         rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
-                        read_run_state(folder).state, read_record(folder / "trial.json")))
+                        state.state, read_record(folder / "trial.json")))
+    if not rows:
+        raise ConfigError("No experiment left to compare.", hint="See the notes above for why each was skipped.")
     return rows
 
 
@@ -140,6 +146,9 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
                     plot: str | None = None, plot_file: str | None = None, show_all: bool = False,
                     group_by: Sequence[str] = ()) -> int:
     """What `ginpipe compare` does: print the table (and write the plot)."""
+    target = None
+    if plot:  # a --plot-file that cannot be written is refused before the table is printed
+        target = check_plot_file(Path(plot_file or "compare-" + re.sub(r"[^\w.-]+", "_", plot) + ".png"))
     rows = load_rows(paths)
     if group_by:
         print(render(*grouped_table(rows, group_by, fmt, sort, reverse), fmt=fmt))
@@ -151,7 +160,6 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
             print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
                   " finished run, not from its current config.", file=sys.stderr)
     if plot:
-        target = Path(plot_file or "compare-" + re.sub(r"[^\w.-]+", "_", plot) + ".png")
         written, left_out = plot_curves(rows, plot, target)
         for item in left_out:
             print(f"note: left out of the plot: {item}", file=sys.stderr)

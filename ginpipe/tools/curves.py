@@ -12,10 +12,12 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError, did_you_mean
+from ..errors import ConfigError, ExperimentError, did_you_mean
+from ..experiment.folder_safety import project_root
+from ..files import atomic_write
 from ..tracking.curves import training_logs
 
-__all__ = ["Curve", "read_curve", "plot_curves"]
+__all__ = ["Curve", "read_curve", "plot_curves", "check_plot_file"]
 
 @dataclass
 class Curve:
@@ -68,7 +70,36 @@ def plot_curves(rows: list, metric: str, path: Path) -> tuple[Path, list[str]]:
     axes.grid(alpha=0.3)
     figure.subplots_adjust(left=0.09, right=0.66, top=0.95, bottom=0.13)  # the right third: the legend
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    try:  # staged and renamed: a kill or a full disk never leaves half a PNG under the name
+        atomic_write(path, lambda f: figure.savefig(f, format="png", dpi=120), durable=False)
+    except OSError as e:
+        raise ExperimentError(f"Cannot write --plot-file {path}: {e.strerror or e} ({e.filename or path.parent}).",
+                              hint="Pass a path in a writable folder with --plot-file.") from None
+    finally:
+        plt.close(figure)
     return path, left_out
+
+
+def check_plot_file(path: Path) -> Path:
+    """Refuse a --plot-file that cannot become a PNG there, before anything is read or drawn: not a
+    `.png` name, a folder, under a file, or in missing folders outside the working folder's project
+    (created only inside it: a typo must not leave folders elsewhere)."""
+    path = Path(path)
+    hint = "Pass a path ending in .png in an existing folder, e.g. --plot-file val_loss.png."
+    if path.suffix.lower() != ".png":
+        raise ConfigError(f"--plot-file {path} is not a .png file name: the plot is a PNG image.", hint=hint)
+    if path.is_dir():
+        raise ConfigError(f"--plot-file {path} is a folder.", hint=hint)
+    missing = []
+    parent = path.absolute().parent
+    while not parent.exists() and not parent.is_symlink():
+        missing.append(parent)
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--plot-file {path}: {parent} is a file, not a folder.", hint=hint)
+    root = project_root(Path.cwd().resolve())
+    if missing and not (parent.resolve() == root or root in parent.resolve().parents):
+        raise ConfigError(f"--plot-file {path}: the folder {missing[-1]} does not exist, and ginpipe creates"
+                          f" folders only inside the project ({root}).",
+                          hint="Create it first, or pass a path ending in .png in an existing folder.")
+    return path

@@ -47,8 +47,10 @@ def read_bindings(config_file: Path) -> dict[str, str]:
 def final_metrics(folder: Path) -> dict[str, float]:
     """Numeric top-level metrics from the state key `metrics` and from `metrics.json`."""
     found: dict[str, float] = {}
-    index = read_record(folder / "state" / "index.json") or {}
-    if any("metrics" in record.get("writes", {}) for record in index.get("tasks", {}).values()):
+    index = read_record(folder / "state" / "index.json")
+    tasks = index.get("tasks") if isinstance(index, dict) else None
+    records = tasks.values() if isinstance(tasks, dict) else ()
+    if any(isinstance(r, dict) and "metrics" in (r.get("writes") or ()) for r in records):
         try:
             found.update(numeric_metrics(load_state(folder)["metrics"]))
         except Exception:  # noqa: BLE001 - unsaved or unreadable: metrics.json may still have them

@@ -62,7 +62,7 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
     """
     original = Path(experiment)
     run_json = read_record(original / "run.json")
-    if not (original / "config.gin").is_file() or run_json is None:
+    if not (original / "config.gin").is_file() or not isinstance(run_json, dict):
         raise ExperimentError(f"{original} is not a ginpipe experiment (it needs config.gin and run.json).")
     name = experiment_name or _free_name(original)
     folder = original.parent / name

@@ -17,9 +17,10 @@ _BATCH = 1000  # metrics per MLflow request
 
 
 def training_logs(folder: Path) -> list[Path]:
-    """The experiment's `metrics.csv` files, those set aside left out."""
+    """The experiment's `metrics.csv` files, those set aside (and those in hidden folders: a trash
+    folder an interrupted gc left, `.tmp`) left out."""
     return [log for log in sorted(Path(folder).rglob("metrics.csv"))
-            if not any(SET_ASIDE.match(part) for part in log.relative_to(folder).parts[:-1])]
+            if not any(SET_ASIDE.match(part) or part.startswith(".") for part in log.relative_to(folder).parts[:-1])]
 
 
 def backfill_curves(client, run_id: str, folder: Path) -> int:

@@ -66,6 +66,12 @@ def test_another_configuration_starts_afresh_and_keeps_old_outputs(loaded_state)
     [aside] = [p for p in out.iterdir() if p.name.startswith("checkpoints-")]
     assert load_model_from_checkpoint(str(aside / "last.ckpt")).hparams.n_layers == 4
     assert [p.name for p in (out / "logs").iterdir() if p.name.startswith("training-")]
+    # Recorded as set aside by ginpipe: what `ginpipe gc` may remove (it never goes by the names).
+    from ginpipe.experiment.set_aside import recorded_set_aside
+    key = aside.name.split("-", 1)[1]
+    moved = [f"logs/{p.name}" for p in (out / "logs").iterdir() if p.name.endswith(f"-{key}")]  # training, tensorboard
+    assert f"logs/training-{key}" in moved
+    assert sorted(p.relative_to(out).as_posix() for p in recorded_set_aside(out)) == sorted([aside.name, *moved])
 
 
 def test_evaluate_writes_metrics_report_and_plots(loaded_state):

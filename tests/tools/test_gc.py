@@ -62,9 +62,10 @@ def experiments(project):
         project.run("base.gin", mods=mods, name=name)
     import shutil
     shutil.rmtree(project.exp("gone"))
-    aside = project.exp("a") / "checkpoints-0123abcd"
-    aside.mkdir()
-    (aside / "last.ckpt").write_bytes(b"c" * 5000)
+    from ginpipe.io import set_aside
+    (project.exp("a") / "checkpoints").mkdir()
+    (project.exp("a") / "checkpoints" / "last.ckpt").write_bytes(b"c" * 5000)
+    set_aside(project.exp("a") / "checkpoints", "checkpoints-0123abcd")  # as fit_model does
     with pytest.raises(Exception, match="boom"):
         project.run("base.gin", mods=["execute_pipeline.tasks=[@explode]"], name="f")
     (project.root / "data" / "mine" / "checkpoints-0123abcd").mkdir(parents=True)  # not ginpipe's
@@ -78,13 +79,13 @@ def test_dry_run_lists_and_removes_nothing_then_gc_removes_and_everything_reruns
     dry = project.cli("gc", ".", "--dry-run", check=True)
     assert dry.stdout.splitlines() == [
         "would remove  experiments/my_project/a/checkpoints-0123abcd  (set aside by a changed fit, 4.9 kB)",
-        f"would remove  data/cache/{_cache(project, 5).name}  (test cache no experiment uses, 4.9 kB)",
-        "dry run: would free 9.8 kB (2 folders); nothing was removed",
+        f"would remove  data/cache/{_cache(project, 5).name}  (test cache no experiment uses, 5.0 kB)",
+        "dry run: would free 9.9 kB (2 folders); nothing was removed",
     ]
     assert _cache(project, 5).is_dir() and (project.exp("a") / "checkpoints-0123abcd").is_dir()
 
     done = project.cli("gc", ".", check=True)
-    assert done.stdout.splitlines()[-1] == "freed 9.8 kB (2 folders)"
+    assert done.stdout.splitlines()[-1] == "freed 9.9 kB (2 folders)"
     assert not _cache(project, 5).exists() and not (project.exp("a") / "checkpoints-0123abcd").exists()
     # Kept: the caches a and b use, the failed experiment (no --failed-older-than), what gc did not write.
     assert _cache(project, 3).is_dir() and _cache(project, 4).is_dir() and project.exp("f").is_dir()
