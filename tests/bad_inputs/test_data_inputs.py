@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+import torch
 from loguru import logger
 
 from tests.support.file_checks import check_folders
@@ -92,7 +93,7 @@ def _with(change: Callable[[Path], None], *mods: str):
     def make(data: Path) -> list[str]:
         _dataset(data)
         change(data)
-        return [f"FOLDER_ROOT='{data}'", *mods]
+        return [f"FOLDER_ROOT='{data}'", *(m.replace("{data}", str(data)) for m in mods)]
     return make
 
 
@@ -172,6 +173,12 @@ CASES = [
          TASK.format(task="03-split_dataset") + "EmptySplitError: split_by_column.mapping = {'4': 'test'} leaves"
          " split 'test' empty: column 'fold' holds 5 distinct int64 value(s): 1, 2, 3, 4, 5; keys must equal those"
          " values, type included: did you mean {4: 'test'}?"),
+    Case("checkpoint that does not fit the model",
+         _with(lambda d: torch.save({"proj.weight": torch.zeros(2, 2)}, d / "w2v.pt"),
+               "extract_features.extractor=@Wav2Vec2Features()", "Wav2Vec2Features.checkpoint='{data}/w2v.pt'"),
+         TASK.format(task="05-extract_features") + "CheckpointMismatchError: Checkpoint {data}/w2v.pt does not fit"
+         " Wav2Vec2Features(model='wav2vec2_base'): 210 of the model's 210 weights are missing from it (",
+         "; 1 weight the model lacks (proj.weight). It holds another architecture's weights"),
     Case("NaN loss during training", _with(lambda d: None, "torch.optim.AdamW.lr=1e30"),
          TASK.format(task="07-fit_model") + "NonFiniteLossError: the training loss is nan at epoch 0, batch ",
          "training stopped there. Lower the learning rate"),
