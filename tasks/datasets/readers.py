@@ -188,6 +188,10 @@ def absolute_paths(paths: pa.ChunkedArray | pa.Array, base: Path) -> pa.ChunkedA
     absolute = pc.starts_with(paths, "/")
     if pc.any(absolute).as_py():
         joined = pc.if_else(absolute, paths, joined)
+    # Only rows holding `.`/`..` segments or `//` need normalising; the (short) input rows are
+    # searched, once: the folder they are joined to is already normal.
+    if not pc.any(pc.match_substring_regex(paths, r"(^|/)\.\.?(/|$)|//")).as_py():
+        return joined
     messy = pc.match_substring_regex(joined, r"//|/\.(/|$)")
     parent = pc.match_substring_regex(joined, r"/\.\.(/|$)")
     if pc.any(messy).as_py():
