@@ -119,3 +119,14 @@ def test_a_users_own_module_extractor_goes_through_extract_features(state, read_
     extract_features(state, extractor=extractor, cache_dir=str(tmp_path / "features"), n_jobs=0, progress=False)
     features = state["features"]
     assert features.feature_dim == 4 and features.frame_rate == 100.0 and len(features) == 60
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_auto_device_runs_on_the_gpu_and_agrees_with_the_cpu():
+    waves = [torch.randn(1, 4000) * 0.1 for _ in range(3)]
+    on_gpu = Wav2Vec2Features("wav2vec2_model", TINY)  # device="auto"
+    assert on_gpu.module is not None and next(on_gpu.module.parameters()).device.type == "cuda"
+    for gpu, cpu in zip(on_gpu.extract_batch(waves), tiny().extract_batch(waves)):
+        assert gpu.device.type == "cpu"  # results come back to the CPU, for the store
+        torch.testing.assert_close(gpu, cpu, atol=1e-3, rtol=1e-3)
