@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _readme_files() -> dict[str, str]:
     """`{path: text}` of the code blocks in README's section, each named by its first line's comment."""
     readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("### Writing your own extractor"):]
+    section = readme[readme.index("## Writing your own extractor"):]
     end = re.search(r"\n##+ ", section[1:])  # the next heading (a code block's comment has one `#`)
     section = section[:end.start() + 1] if end else section
     blocks = re.findall(r"```(?:python)?\n(.*?)```", section, flags=re.S)
