@@ -9,7 +9,7 @@ group operations, no Python loop over rows) so a million-row table splits in abo
 from __future__ import annotations
 
 import re
-from typing import Callable, Mapping, MutableMapping
+from typing import Callable, Mapping, MutableMapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -248,14 +248,16 @@ def split_kfold(metadata: pd.DataFrame, seed: int = 0, n_folds: int = 5, fold: i
 
 
 def split_dataset(state: MutableMapping, strategy: Strategy = split_random, column: str = "split",
-                  key_in: str = "dataset_metadata", key_out: str = "dataset_metadata",
-                  seed_key: str = "seed") -> MutableMapping:
+                  required: Sequence[str] = ("train",), key_in: str = "dataset_metadata",
+                  key_out: str = "dataset_metadata", seed_key: str = "seed") -> MutableMapping:
     """Add a split column to the metadata, using `strategy` and the pipeline seed.
 
     Args:
         state: pipeline state; `state[seed_key]` (written by `set_seed`) seeds random strategies.
         strategy: `split_random` (default), `split_by_regex`, `split_by_column` or `split_kfold`.
         column: name of the column to write.
+        required: splits later tasks need (training; evaluation's `evaluate_model.split`): one that
+            gets no row is an `EmptySplitError` here, not after training.
         key_in: state key of the metadata to read.
         key_out: state key of the metadata written back.
         seed_key: state key holding the seed (0 when absent).
@@ -267,7 +269,14 @@ def split_dataset(state: MutableMapping, strategy: Strategy = split_random, colu
     seed = int(state[seed_key]) if seed_key in state else 0
     split = strategy(metadata, seed=seed)
     metadata[column] = split if isinstance(split, pd.Categorical) else pd.Categorical(split)
-    sizes = metadata[column].value_counts().to_dict()
+    sizes = {str(k): int(v) for k, v in metadata[column].value_counts().items()}
+    missing = [name for name in required if not sizes.get(name)]
+    if missing:
+        name = getattr(strategy, "__name__", type(strategy).__name__)
+        raise EmptySplitError(f"split_dataset: split {missing[0]!r} (split_dataset.required = {list(required)})"
+                              f" gets no rows: {name} gave {sizes}. Make the strategy name it (e.g."
+                              " split_by_column.mapping maps a column's values to split names), or change"
+                              " split_dataset.required.")
     counts = _per_class(metadata["label"], metadata[column]) if "label" in metadata else None
     logger.info(f"split sizes: {sizes}" + (f"\nper class:\n{counts.to_string()}" if counts is not None else ""))
     state[key_out] = metadata

@@ -133,3 +133,19 @@ def test_split_dataset_logs_sizes_per_class_from_integer_codes(state, table):
     meta = state["dataset_metadata"]
     assert meta["split"].value_counts().to_dict() == {"train": 120, "test": 40, "validation": 40}
     assert _per_class(meta["label"], meta["split"]).loc["d"].to_dict() == {"test": 16, "train": 48, "validation": 16}
+
+
+def test_a_split_later_tasks_need_is_required_at_the_split(state, table):
+    table["official"] = np.where(table["fold"] == 1, "testing", "train")  # 'testing': not the name evaluation uses
+    state["dataset_metadata"] = table
+    with pytest.raises(EmptySplitError) as raised:
+        split_dataset(state, strategy=lambda frame, seed: split_by_column(frame, column="official"),
+                      required=["train", "test"])
+    assert str(raised.value) == (
+        "split_dataset: split 'test' (split_dataset.required = ['train', 'test']) gets no rows: <lambda> gave"
+        " {'train': 160, 'testing': 40}. Make the strategy name it (e.g. split_by_column.mapping maps a column's"
+        " values to split names), or change split_dataset.required.")
+    split_dataset(state, strategy=lambda frame, seed: split_by_column(frame, column="official",
+                                                                      mapping={"testing": "test"}),
+                  required=["train", "test"])
+    assert state["dataset_metadata"]["split"].value_counts().to_dict() == {"train": 160, "test": 40}
