@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import json
 import os
 import shutil
@@ -118,10 +119,12 @@ def constructor_bindings(model: torch.nn.Module, extractor: Any) -> dict[str, An
     """`{"module.Class.argument": value}` for every constructor argument of the model and extractor.
 
     The model's come from its Lightning `hparams` (every `__init__` argument but the optimiser and
-    the like, which inference does not need); the extractor's from its `settings()`.
+    the like, which inference does not need); the extractor's from its `settings()`, less what is
+    no constructor argument (a checkpoint's digest keys the feature store, it builds nothing).
     """
     model_class, extractor_class = _class_path(type(model)), _class_path(type(extractor))
-    settings = {k: v for k, v in extractor.settings().items() if k not in ("extractor", "format")}
+    arguments = inspect.signature(type(extractor)).parameters
+    settings = {k: v for k, v in extractor.settings().items() if k in arguments}
     return {**{f"{model_class}.{k}": v for k, v in dict(model.hparams).items()},
             **{f"{extractor_class}.{k}": v for k, v in settings.items()}}
 

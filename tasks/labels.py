@@ -26,20 +26,23 @@ def make_labels(state: MutableMapping, column: str = "label", classes: Sequence[
     Example (gin):
         make_labels.column = 'category'
     """
-    metadata = state[key_in].copy()
+    metadata = state[key_in].copy(deep=False)  # copy-on-write: columns are shared until changed
     labels = metadata[column].astype(str)
-    names = sorted(labels.unique()) if classes is None else [str(c) for c in classes]
+    # Rows are factorized (Arrow strings, no Python object per row), then the few distinct labels
+    # looked up: an Index lookup of the rows themselves would build 10M Python strings.
+    row_codes, uniques = pd.factorize(labels)
+    names = sorted(uniques) if classes is None else [str(c) for c in classes]
     if len(names) < 2:  # a classifier of one class learns nothing; fit would only find out later
         found = f"only {names[0]!r}" if names else "none"
         raise ValueError(f"make_labels: the dataset has {found} in column {column!r} ({len(metadata)} rows):"
                          " a classifier needs at least 2 classes. Check the dataset (one folder per class)"
                          " and its filters, or make_labels.column.")
     class_map = {name: index for index, name in enumerate(names)}
-    # A hash-index lookup maps a million rows without a Python-level lookup per row.
-    codes = pd.Index(names).get_indexer(labels)  # -1 where absent
-    if (codes < 0).any():
-        unknown = sorted(labels[codes < 0].unique())[:10]
+    positions = pd.Index(names).get_indexer(uniques)  # -1 where absent
+    if (positions < 0).any():
+        unknown = sorted(uniques[positions < 0])[:10]
         raise ValueError(f"make_labels.classes has no entry for labels {unknown}; its classes are {names}.")
+    codes = positions[row_codes]
     metadata[target_column] = codes.astype(np.int64)
     logger.info(f"{len(class_map)} classes: {names if len(names) <= 20 else names[:20] + ['...']}")
     state[key_out] = metadata

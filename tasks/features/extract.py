@@ -169,9 +169,11 @@ def _probe(extractor: Any, paths: list[str]):
     errors = []
     for path in paths[:50]:
         try:
-            return extractor(load_audio(path, extractor.sample_rate))
+            wave = load_audio(path, extractor.sample_rate)
         except Exception as e:
             errors.append(f"  {path}: cannot be decoded ({_first_line(e)})")
+            continue
+        return extractor(wave)  # the extractor's own errors (a checkpoint that does not fit) are its own
     raise UndecodableAudioError(f"None of the first {len(errors)} audio files can be decoded:\n"
                                 + "\n".join(errors[:10]) + "\nCheck the dataset's files (truncated copies?).")
 

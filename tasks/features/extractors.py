@@ -1,9 +1,11 @@
 """Feature extractors: callables `(1, T) waveform -> (features, frames)` tensor, plus their settings.
 
-Each extractor's `settings()` (class name, parameters and a format version) is what the feature
-cache is keyed on, so two experiments configured alike share cached features. The torchaudio
-transform itself is built lazily and never pickled: DataLoader workers and the runner's state only
-carry the settings.
+`Extractor` is the interface `extract_features`, the DataLoaders, the model bundle and the demo need;
+subclass it to write your own (README, "Writing your own extractor"). Each extractor's `settings()`
+(class name, constructor arguments and a format version) is what the feature store is keyed on, with
+the digest of the extractor's code, so two experiments configured alike share features and an edited
+extractor gets new ones. Transforms are built lazily and never pickled: DataLoader and Dask workers
+and the runner's state only carry the settings. Torch models run in batches: `model_extractors`.
 """
 from __future__ import annotations
 
@@ -14,13 +16,43 @@ import torch
 _FORMAT_VERSION = 1  # bump when an extractor's output changes for the same settings
 
 
-class _Extractor:
-    """Shared plumbing: settings from public attributes, lazy transform, cheap pickling."""
+class Extractor:
+    """The base of every feature extractor: what the pipeline asks of one.
+
+    A subclass sets, in `__init__`, one public attribute per constructor argument (they are its
+    `settings()`, the feature store's key and what the model bundle rebuilds it from), and gives:
+
+    - `sample_rate`: the rate audio is resampled to (mono) before `__call__`;
+    - `frame_rate`: feature frames per second (for crops and window lengths);
+    - `__call__(waveform)`: a (1, T) float tensor at `sample_rate` -> a (dim, frames) tensor, `dim`
+      the same for every clip.
+
+    Attributes whose name starts with `_` (a lazily built transform, a loaded model) are neither
+    settings nor pickled. Optional, for models run in batches (`ModuleExtractor` gives both):
+    `batch_size: int` and `extract_batch(waves: list[Tensor]) -> list[Tensor]`, each wave (1, T)
+    and each result (dim, frames); extraction then runs in one process, on the GPU when there is one.
+
+    Example:
+        >>> class Energy(Extractor):
+        ...     def __init__(self, sample_rate: int = 16000, hop_length: int = 160):
+        ...         self.sample_rate, self.hop_length = sample_rate, hop_length
+        ...     @property
+        ...     def frame_rate(self) -> float:
+        ...         return self.sample_rate / self.hop_length
+        ...     def __call__(self, waveform: torch.Tensor) -> torch.Tensor:
+        ...         frames = waveform[0, : waveform.shape[-1] // self.hop_length * self.hop_length]
+        ...         return frames.reshape(-1, self.hop_length).pow(2).mean(-1, keepdim=True).T
+        >>> Energy()(torch.ones(1, 16000)).shape
+        torch.Size([1, 100])
+        >>> Energy().settings()
+        {'extractor': 'Energy', 'format': 1, 'sample_rate': 16000, 'hop_length': 160}
+    """
 
     sample_rate: int
     frame_rate: float  # feature frames per second
 
     def settings(self) -> dict[str, Any]:
+        """Class name, format version and every public attribute: the store's key, the bundle's bindings."""
         public = {k: v for k, v in vars(self).items() if not k.startswith("_")}
         return {"extractor": type(self).__name__, "format": _FORMAT_VERSION, **public}
 
@@ -35,10 +67,10 @@ class _Extractor:
         return f"{type(self).__name__}({args})"
 
     def __call__(self, waveform: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define __call__(waveform) -> (dim, frames)")
 
 
-class LogMel(_Extractor):
+class LogMel(Extractor):
     """Log mel spectrogram (torchaudio), shape (n_mels, frames).
 
     Example (gin):
@@ -65,7 +97,7 @@ class LogMel(_Extractor):
         return torch.log(self._transform(waveform)[0] + self.log_offset)
 
 
-class MFCC(_Extractor):
+class MFCC(Extractor):
     """Mel-frequency cepstral coefficients (torchaudio), shape (n_mfcc, frames).
 
     Example (gin):
@@ -90,7 +122,7 @@ class MFCC(_Extractor):
         return self._transform(waveform)[0]
 
 
-class Fbank(_Extractor):
+class Fbank(Extractor):
     """Kaldi-compatible log mel filterbank (`torchaudio.compliance.kaldi.fbank`), (bins, frames).
 
     Example (gin):
@@ -116,7 +148,7 @@ class Fbank(_Extractor):
         return feats.T.contiguous()
 
 
-class RawWaveform(_Extractor):
+class RawWaveform(Extractor):
     """The waveform itself, shape (1, samples), for waveform models such as `CNN1D`.
 
     Example (gin):

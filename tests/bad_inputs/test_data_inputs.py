@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+import torch
 from loguru import logger
 
 from tests.support.file_checks import check_folders
@@ -92,7 +93,7 @@ def _with(change: Callable[[Path], None], *mods: str):
     def make(data: Path) -> list[str]:
         _dataset(data)
         change(data)
-        return [f"FOLDER_ROOT='{data}'", *mods]
+        return [f"FOLDER_ROOT='{data}'", *(m.replace("{data}", str(data)) for m in mods)]
     return make
 
 
@@ -105,6 +106,17 @@ def _manifest(columns: dict, *mods: str):
     return make
 
 
+def _folds_manifest(*mods: str):
+    """A manifest of the dataset with an integer `fold` column (1-5), as ESC-50's."""
+    def make(data: Path) -> list[str]:
+        files = sorted(str(p) for p in _dataset(data).rglob("*.wav"))
+        pd.DataFrame({"path": files, "label": [Path(f).parent.name for f in files],
+                      "fold": [i % 5 + 1 for i in range(len(files))]}).to_csv(data / "manifest.csv", index=False)
+        return ["load_dataset.reader_fn=[@read_manifest]", f"read_manifest.path='{data}/manifest.csv'",
+                "split_dataset.strategy=@split_by_column", "split_by_column.column='fold'", *mods]
+    return make
+
+
 TASK = "error: Task `{task}` failed: "
 RAISE = "load_dataset.on_bad_files='raise'"
 CASES = [
@@ -113,7 +125,7 @@ CASES = [
          " set its path in the config (e.g. the dataset's ROOT macro)."),
     Case("dataset folder empty", lambda data: data.mkdir() or [f"FOLDER_ROOT='{data}'"],
          TASK.format(task="02-load_dataset") + "NoAudioError: Dataset folder {data} is empty: expected"
-         " {data}/<class>/<file>.flac|.ogg|.wav (one sub-folder per class)."),
+         " {data}/<class>/<file>.wav|.flac|.ogg|.mp3|... (one sub-folder per class)."),
     Case("dataset folder with no audio",
          lambda data: (data / "hum").mkdir(parents=True) or (data / "hum" / "notes.txt").write_text("x") and
          [f"FOLDER_ROOT='{data}'"],
@@ -157,6 +169,16 @@ CASES = [
          TASK.format(task="03-split_dataset") + "ValueError: Stratified split by `label`: too few rows for every"
          " split to get one: 'whistle' has 2 (test would get none).",
          "a class needs at least 4 rows"),
+    Case("split mapping whose keys match no value", _folds_manifest("split_by_column.mapping={'4': 'test'}"),
+         TASK.format(task="03-split_dataset") + "EmptySplitError: split_by_column.mapping = {'4': 'test'} leaves"
+         " split 'test' empty: column 'fold' holds 5 distinct int64 value(s): 1, 2, 3, 4, 5; keys must equal those"
+         " values, type included: did you mean {4: 'test'}?"),
+    Case("checkpoint that does not fit the model",
+         _with(lambda d: torch.save({"proj.weight": torch.zeros(2, 2)}, d / "w2v.pt"),
+               "extract_features.extractor=@Wav2Vec2Features()", "Wav2Vec2Features.checkpoint='{data}/w2v.pt'"),
+         TASK.format(task="05-extract_features") + "CheckpointMismatchError: Checkpoint {data}/w2v.pt does not fit"
+         " Wav2Vec2Features(model='wav2vec2_base'): 210 of the model's 210 weights are missing from it (",
+         "; 1 weight the model lacks (proj.weight). It holds another architecture's weights"),
     Case("NaN loss during training", _with(lambda d: None, "torch.optim.AdamW.lr=1e30"),
          TASK.format(task="07-fit_model") + "NonFiniteLossError: the training loss is nan at epoch 0, batch ",
          "training stopped there. Lower the learning rate"),

@@ -1,9 +1,11 @@
 import functools
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tasks.datasets.load import UnreadableAudioError, load_dataset
-from tasks.datasets.readers import read_folder
+from tasks.datasets.readers import read_folder, read_manifest
 
 
 def test_readers_are_concatenated_and_probed(state, folder_dataset, tmp_path, write_tone):
@@ -54,3 +56,24 @@ def test_filters_query_strings_and_callables(state, folder_dataset):
 def test_no_reader_is_a_clear_error(state):
     with pytest.raises(ValueError, match=r"load_dataset.reader_fn is empty"):
         load_dataset(state, [])
+
+
+def test_a_manifest_with_frames_and_sample_rate_is_trusted_and_only_other_rows_are_probed(state, tmp_path,
+                                                                                          write_tone):
+    write_tone(tmp_path / "real.wav", 440, seconds=0.5, rate=8000, channels=2)
+    pd.DataFrame({
+        "path": ["never/written/a.wav", "never/written/b.flac", "real.wav", "missing.wav"],
+        "label": ["x", "y", "x", "y"],
+        "frames": [16000, 32000, None, None],
+        "sample_rate": [16000, 16000, None, 22050],
+    }).to_parquet(tmp_path / "m.parquet")
+    load_dataset(state, [functools.partial(read_manifest, tmp_path / "m.parquet")])
+    meta = state["dataset_metadata"]
+    # The first two files do not exist: trusted, they were never opened. The last two were probed.
+    assert meta["path"].str.rsplit("/", n=1).str[-1].tolist() == ["a.wav", "b.flac", "real.wav"]
+    assert meta[["frames", "sample_rate", "duration"]].values.tolist() == [
+        [16000, 16000, 1.0], [32000, 16000, 2.0], [4000, 8000, 0.5]]
+    assert meta["channels"].tolist() == [pd.NA, pd.NA, 2]
+    assert meta["frames"].dtype == np.int64 and meta["sample_rate"].dtype == np.int32
+    assert isinstance(meta["path"].array, pd.arrays.ArrowStringArray)
+    assert state["rejected_files"]["path"].tolist() == [str(tmp_path / "missing.wav")]

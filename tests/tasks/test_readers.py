@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from tasks.datasets.readers import read_esc50, read_folder, read_gtzan, read_manifest, read_speech_commands
+from tasks.datasets.readers import (NoAudioError, read_esc50, read_folder, read_gtzan, read_manifest,
+                                    read_speech_commands)
 
 
 def test_folder_reader_finds_nested_files_of_every_extension(folder_dataset):
@@ -64,3 +65,82 @@ def test_speech_commands_uses_official_lists_and_speakers(tmp_path, write_tone):
     assert sorted(frame["split"].value_counts().items()) == [("test", 1), ("train", 3), ("validation", 2)]
     assert set(frame["speaker"]) == {"aa11", "bb22", "cc33"}
     assert split  # every row got a split
+
+
+@pytest.fixture
+def log_lines():
+    """Messages loguru logs during the test, one string each."""
+    from loguru import logger
+
+    lines: list[str] = []
+    sink = logger.add(lambda m: lines.append(f"{m.record['level'].name}: {m.record['message']}"))
+    yield lines
+    logger.remove(sink)
+
+
+def test_folder_reader_reads_every_format_soundfile_decodes_and_counts_what_it_leaves_out(tmp_path, write_tone,
+                                                                                        log_lines):
+    root = tmp_path / "mixed"
+    for name, fmt in (("a.wav", None), ("b.mp3", "MP3"), ("c.flac", None), ("d.ogg", None), ("e.aiff", None),
+                      ("f.au", None), ("g.caf", None)):
+        write_tone(root / "tone" / name, 440, fmt=fmt)
+    write_tone(root / "hum" / "x.MP3", 100, fmt="MP3")
+    (root / "hum" / "notes.txt").write_text("not audio")
+    (root / "hum" / "voice.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A ")
+    (root / "hum" / "._x.MP3").write_bytes(b"\x00\x05\x16\x07")  # a macOS resource fork beside a clip
+    (root / "loose.wav").write_bytes(b"")
+
+    frame = read_folder(root)
+    assert sorted(p.rsplit("/", 1)[-1] for p in frame["path"]) == [
+        "a.wav", "b.mp3", "c.flac", "d.ogg", "e.aiff", "f.au", "g.caf", "x.MP3"]
+    assert log_lines == [
+        f"WARNING: read_folder {root}: 8 audio files; 4 files left out: 1 .m4a (audio soundfile cannot decode),"
+        " 1 .txt (not audio), 1 not inside a class folder, 1 hidden. Convert audio soundfile cannot decode"
+        " (e.g. `ffmpeg -i x.m4a x.flac`), or widen read_folder.extensions."]
+
+    log_lines.clear()
+    narrow = read_folder(root, extensions=["wav", ".FLAC"])
+    assert sorted(narrow["label"]) == ["tone", "tone"]
+    assert log_lines[0].startswith(f"WARNING: read_folder {root}: 2 audio files; 10 files left out: 2 .mp3 (not in"
+                                   " read_folder.extensions), 1 .aiff (not in read_folder.extensions),")
+
+
+def test_folder_reader_of_clips_alone_says_so_at_info_level(folder_dataset, log_lines):
+    read_folder(folder_dataset)
+    assert log_lines == [f"INFO: read_folder {folder_dataset}: 9 audio files; 1 file left out: 1 .txt (not audio)"]
+
+
+def test_folder_with_only_undecodable_audio_names_the_formats_it_expects(tmp_path):
+    (tmp_path / "voice").mkdir()
+    (tmp_path / "voice" / "a.m4a").write_bytes(b"x")
+    with pytest.raises(NoAudioError) as raised:
+        read_folder(tmp_path)
+    assert str(raised.value) == (
+        f"Dataset folder {tmp_path} holds no audio file: expected {tmp_path}/<class>/<file>.wav|.flac|.ogg|.mp3|..."
+        " (one sub-folder per class); it holds 1 other file(s), e.g. voice/a.m4a. Set read_folder.extensions if"
+        " your audio has another suffix.")
+
+
+def test_manifest_paths_are_resolved_as_text_and_string_columns_are_arrow_backed(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    table = pd.DataFrame({"path": ["a.wav", "./b//c.wav", "d/../e.wav", "/abs/f.wav", "g/./h/."],
+                          "label": [1, 2, 1, 2, 1], "frames": [16000, None, 8000, 4000, 100],
+                          "sample_rate": [16000, 16000, 8000, 0, 16000]})
+    table.to_parquet(tmp_path / "real" / "m.parquet")
+    frame = read_manifest(tmp_path / "link" / "m.parquet")
+    real = (tmp_path / "real").resolve()  # the folder is resolved once; no file is looked at
+    assert frame["path"].tolist() == [f"{real}/a.wav", f"{real}/b/c.wav", f"{real}/e.wav", "/abs/f.wav",
+                                      f"{real}/g/h"]
+    assert frame["label"].tolist() == ["1", "2", "1", "2", "1"]
+    assert isinstance(frame["path"].array, pd.arrays.ArrowStringArray)
+    assert isinstance(frame["label"].array, pd.arrays.ArrowStringArray)
+    assert frame["frames"].isna().tolist() == [False, True, False, False, False]
+
+
+def test_manifest_rows_without_a_path_are_named(tmp_path):
+    pd.DataFrame({"file": ["a.wav", "", None], "label": ["x", "y", "z"]}).to_csv(tmp_path / "m.csv", index=False)
+    with pytest.raises(ValueError) as raised:
+        read_manifest(tmp_path / "m.csv", path_column="file")
+    assert str(raised.value) == (f"Manifest {tmp_path}/m.csv has 2 row(s) without a 'file' value (rows 2, 3,"
+                                 " counted from 1 after the header): remove them or fill them in.")
