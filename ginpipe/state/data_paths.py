@@ -127,12 +127,13 @@ def _walk(folder: Path | str, relative: str, folders: dict, seen: set) -> None:
     """Record `folder`'s files (name, size, mtime) under `relative`, then its sub-folders'."""
     files, below = [], []
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        entries = list(os.scandir(folder))
     except OSError as e:  # unreadable: its error is part of the fingerprint, and the task will say
         folders[relative] = (0, digest("unreadable", e.__class__.__name__))
         return
-    for entry in entries:
-        if entry.name.startswith("."):
+    for entry in entries:  # one stat per file: the whole cost (a plain loop: 100,000 files in one)
+        name = entry.name
+        if name[0] == ".":
             continue
         try:
             if entry.is_dir():
@@ -143,10 +144,12 @@ def _walk(folder: Path | str, relative: str, folders: dict, seen: set) -> None:
                 continue
             info = entry.stat()
         except OSError:  # a dangling link: named, without a size
-            files.append(f"{entry.name}\0dangling")
+            files.append((name, -1, 0))
             continue
-        files.append(f"{entry.name}\0{info.st_size}\0{info.st_mtime_ns}")
-    folders[relative] = (len(files), digest(*files) if files else "")
+        files.append((name, info.st_size, info.st_mtime_ns))
+    files.sort()
+    folders[relative] = (len(files), digest("\n".join(map(repr, files))) if files else "")
+    below.sort(key=lambda e: e.name)
     for entry in below:
         _walk(entry.path, f"{relative}/{entry.name}" if relative else entry.name, folders, seen)
 
