@@ -168,7 +168,8 @@ def describe_change(name: str, before: dict | None, after: dict | None) -> str:
     for folder in sorted(set(old) | set(new)):
         shown = f"{name.rstrip('/')}/{folder}" if folder else name
         if folder not in old:
-            found.append(f"{shown} (new folder, {new[folder][0]} files)")
+            count = new[folder][0]
+            found.append(f"{shown} (new folder, {count} file{'' if count == 1 else 's'})")
         elif folder not in new:
             found.append(f"{shown} (folder removed)")
         elif old[folder] != new[folder]:
