@@ -1,6 +1,7 @@
 """A project's own feature extractor, through the real command: editing its code (or a helper it calls
 in another module) recomputes the features and every task after them; editing an unrelated function
-recomputes nothing; the model trained then is the one a fresh run trains."""
+recomputes nothing; the model trained then is the one a fresh run trains; `ginpipe reproduce`
+recomputes the features too."""
 import json
 import os
 import re
@@ -118,3 +119,12 @@ def test_edited_extractor_or_helper_recomputes_features_and_the_model_matches_a_
     edited, new = weights(root, "a"), weights(root, "fresh")
     assert list(edited) == list(new)
     assert all((edited[k] == new[k]).all() for k in edited)
+
+    # `ginpipe reproduce` executes every task and recomputes the features it could have reused
+    done = subprocess.run([sys.executable, "-m", "ginpipe.cli", "reproduce", "experiments/audio/a"], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert features_line(done.stderr) == "60 computed, 0 reused"
+    assert "Metrics match exactly" in done.stdout
+    assert ran(root, "a__reproduced") == ["01-set_seed", "02-load_dataset", "03-split_dataset", "04-make_labels",
+                                          *AFTER_FEATURES]
