@@ -7,13 +7,14 @@ task's record and fingerprints them again at the next plan, as ninja does with a
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
 from pathlib import Path
 
 __all__ = ["declare_input", "recording"]
 
-_current: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("ginpipe_declared", default=None)
+# One list per running task; a plain global, not a context variable: one task runs at a time in a
+# process, and threads the task starts must reach its list too.
+_running: list[list[str]] = []
 
 
 def declare_input(path: str | os.PathLike) -> None:
@@ -27,9 +28,9 @@ def declare_input(path: str | os.PathLike) -> None:
         >>> from ginpipe.io import declare_input
         >>> declare_input(f"data/{split}.csv")  # doctest: +SKIP
     """
-    paths = _current.get()
-    if paths is None:
+    if not _running:
         return
+    paths = _running[-1]
     name = Path(os.fspath(path)).expanduser()
     if name.is_absolute():
         try:  # inside the project: kept relative, so that a moved project keeps its keys
@@ -45,8 +46,8 @@ def declare_input(path: str | os.PathLike) -> None:
 def recording():
     """Collect what the task running inside declares; yields the list."""
     paths: list[str] = []
-    token = _current.set(paths)
+    _running.append(paths)
     try:
         yield paths
     finally:
-        _current.reset(token)
+        del _running[next(i for i in range(len(_running) - 1, -1, -1) if _running[i] is paths)]

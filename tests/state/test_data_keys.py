@@ -154,3 +154,16 @@ def test_paths_that_are_not_data_are_not_listed(project):
     project.write("base.gin", CONFIG.replace("'sounds'", "'.'"))
     run(project)
     assert set(run(project, "--resume").values()) == {"cached"}
+
+
+def test_a_path_given_through_a_macro_or_a_list_is_data_too(project):
+    project.write("base.gin", "DATA = 'sounds'\nexecute_pipeline.tasks = [@load_dataset, @count]\n"
+                              "load_dataset.reader_fn = [@a/read_dir, @b/read_dir]\n"
+                              "a/read_dir.root = %DATA\nb/read_dir.root = 'more'\n")
+    project.write("more/x/x_0.wav", "x")
+    run(project)
+    add_files(project)
+    assert plan(project)[0] == "run     01-load_dataset  (inputs changed: data changed: sounds/siren (+5 files))"
+    assert set(run(project, "--resume").values()) == {"done"}
+    project.write("more/x/x_1.wav", "x")
+    assert plan(project)[0] == "run     01-load_dataset  (inputs changed: data changed: more/x (+1 file))"
