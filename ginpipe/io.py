@@ -8,8 +8,11 @@ removes once no user remains), the MLflow run the experiment is tracked in (`tra
 tracking is off), `plain_float`/`plain_numbers` (float32 metrics as the short decimals they are: 0.1,
 not 0.10000000149011612), and whether the run is a search trial (`in_trial`), which reports
 per-epoch values to its study (`report_trial`, which raises `TrialPruned` when the study's pruner
-stops it), and `code_digest` (the project code an object can reach, as a digest: what a cache of its
-results keys on, beside its settings).
+stops it), `code_digest` (the project code an object can reach, as a digest: what a cache of its
+results keys on, beside its settings), `must_recompute` (True while a cache a task keeps across
+experiments must be recomputed, not read: `ginpipe reproduce`) and `declare_input` (a file or folder
+the running task reads by a name no binding holds: its changes rerun the task, as the paths its
+bindings name do).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -33,13 +36,16 @@ from .experiment.run_state import read_run_state
 from .experiment.set_aside import set_aside
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 from .runs.trial import TrialPruned, in_trial, report_trial
+from .state.declared import declare_input
 from .state.object_code import code_digest
+from .state.recompute import must_recompute
 from .tracking.active import TrackingRun, tracking_run
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
-           "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module"]
+           "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module", "must_recompute",
+           "declare_input"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):

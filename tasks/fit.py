@@ -10,7 +10,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.io import in_trial, is_main_process, quiet, set_aside, tracking_run, write_text
+from ginpipe.io import code_digest, in_trial, is_main_process, quiet, set_aside, tracking_run, write_text
 
 
 CHECKPOINTS = "checkpoints"
@@ -18,13 +18,19 @@ _TRAINING_LOGS = "training"  # under <experiment>/logs/
 _SIGNATURE = "checkpoints.json"  # beside the folder: Lightning warns about foreign files in it
 
 
-def _signature(model: Any, class_map: dict) -> dict[str, Any]:
-    """What must match for `last.ckpt` to be a crashed run of this very fit (and not another config)."""
+def _signature(model: Any, class_map: dict, inputs: dict[str, str]) -> dict[str, Any]:
+    """What must match for `last.ckpt` to be a crashed run of this very fit (and not another config,
+    nor the same config over other features or another version of the model's code).
+
+    `inputs` are the runner's versions of the state keys the fit reads: they change with anything
+    upstream (an extractor's code, the data), where the config does not."""
     gin = sys.modules.get("gin")  # the composed config, when run by ginpipe
     config = gin.config_str() if gin is not None else ""
     return {"model_class": f"{type(model).__module__}.{type(model).__qualname__}",
+            "model_code": code_digest(model),
             "hparams": {k: repr(v) for k, v in dict(model.hparams).items()},
             "classes": list(class_map),
+            "inputs": inputs,
             "config_sha1": hashlib.sha1(config.encode()).hexdigest()}
 
 
@@ -49,6 +55,12 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
         folders[0].mkdir(parents=True, exist_ok=True)
         write_text(stored, json.dumps(signature, indent=2), folders[0].parent / ".tmp")
     return None
+
+
+def _versions(state: Any, keys: Sequence[str]) -> dict[str, str]:
+    """The runner's provenance of each key (`State.version`); {} for a plain dict's."""
+    version = getattr(state, "version", None)
+    return {key: version(key) for key in keys} if callable(version) else {}
 
 
 def _read_signature(path: Path) -> dict | None:
@@ -138,7 +150,8 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
         mode=mode, save_top_k=1, save_last=True)
     logs = output_dir / "logs"
     resume_from = _resume_path([folder, logs / _TRAINING_LOGS, logs / "tensorboard"],
-                               _signature(module, class_map), resume)
+                               _signature(module, class_map, _versions(state, (dataloaders_key, class_map_key,
+                                                                               features_key))), resume)
     csv_log = logs / _TRAINING_LOGS / "metrics.csv"
     training_log = TrainingLog(csv_log)
     if resume_from and csv_log.is_file():  # kept if the checkpoint (an older version's) holds no rows

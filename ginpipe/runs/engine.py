@@ -23,6 +23,8 @@ from ..config.usage import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
 from ..log import logger
+from ..state.data_paths import binding_paths
+from ..state.declared import recording
 from ..state.shared import ABSENT, State
 from ..state.state_folder import StateFolder
 from ..state.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version
@@ -153,9 +155,10 @@ class Engine:
                 _apply(versions, record, {k: w["version"] for k, w in record.writes.items()})
                 continue
             inputs = None if own is None else self._inputs(task, own.used,
-                                                           {k: versions.get(k, ABSENT) for k in own.reads})
+                                                           {k: versions.get(k, ABSENT) for k in own.reads},
+                                                           own.declared)
             reason = ("forced" if forcing else "caching off" if not caching
-                      else "never ran" if own is None else _why(own, inputs, producers))
+                      else self._never_ran(task, label, versions) if own is None else _why(own, inputs, producers))
             missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
             decisions.append(Decision(label, "run", reason, own, missing, self.store))
             if own is None:
@@ -169,10 +172,22 @@ class Engine:
     def _find_hit(self, task, label: str, versions: dict[str, str]):
         """The first stored record of this task (this experiment's, then its siblings') still valid."""
         for store, record in self.store.candidates(label, siblings=self.share):
-            key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads}).key
+            key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads},
+                               record.declared).key
             if key == record.key and store.complete(record):
                 return store, record
         return None
+
+    def _never_ran(self, task, label: str, versions: dict[str, str]) -> str:
+        """Why a task this experiment never ran is not taken from the latest sibling that ran it."""
+        for source, record in self.store.candidates(label, siblings=self.share):
+            found = changes(record.inputs, self._inputs(task, record.used, {k: versions.get(k, ABSENT)
+                                                                             for k in record.reads},
+                                                        record.declared))
+            if found:
+                return f"never ran; experiment {source.name}'s differs: " + "; ".join(found)
+            break
+        return "never ran"
 
     def _rerun_producers_of_unsaved(self, decisions: list[Decision]) -> None:
         """A task that runs may need a value a cached task made but did not save: rerun that task."""
@@ -233,7 +248,8 @@ class Engine:
         access = state.begin()
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            with (self.usage.task() if self.usage else contextlib.nullcontext(set())) as used:
+            with (self.usage.task() if self.usage else contextlib.nullcontext(set())) as used, \
+                    recording() as declared:
                 result = task(state)
         except BaseException as raised:
             e = unwrap_exception(raised)
@@ -249,16 +265,17 @@ class Engine:
             raise TaskError(f"Task `{label}` failed: {type(e).__name__}: {e}", hint=self.resume_hint or None) from e
         finally:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            self.code.data.forget()  # the task may have written where it or a later task reads
         state = self._adopt(result, state, label)
         access = state.end()
         used = set(used or ()) | {self._selector_of(task)} - {None}
-        inputs = self._inputs(task, used, access.reads)
+        inputs = self._inputs(task, used, access.reads, declared)
         key = inputs.key
         written = {k: {"version": written_version(key, k), "file": None, "format": None} for k in access.writes}
         for k, w in written.items():
             state.set_version(k, w["version"])
         record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes),
-                            inputs=inputs.to_json())
+                            inputs=inputs.to_json(), declared=list(declared))
         if self.store is not None:
             self.store.save(label, record, state, self.not_saved | set(_peek_not_saved(state)))
         self.executed.append(label)
@@ -286,9 +303,9 @@ class Engine:
         raise TaskError(f"Task `{label}` returned a {type(result).__name__}; a task returns the state"
                         " (or None when it changed the state in place).")
 
-    def _inputs(self, task, used, reads: dict[str, str]) -> KeyInputs:
-        """What the task's key is made of, from the config and the source (the same before and after
-        the task's module is imported)."""
+    def _inputs(self, task, used, reads: dict[str, str], declared=()) -> KeyInputs:
+        """What the task's key is made of, from the config, the source (the same before and after
+        the task's module is imported) and the data its bindings name or it declared."""
         own = self._selector_of(task)
         selectors = set(used) | {own} - {None}
         sites = [site for s in sorted(selectors) if (site := self._site(s)) is not None]
@@ -298,7 +315,9 @@ class Engine:
             if task_site is not None:
                 sites.append(task_site)
         code = self.code.of(sites, task_site)
-        return key_inputs(task_identity(task), code, selectors, self.config or _EMPTY, reads)
+        config = self.config or _EMPTY
+        data = self.code.data.of([*binding_paths(config, selectors), *declared])
+        return key_inputs(task_identity(task), code, selectors, config, reads, data)
 
     def _site(self, selector: str) -> tuple[str, str] | None:
         signature = self.config.signatures.get(selector) if self.config else None

@@ -2,12 +2,14 @@
 
 A task's key covers exactly what can change its result: the project source its function and the
 configurables it used can reach (`code_reach`: function by function, not file by file), the gin
-bindings of every configurable it used (macros substituted), and the versions of the state keys it
-read. A value a task writes gets the version `digest(task key, state key)`: provenance, not
+bindings of every configurable it used (macros substituted), the files and folders those bindings
+name or the task declared (`data_paths`: a listing's fingerprint, never the bytes), and the versions
+of the state keys it read. A value a task writes gets the version `digest(task key, state key)`: provenance, not
 content, so that deciding what to rerun never hashes a dataset or a model.
 
 The inputs of a key are kept in the task's record as well, so that a plan can say why a task runs
-again: `Resnet.n_layers: 10 -> 20`, `tasks/models/resnet.py:Resnet changed`.
+again: `Resnet.n_layers: 10 -> 20`, `tasks/models/resnet.py:Resnet changed`,
+`data changed: sounds/siren (+5 files)`.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from ..config.resolution import ResolvedConfig
 from ..config.values import canonical_text
 from .code_reach import CodeReach
+from .data_paths import DataFingerprints, Listing, describe_change
 from .fingerprint import digest
 
 __all__ = ["TaskRecord", "KeyInputs", "key_inputs", "written_version", "CodeDigests", "changes"]
@@ -34,6 +37,7 @@ class TaskRecord:
     deletes: list[str] = field(default_factory=list)
     folder: str | None = None  # under state/
     inputs: dict | None = None  # KeyInputs.to_json(): what the key was made of
+    declared: list[str] = field(default_factory=list)  # paths the task declared it read (`declared`)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -52,26 +56,30 @@ class KeyInputs:
     code: dict[str, str]  # "file:definition" -> digest of that part of the project's source
     bindings: dict[str, str]  # "scope/selector.arg" -> its value as text
     reads: dict[str, str]  # state key -> version
+    data: dict[str, Listing] = field(default_factory=dict)  # path -> its listing (`data_paths`)
 
     @property
     def key(self) -> str:
+        # Without data the key is what it was before data was keyed: records made then stay valid.
+        data = ["--data--", *[f"{k}={v.digest}" for k, v in sorted(self.data.items())]] if self.data else []
         return digest(self.identity, *[f"{k}:{v}" for k, v in sorted(self.code.items())],
                       "--bindings--", *[f"{k}={v}" for k, v in sorted(self.bindings.items())],
-                      "--reads--", *[f"{k}={v}" for k, v in sorted(self.reads.items())])
+                      "--reads--", *[f"{k}={v}" for k, v in sorted(self.reads.items())], *data)
 
-    def to_json(self) -> dict:
-        return {"code": self.code, "bindings": self.bindings}  # identity and reads are in the record
+    def to_json(self) -> dict:  # identity and reads are in the record
+        return {"code": self.code, "bindings": self.bindings,
+                **({"data": {k: v.to_json() for k, v in self.data.items()}} if self.data else {})}
 
 
 def key_inputs(identity: str, code: dict[str, str], selectors, config: ResolvedConfig,
-               reads: dict[str, str]) -> KeyInputs:
+               reads: dict[str, str], data: dict[str, Listing] | None = None) -> KeyInputs:
     wanted = set(selectors)
     bindings = {}
     for b in config.bindings:
         if not b.is_macro and b.selector in wanted:
             scope = f"{b.scope}/" if b.scope else ""
             bindings[f"{scope}{b.selector}.{b.arg}"] = canonical_text(b.value, config.macros)
-    return KeyInputs(identity, code, bindings, dict(reads))
+    return KeyInputs(identity, code, bindings, dict(reads), dict(data or {}))
 
 
 def written_version(key: str, state_key: str) -> str:
@@ -79,7 +87,7 @@ def written_version(key: str, state_key: str) -> str:
 
 
 def changes(old: dict | None, new: KeyInputs, limit: int = 4) -> list[str]:
-    """What differs between a record's inputs and today's: bindings (old -> new), then source."""
+    """What differs between a record's inputs and today's: bindings (old -> new), source, then data."""
     if not old:
         return []
     found = []
@@ -92,6 +100,10 @@ def changes(old: dict | None, new: KeyInputs, limit: int = 4) -> list[str]:
         if code_before.get(part) != code_after.get(part):
             verb = "added" if part not in code_before else "removed" if part not in code_after else "changed"
             found.append(f"{part} {verb}")
+    data_before, data_after = old.get("data", {}), {k: v.to_json() for k, v in new.data.items()}
+    for path in sorted(set(data_before) & set(data_after)):  # a path named anew: its binding changed
+        if data_before[path].get("digest") != data_after[path].get("digest"):
+            found.append("data changed: " + describe_change(path, data_before.get(path), data_after.get(path)))
     if len(found) > limit:
         found = found[:limit] + [f"{len(found) - limit} more"]
     return found
@@ -110,6 +122,7 @@ class CodeDigests:
 
     def __init__(self, root: Path):
         self.reach = CodeReach(root)
+        self.data = DataFingerprints(root)  # the data on disk, listed once per plan (see `data_paths`)
         self._parts: dict[tuple[str, str], dict[str, str]] = {}
 
     def of(self, sites, task_site: tuple[str, str] | None = None) -> dict[str, str]:

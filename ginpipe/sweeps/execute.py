@@ -123,10 +123,32 @@ def _child_of(member: Member, parent) -> Member:
 
 
 def finished(member: Member) -> bool:
-    """The member ran to the end, from the same command and config files as now."""
+    """The member ran to the end, from the same command and config files as now, and its own cache
+    still holds every task: the code and data its tasks' keys cover are unchanged too (the command
+    and the files alone would skip a member whose task code or data was edited since)."""
     run = read_json(member.folder / "run.json", None) or {}
     marker = read_json(member.folder / MARKER, None) or {}
-    return run.get("status") == "done" and marker.get("inputs") == member.inputs
+    return run.get("status") == "done" and marker.get("inputs") == member.inputs and _all_cached(member)
+
+
+def _all_cached(member: Member) -> bool:
+    """The runner's own plan of the member takes every task from its folder's cache."""
+    from ..experiment.run_record import RunRecord
+    from ..runs.engine import Engine
+    from ..runs.prepare import prepare, run_scope
+    from ..state.shared import State
+    from ..state.state_folder import StateFolder
+
+    try:
+        with run_scope():
+            prepared = prepare(member.options)
+            store = StateFolder(member.folder)
+            engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors,
+                            objects=prepared.objects, share=False)
+            state = State({"output_dir": str(member.folder), **prepared.initial})
+            return all(d.action == "cached" for d in engine.plan(prepared.tasks, state))
+    except GinpipeError:  # the member's own run says what is wrong
+        return False
 
 
 def summary(outcomes: list[Outcome]) -> str:

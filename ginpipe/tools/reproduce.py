@@ -7,8 +7,10 @@ saved config.gin runs, binding by binding, with a warning: gin prints dicts with
 configurables by their shortest name (`AdamW.lr`, expanded back to the full name the config refers
 to, `@torch.optim.AdamW`), and drops `import ... as alias` and `$key = value` lines, taken from the
 recorded files when they can be read. Every task
-runs (nothing from the cache: a sibling experiment must not stand in for the rerun), into a new
-folder of the same project. Before running, differences between the recorded `environment.json` and
+runs (nothing from the cache: a sibling experiment must not stand in for the rerun), and the caches
+tasks keep across experiments (features, a generated dataset) recompute their values too
+(`ginpipe.io.must_recompute`), into a new folder of the same project; a reproduction that was
+killed or failed is resumed in its own folder, not started again in another. Before running, differences between the recorded `environment.json` and
 this environment (Python, package versions, git commit, uncommitted changes) are warned about;
 afterwards the final metrics are compared, exactly.
 """
@@ -23,11 +25,13 @@ from ..config.composition import compose
 from ..config.values import Ref, walk
 from ..errors import ConfigError, ExperimentError, GinpipeError
 from ..experiment.environment import describe_environment
+from ..experiment.run_state import read_run_state
 from ..files import write_json
 from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
 from ..runs.runner import execute
+from ..state.recompute import recomputing
 from .finished import NAMING_MACROS, final_metrics, read_bindings, read_record
 
 __all__ = ["Reproduction", "reproduce", "runnable_bindings", "environment_differences", "metric_differences"]
@@ -64,9 +68,10 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
     run_json = read_record(original / "run.json")
     if not (original / "config.gin").is_file() or not isinstance(run_json, dict):
         raise ExperimentError(f"{original} is not a ginpipe experiment (it needs config.gin and run.json).")
-    name = experiment_name or _free_name(original)
+    name = experiment_name or _unfinished(original) or _free_name(original)
     folder = original.parent / name
-    if (folder / "config.gin").exists():
+    resume = (folder / "config.gin").exists()
+    if resume and not _is_unfinished(folder, original):
         raise ExperimentError(f"{folder} exists already.", hint="Choose another --experiment-name.")
     recorded = read_record(original / "environment.json")
     warnings = environment_differences(recorded, describe_environment()) if recorded else \
@@ -83,11 +88,12 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
         source = {"configs": [], "mods": context + runnable_bindings(original / "config.gin"),
                   "module_lists": module_lists}
     seeds = {k: v for k, v in read_bindings(original / "config.gin").items() if "seed" in k.lower()}
-    logger.info(f"Reproducing {original} into {folder}"
+    logger.info(f"{'Resuming the reproduction of' if resume else 'Reproducing'} {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
-    execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
-                       project_name=run_json.get("project"), output_dir=folder, no_cache=True, verbosity=verbosity,
-                       command=command or f"ginpipe reproduce {shlex.quote(str(original))}"))
+    with recomputing():  # features and generated data are computed again, not read from their caches
+        execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
+                           project_name=run_json.get("project"), output_dir=folder, resume=resume, no_cache=True,
+                           verbosity=verbosity, command=command or _command(original)))
     report = Reproduction(original, folder, warnings, source=source)
     report.differences, compared = metric_differences(final_metrics(original), final_metrics(folder))
     report.metrics_match = None if not compared else not report.differences
@@ -187,6 +193,37 @@ def _recorded_context(source: dict | None) -> tuple[list[str], list[str]]:
     extra += [f"import {package}" for package in composition.packages]
     extra += [f"${key}={value!r}" for key, value, _ in composition.initial_state]
     return list(source["module_lists"]), extra
+
+
+def _command(original: Path) -> str:
+    return f"ginpipe reproduce {shlex.quote(str(original))}"
+
+
+def _is_unfinished(folder: Path, original: Path) -> bool:
+    """A reproduction of `original` that never wrote its report, and that no live run holds: killed,
+    interrupted or failed. It is resumed in place (every task still runs: nothing is taken from a
+    cache), so that repeating a killed `ginpipe reproduce` does not leave a new folder each time."""
+    if (folder / "reproduction.json").exists() or not (folder / "config.gin").is_file():
+        return False
+    run = read_record(folder / "run.json") or {}
+    try:
+        words = shlex.split(str(run.get("command") or ""))
+    except ValueError:
+        return False
+    if words[:2] != ["ginpipe", "reproduce"] or len(words) < 3 or Path(words[2]).resolve() != original.resolve():
+        return False
+    return read_run_state(folder).state in ("interrupted", "failed")
+
+
+def _unfinished(original: Path) -> str | None:
+    """The name of the latest unfinished reproduction of `original` (see `_is_unfinished`), if any."""
+    names = [f"{original.name}__reproduced"]
+    while (original.parent / names[-1]).exists():
+        names.append(f"{original.name}__reproduced-{len(names) + 1}")
+    for name in reversed(names[:-1]):
+        if _is_unfinished(original.parent / name, original):
+            return name
+    return None
 
 
 def _free_name(original: Path) -> str:

@@ -11,9 +11,10 @@ Two recipes, chosen by `read_synthetic.difficulty`:
   tests that need a sure signal of learning.
 
 `imbalance` > 1 makes the class distribution long-tailed. Clips are generated deterministically
-from `(seed, class, clip)` into a cache folder whose name hashes every generation setting, the
-recipe and its version included, so a changed setting or recipe never reuses stale audio, and a
-second call only lists the files.
+from `(seed, class, clip)` into a cache folder whose name hashes every generation setting and the
+generator's code (`ginpipe.io.code_digest` of `generate_synthetic_dataset`: the recipes and every
+helper they call), so a changed setting or recipe never reuses stale audio, and a second call only
+lists the files. While `ginpipe reproduce` runs (`ginpipe.io.must_recompute`), the clips are generated again.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from ginpipe.io import atomic_write, mark_cache, write_json
+from ginpipe.io import atomic_write, code_digest, mark_cache, must_recompute, write_json
 
 from .readers import read_folder
 from .synthetic_easy import EASY_CLASSES, synthesize_easy_clip
@@ -37,7 +38,8 @@ from .synthetic_sources import HARD_CLASSES
 __all__ = ["DIFFICULTIES", "SYNTHETIC_CLASSES", "synthetic_classes", "synthesize_clip", "clip_counts",
            "generate_synthetic_dataset", "read_synthetic"]
 
-# Bump a recipe's version when it changes: the cache folder name includes it.
+# A recipe's version, in the cache folder's name beside the generator's code digest (which already
+# changes with the code); bump it when a recipe's output changes through something code cannot show.
 _VERSIONS = {"easy": 3, "hard": 2}
 DIFFICULTIES = tuple(_VERSIONS)
 _CLASSES = {"easy": EASY_CLASSES, "hard": HARD_CLASSES}
@@ -105,17 +107,19 @@ def generate_synthetic_dataset(root: str | Path = "data/generated/synthetic", cl
                                imbalance: float = 1.0) -> Path:
     """Write the dataset as `<folder>/<label>/<label>_<i>.wav` once; return the folder.
 
-    The folder name hashes the settings (recipe and its version included). A `_COMPLETE.json`
-    marker is written last, so an interrupted generation is redone rather than used half-written.
+    The folder name hashes the settings (recipe and its version included) and the generator's code.
+    A `_COMPLETE.json` marker is written last, so an interrupted generation is redone rather than
+    used half-written.
     """
     classes = synthetic_classes(difficulty)
     counts = clip_counts(classes, clips_per_class, imbalance)
     settings = dict(version=_VERSIONS[difficulty], difficulty=difficulty, clips_per_class=clips_per_class,
-                    sample_rate=sample_rate, duration=duration, seed=seed)
+                    sample_rate=sample_rate, duration=duration, seed=seed,
+                    code=code_digest(generate_synthetic_dataset))
     if imbalance != 1:  # absent when balanced, so balanced folders keep their names
         settings["imbalance"] = imbalance
     folder = _settings_folder(Path(root), settings)
-    if (folder / _COMPLETE).is_file():
+    if (folder / _COMPLETE).is_file() and not must_recompute():
         mark_cache(folder, "generated dataset")  # also a folder generated before caches were marked
         return folder
     jobs = [(label, i) for label in classes for i in range(counts[label])]

@@ -1,8 +1,9 @@
-"""An on-disk feature cache keyed by (file content, extractor settings), shared by experiments.
+"""An on-disk feature cache keyed by (file content, extractor settings and code), shared by experiments.
 
 Layout: `<root>/<settings hash>/settings.json` and `<root>/<settings hash>/<aa>/<content hash>.npy`.
 Keying on content rather than path means renaming or copying a dataset keeps its features, and an
-edited file gets new ones. Files are written atomically (`ginpipe.io`: a temporary name, then a
+edited file gets new ones. `extract_features` puts the extractor's `code_digest` in the settings, so
+an edited extractor (or a helper it calls) gets a new folder. Files are written atomically (`ginpipe.io`: a temporary name, then a
 rename), so concurrent writers (DataLoader workers, DDP ranks, parallel experiments) never expose a
 half-written file.
 """

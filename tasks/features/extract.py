@@ -12,7 +12,7 @@ from loguru import logger
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on a DataLoader
 
-from ginpipe.io import quiet
+from ginpipe.io import code_digest, must_recompute, quiet
 
 from .audio_io import load_audio
 from .cache import FeatureCache, hash_bytes
@@ -48,7 +48,8 @@ class _ExtractionJobs(Dataset):
         with open(path, "rb") as f:
             data = f.read()  # read once: hashed here, and decoded from memory below if needed
         content = hash_bytes(data)
-        cached = self.cache.load(content, mmap=True)  # mmap: only the header is read
+        # `ginpipe reproduce` recomputes (and rewrites) every file's features instead of reading them.
+        cached = None if must_recompute() else self.cache.load(content, mmap=True)  # mmap: the header only
         if cached is not None:
             return str(self.cache.path(content)), cached.shape[0], cached.shape[-1], False, ""
         try:
@@ -112,7 +113,9 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
         state[key_out] = feature_set
         return state
 
-    cache = FeatureCache(cache_dir, extractor.settings())
+    # Keyed on the extractor's code too (its class, the helpers it calls, the constants they read):
+    # an edited extractor computes new features, never its old ones.
+    cache = FeatureCache(cache_dir, {**extractor.settings(), "code": code_digest(extractor)})
     cache.prepare()
     n_jobs = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     jobs = _ExtractionJobs(paths, extractor, cache, chunk=max(1, min(16, len(paths) // (4 * max(n_jobs, 1)))))

@@ -47,8 +47,10 @@ def test_warm_members_match_fresh_ones_then_resume_alike(project):
     steps.write_text(steps.read_text().replace("if max(state[\"data2\"]) > limit:", "if False:"))
     again = project.cli(*SWEEP, "--experiment-name", "m", "--launcher", "warm")
     assert again.returncode == 0, again.stderr
-    assert [line.split()[0] for line in again.stdout.splitlines()] == ["skipped", "done", "skipped"]
-    assert project.statuses("m__factor=500")["04-check"] == "done"
+    # the finished members ran the old `check`: they rerun it (issue 22), the failed one resumes
+    assert [line.split()[0] for line in again.stdout.splitlines()] == ["done", "done", "done"]
+    assert project.statuses("m__factor=1")["04-check"] == "done"
+    assert project.statuses("m__factor=500")["04-check"] == "cached from m__factor=1"  # it reads nothing now
     assert project.statuses("m__factor=500")["01-set_seed"] == "cached"  # resumed after its last task
 
 

@@ -64,3 +64,32 @@ def test_edited_config_files_fall_back_to_the_saved_config_with_a_warning(projec
     # a reproduction of the reproduction reuses what it ran
     again = project.cli("reproduce", "experiments/my_project/orig__reproduced", check=True)
     assert "Metrics match exactly" in again.stdout
+
+
+def test_a_killed_reproduction_is_resumed_in_its_own_folder(project):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project.cli("base.gin", "--mods", "double.pause=2.0", "--experiment-name", "orig", check=True)
+    for attempt in range(2):  # killed twice: still one folder
+        calls = len(project.calls())
+        started = subprocess.Popen([sys.executable, "-m", "ginpipe.cli", "reproduce", "experiments/my_project/orig"],
+                                   cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        while "double" not in project.calls()[calls:]:
+            assert started.poll() is None, started.stdout.read()
+            time.sleep(0.05)
+        started.send_signal(signal.SIGKILL)
+        started.wait()
+    done = project.cli("reproduce", "experiments/my_project/orig", check=True)
+    assert "Resuming the reproduction of experiments/my_project/orig into experiments/my_project/orig__reproduced" \
+        in done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "Reproduced experiments/my_project/orig in experiments/my_project/orig__reproduced.",
+        "Metrics match exactly (3 compared)."]
+    assert set(project.statuses("orig__reproduced").values()) == {"done"}
+    assert sorted(p.name for p in project.exp("orig").parent.iterdir()) == ["orig", "orig__reproduced"]
+    # a finished reproduction is not resumed: the next one gets a folder of its own
+    again = project.cli("reproduce", "experiments/my_project/orig", check=True)
+    assert "in experiments/my_project/orig__reproduced-2." in again.stdout
