@@ -83,13 +83,14 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
         source = {"configs": [], "mods": context + runnable_bindings(original / "config.gin"),
                   "module_lists": module_lists}
     seeds = {k: v for k, v in read_bindings(original / "config.gin").items() if "seed" in k.lower()}
+    recorded = final_metrics(original)  # before the rerun: damaged metrics stop it, never "no metrics"
     logger.info(f"Reproducing {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
     execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
                        project_name=run_json.get("project"), output_dir=folder, no_cache=True, verbosity=verbosity,
                        command=command or f"ginpipe reproduce {shlex.quote(str(original))}"))
     report = Reproduction(original, folder, warnings, source=source)
-    report.differences, compared = metric_differences(final_metrics(original), final_metrics(folder))
+    report.differences, compared = metric_differences(recorded, final_metrics(folder))
     report.metrics_match = None if not compared else not report.differences
     write_json(folder / "reproduction.json", report.to_json(), durable=False)
     _print(report, compared)
