@@ -50,25 +50,20 @@ def open_storage(url: str):
         if url.endswith((".log", ".journal")) and "://" not in url:
             from optuna.storages.journal import JournalFileBackend
             return optuna.storages.JournalStorage(JournalFileBackend(url))
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
         kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
         for attempt in range(3):
             try:
                 return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-            except OperationalError as e:  # two commands creating the same new database's tables at once
-                if attempt == 2 or not _may_be_a_race(e):
+            except SQLAlchemyError as e:  # two commands creating the same new database's tables at once
+                if attempt == 2 or isinstance(e, ArgumentError) or "not a database" in str(e):
                     raise
                 time.sleep(0.5 + attempt)
     except ConfigError:
         raise
     except Exception as e:  # noqa: BLE001 - worded below; anything else is re-raised there
         raise storage_error(url, e) from None
-
-
-def _may_be_a_race(error) -> bool:
-    text = str(error).lower()
-    return "locked" in text or "already exists" in text
 
 
 def _check_file(url: str) -> None:
