@@ -12,19 +12,26 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent"]
+__all__ = ["death_hook"]
 
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int) -> None:
-    """In a just-started child of `parent`: be sent SIGTERM when it dies (and end now if it already did)."""
+def death_hook():
+    """A function for a just-started child of this process (called between fork and exec, so it only
+    calls what is resolved here, in the parent): be sent SIGTERM when the parent dies, and end at once
+    if it already has. None where the kernel offers no such request."""
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):  # no prctl: the member may outlive a killed command, as before
-        return
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(143)
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # no prctl: members may outlive a killed command, as before
+        return None
+    parent, getppid, end, term = os.getpid(), os.getppid, os._exit, int(signal.SIGTERM)
+
+    def die_with_parent() -> None:
+        prctl(_PR_SET_PDEATHSIG, term, 0, 0, 0)
+        if getppid() != parent:  # the parent died before the request was made
+            end(143)
+
+    return die_with_parent
