@@ -5,6 +5,7 @@ import hashlib
 import importlib.util
 import json
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, MutableMapping, Sequence
 
@@ -43,8 +44,14 @@ def _resume_path(folders: Sequence[Path], signature: dict[str, Any], resume: boo
     last, stored = folders[0] / "last.ckpt", folders[0].parent / _SIGNATURE
     previous = _read_signature(stored)
     if resume and last.is_file() and previous == signature:
-        logger.info(f"resuming from {last}")
-        return str(last)
+        damaged = damaged_checkpoints(folders[0])
+        if not damaged:
+            logger.info(f"resuming from {last}")
+            return str(last)
+        # Resuming would restore a best checkpoint that cannot be read back: train again from scratch.
+        logger.warning(f"{', '.join(map(str, damaged))} cannot be read (truncated or damaged): training starts"
+                       " over, and the earlier checkpoints are set aside")
+        previous = {**(previous or {}), "damaged": True}  # another name aside than a clean earlier fit
     if is_main_process():
         old_key = hashlib.sha1(json.dumps(previous, sort_keys=True).encode()).hexdigest()[:8]
         for folder in folders:
@@ -61,6 +68,19 @@ def _versions(state: Any, keys: Sequence[str]) -> dict[str, str]:
     """The runner's provenance of each key (`State.version`); {} for a plain dict's."""
     version = getattr(state, "version", None)
     return {key: version(key) for key in keys} if callable(version) else {}
+
+
+def damaged_checkpoints(folder: Path) -> list[Path]:
+    """The checkpoints in `folder` that are not whole: a torch file is a zip archive whose directory is
+    at its end, so a truncated or overwritten one does not open (read without loading the weights)."""
+    damaged = []
+    for path in sorted(folder.glob("*.ckpt")):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                archive.infolist()
+        except (OSError, zipfile.BadZipFile):
+            damaged.append(path)
+    return damaged
 
 
 def _read_signature(path: Path) -> dict | None:

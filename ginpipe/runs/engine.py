@@ -228,7 +228,7 @@ class Engine:
                 record = self.store.adopt(decision.label, record, source)
             except FileNotFoundError:  # that experiment is rewriting it right now: make our own
                 return False
-        self.store.restore(record, state)
+        self.store.restore(record, state, resume=self.resume_hint)
         entry = self.run_record.start(decision.label, record.task)
         origin = {} if source is self.store else {"from": source.name}
         self.run_record.finish(entry, "cached", write=False, key=record.key, **origin)

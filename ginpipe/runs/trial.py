@@ -14,10 +14,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import time
 from dataclasses import asdict, dataclass
 
-from ..errors import ConfigError, GinpipeError
+from ..errors import GinpipeError
+from .study_storage import open_storage
 
 __all__ = ["TrialLink", "TrialPruned", "in_trial", "report_trial", "trial_environment", "current_trial",
            "open_storage", "make_pruner"]
@@ -72,34 +72,6 @@ def trial_environment(link_text: str | None):
             os.environ.pop(_VARIABLE, None)
         else:
             os.environ[_VARIABLE] = before
-
-
-def open_storage(url: str):
-    """The optuna storage at `url`, opened as every ginpipe process opens it.
-
-    SQLite waits up to a minute for a lock (several processes write one study.db); a path ending
-    `.log` (or `.journal`) is a journal file, for shared file systems where no database runs.
-    """
-    import optuna
-
-    if url.endswith((".log", ".journal")) and "://" not in url:
-        from optuna.storages.journal import JournalFileBackend
-        return optuna.storages.JournalStorage(JournalFileBackend(url))
-    from sqlalchemy.exc import SQLAlchemyError
-
-    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    try:
-        for attempt in range(3):
-            try:
-                return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-            except SQLAlchemyError:  # two commands creating the same new database's tables at once
-                if attempt == 2:
-                    raise
-                time.sleep(0.5 + attempt)
-    except (ImportError, ValueError) as e:  # no driver for the URL's database, a malformed URL
-        raise ConfigError(f"Cannot open the study storage {url.split('@')[-1]}: {e}",
-                          hint="Pass --storage as postgresql://USER@HOST:PORT/DB, mysql://..., sqlite:///PATH"
-                               " or a journal file path ending .log (the driver must be installed).") from None
 
 
 def make_pruner(name: str):

@@ -10,8 +10,10 @@ failed and queues them again: the same command resumes the study.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import ExperimentError, GinpipeError, RunInterrupted, did_you_mean
 from ..files import read_json, write_json
@@ -19,7 +21,8 @@ from ..log import logger
 from ..sweeps.plan import Member
 from .objective import MissingMetric, trial_value
 from .plan import StudyPlan
-from .study import SURPLUS_ATTR, WORKER_ATTR, counts, fail_dead_trials, open_study, worker_identity
+from .records import check_records, check_storage_file, recorded_trials
+from .study import SURPLUS_ATTR, WORKER_ATTR, asking, counts, fail_dead_trials, open_study, worker_identity
 
 __all__ = ["run_study", "StudyError", "TRIAL_RECORD", "MAX_FAILURES"]
 
@@ -51,8 +54,11 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
     if (plan.folder / "config.gin").is_file():
         raise ExperimentError(f"{plan.folder} is an experiment, not a study: a study's folder holds its trials.",
                               hint="Give the study a name of its own: --experiment-name NAME.")
-    plan.folder.mkdir(parents=True, exist_ok=True)
-    study = open_study(plan.settings, plan.params)
+    recorded = recorded_trials(plan.folder)
+    check_storage_file(plan.folder, plan.settings.storage, recorded)
+    _check_writable(plan.folder)
+    study = open_study(plan.settings, plan.params,
+                       check=lambda existing: check_records(plan.folder, plan.settings.storage, recorded, existing))
     fail_dead_trials(study)
     _check_objective(study, plan)
     logger.info(plan.describe())
@@ -125,6 +131,19 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
     return study
 
 
+def _check_writable(folder: Path) -> None:
+    """The study's folder exists (made here) and can be written: a read-only place is refused up front,
+    before the storage or a trial's folder is touched."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".ginpipe-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ExperimentError(f"Cannot write the study folder {folder}: {e.strerror or e}.",
+                              hint="Make it writable, or choose a writable place with --output-dir.") from None
+
+
 def _check_objective(study, plan: StudyPlan) -> None:
     """A study with finished trials tells before any new trial whether the objective is a metric they made."""
     from optuna.trial import TrialState
@@ -144,8 +163,9 @@ def _check_objective(study, plan: StudyPlan) -> None:
 def _ask(study, plan: StudyPlan) -> _Running | None:
     from optuna.trial import TrialState
 
-    trial = study.ask()
-    trial.set_user_attr(WORKER_ATTR, worker_identity())
+    with asking(study):
+        trial = study.ask()
+        trial.set_user_attr(WORKER_ATTR, worker_identity())
     before = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
                                                                    TrialState.RUNNING))
               if t.number < trial.number]

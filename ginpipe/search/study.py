@@ -6,21 +6,28 @@ database). Each trial records the command that asked for it (`ginpipe_worker`: h
 process's start time). A RUNNING trial whose command is gone (killed, the machine rebooted) is
 marked failed, with that error, and its parameters are queued again, so a rerun retries it as a new
 trial and no trial is lost silently. A command on another host is taken to be alive: this machine
-cannot see it.
+cannot see it. A command killed between optuna's `ask()` and recording itself leaves a RUNNING trial
+with no worker: it is dead too, unless a live command is asking at that moment (`asking`).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..log import logger
+from ..runs.study_storage import shown, storage_error
 from ..runs.trial import make_pruner, open_storage
 from .space import Param
 
-__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts"]
+__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts", "asking"]
 
 WORKER_ATTR = "ginpipe_worker"
+# A study attribute per command, set while it asks for a trial and records itself as the trial's
+# worker: optuna cannot do both at once, so a RUNNING trial without a worker is dead unless a live
+# command is in that window.
+ASKING_PREFIX = "ginpipe_asking:"
 SURPLUS_ATTR = "ginpipe_surplus"  # asked by two commands at once beyond --trials: never run
 
 
@@ -34,27 +41,42 @@ class StudySettings:
     pruner: str = "none"  # none, median, hyperband
 
 
-def open_study(settings: StudySettings, params: list[Param]):
-    """The study `settings` name, created when it does not exist yet."""
+def open_study(settings: StudySettings, params: list[Param], check=None):
+    """The study `settings` name, created when it does not exist yet.
+
+    `check(existing)` is called with the study found in the storage (None when there is none) before
+    anything is created: it may refuse a storage that does not match the study's folder.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = open_storage(settings.storage)
     try:
-        existing = optuna.load_study(study_name=settings.name, storage=storage, sampler=None)
-    except KeyError:
-        existing = None
-    if existing is not None and existing.direction.name.lower() != settings.direction:
-        raise ConfigError(f"Study {settings.name} in {redact(settings.storage)} {existing.direction.name.lower()}s"
-                          f" its objective; this command would {settings.direction} it.",
-                          hint="Pass the study's own --direction, or give the new search its own"
-                               " --experiment-name.")
-    done = len(existing.trials) if existing is not None else 0
-    # A seeded sampler restarted on a study with history must not replay the first trials' draws.
-    seed = None if settings.seed is None else settings.seed + done
-    return optuna.create_study(storage=storage, study_name=settings.name, direction=settings.direction,
-                               sampler=_sampler(settings.sampler, seed, params), pruner=make_pruner(settings.pruner),
-                               load_if_exists=True)
+        try:
+            existing = optuna.load_study(study_name=settings.name, storage=storage, sampler=None)
+        except KeyError:
+            existing = None
+        if existing is not None and existing.direction.name.lower() != settings.direction:
+            raise ConfigError(f"Study {settings.name} in {redact(settings.storage)} {existing.direction.name.lower()}s"
+                              f" its objective; this command would {settings.direction} it.",
+                              hint="Pass the study's own --direction, or give the new search its own"
+                                   " --experiment-name.")
+        if check is not None:
+            check(existing)
+        done = len(existing.trials) if existing is not None else 0
+        # A seeded sampler restarted on a study with history must not replay the first trials' draws.
+        # The grid sampler's seed only shuffles the grid, which must stay the same in every command.
+        seed = None if settings.seed is None else settings.seed + (done if settings.sampler != "grid" else 0)
+        return optuna.create_study(storage=storage, study_name=settings.name, direction=settings.direction,
+                                   sampler=_sampler(settings.sampler, seed, params),
+                                   pruner=make_pruner(settings.pruner), load_if_exists=True)
+    except ConfigError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a storage that cannot be read or written, worded; else as it was
+        worded = storage_error(settings.storage, e)
+        if worded is e:
+            raise
+        raise worded from None
 
 
 def _sampler(name: str, seed: int | None, params: list[Param]):
@@ -62,6 +84,15 @@ def _sampler(name: str, seed: int | None, params: list[Param]):
 
     if name == "grid":
         class _Grid(S.GridSampler):
+            def before_trial(self, study, trial) -> None:
+                super().before_trial(study, trial)
+                fixed = trial.system_attrs.get("fixed_params")
+                if fixed and "grid_id" not in trial.system_attrs:  # a failed trial retried: its grid point
+                    point = tuple(fixed.get(name) for name in self._param_names)
+                    if point in self._all_grids:  # is taken, so no other trial draws it again
+                        study._storage.set_trial_system_attr(trial._trial_id, "search_space", self._search_space)
+                        study._storage.set_trial_system_attr(trial._trial_id, "grid_id", self._all_grids.index(point))
+
             def after_trial(self, study, trial, state, values) -> None:
                 pass  # optuna's calls study.stop() at the grid's end, which only works inside optimize()
 
@@ -103,22 +134,49 @@ def _alive(worker: dict) -> bool:
     return started is None or worker.get("started") in (None, started)
 
 
+@contextlib.contextmanager
+def asking(study):
+    """While this command asks for a trial and records itself as its worker (see ASKING_PREFIX)."""
+    me = worker_identity()
+    key = f"{ASKING_PREFIX}{me['host']}:{me['pid']}:{me['started']}"
+    study.set_user_attr(key, me)
+    try:
+        yield
+    finally:
+        study.set_user_attr(key, None)
+
+
+def _someone_asking(study) -> bool:
+    return any(key.startswith(ASKING_PREFIX) and value and _alive(value) and value.get("pid") != os.getpid()
+               for key, value in study.user_attrs.items())
+
+
 def fail_dead_trials(study) -> list[int]:
     """Mark RUNNING trials whose command died as failed, queue their parameters again; their numbers."""
     from optuna.trial import Trial, TrialState
 
     failed = []
-    for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    # read after the trials: a command that asked one of them and is still recording itself shows here
+    asking_now = _someone_asking(study) if any(WORKER_ATTR not in t.user_attrs for t in running) else False
+    for frozen in running:
         worker = frozen.user_attrs.get(WORKER_ATTR)
-        if worker is None or _alive(worker):
-            continue  # a trial asked this very moment has no worker yet
+        if worker is None:
+            frozen = study._storage.get_trial(frozen._trial_id)  # it may have recorded itself meanwhile
+            worker = frozen.user_attrs.get(WORKER_ATTR)
+            if frozen.state != TrialState.RUNNING or (worker is None and asking_now):
+                continue
+        if worker is not None and _alive(worker):
+            continue
+        why = (f"the command running it (pid {worker.get('pid')} on {worker.get('host')}) died" if worker else
+               "the command that asked for it died before starting it")
         try:
-            Trial(study, frozen._trial_id).set_user_attr(
-                "error", f"the command running it (pid {worker.get('pid')} on {worker.get('host')}) died")
+            Trial(study, frozen._trial_id).set_user_attr("error", why)
             study.tell(frozen.number, state=TrialState.FAIL)
         except (RuntimeError, ValueError):  # another command got there first
             continue
-        study.enqueue_trial(frozen.params, user_attrs={"ginpipe_retry_of": frozen.number})
+        if frozen.params:  # killed before drawing its parameters: there is nothing to retry
+            study.enqueue_trial(frozen.params, user_attrs={"ginpipe_retry_of": frozen.number})
         failed.append(frozen.number)
     if failed:
         logger.warning(f"trial(s) {', '.join(map(str, failed))} were running when their command died: marked"
@@ -147,8 +205,4 @@ def counts(study) -> dict[str, int]:
 
 def redact(url: str) -> str:
     """The storage URL without its password, for messages and study.json."""
-    if "://" in url and "@" in url.split("://", 1)[1]:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
-    return url
+    return shown(url)

@@ -3,7 +3,9 @@
 `state/index.json` maps each task (by its place in the pipeline) to its `TaskRecord`. It is rewritten
 atomically after every task that runs (a task adopted from a sibling is recorded with the next
 write), and a task's old record is dropped before its files are replaced, so a run killed at any
-moment leaves an index that only points at complete files.
+moment leaves an index that only points at complete files. A file damaged later (a disk error, a
+copy cut short) is named when it is read, and a run drops its task from the cache so that `--resume`
+makes it again.
 """
 from __future__ import annotations
 
@@ -18,7 +20,15 @@ from .formats import load_value, safe_name, save_value
 from .shared import State
 from .task_keys import TaskRecord
 
-__all__ = ["StateFolder"]
+__all__ = ["StateFolder", "UnreadableStateFile"]
+
+
+class UnreadableStateFile(TaskError):
+    """A saved state value cannot be read back (a truncated or damaged file); the message names it."""
+
+    def __init__(self, message: str, hint: str | None = None, path: Path | None = None, label: str = ""):
+        super().__init__(message, hint=hint)
+        self.path, self.label = path, label  # the file, and the task that wrote it
 
 
 class StateFolder:
@@ -110,17 +120,39 @@ class StateFolder:
         entry = record.writes.get(key) or {}
         return bool(entry.get("file")) and (self.state_dir / record.folder / entry["file"]).is_file()
 
-    def restore(self, record: TaskRecord, state: State) -> None:
-        """Put a cached task's outputs into `state`, to be read from disk on first access."""
+    def restore(self, record: TaskRecord, state: State, resume: str | None = None) -> None:
+        """Put a cached task's outputs into `state`, to be read from disk on first access.
+
+        `resume` (the run's resume hint) is given by a run that holds this folder: a file that cannot be
+        read back then drops its task from the cache, so the suggested resume makes it again.
+        """
+        label = next((name for name, r in self.records.items() if r is record), record.task)
         for key, entry in record.writes.items():
             if self.restorable(record, key):
                 path = self.state_dir / record.folder / entry["file"]
                 state.put(key, version=entry["version"],
-                          loader=lambda p=path, f=entry["format"]: load_value(p, f))
+                          loader=lambda p=path, f=entry["format"], k=key: self._read(p, f, k, label, resume))
             else:
                 state.put(key, version=entry["version"], loader=_unsaved(key, record.task))
         for key in record.deletes:
             state.discard(key)
+
+    def _read(self, path: Path, fmt: str, key: str, label: str, resume: str | None):
+        try:
+            return load_value(path, fmt)
+        except Exception as e:  # noqa: BLE001 - truncated or damaged: each format raises its own
+            reason = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else 'unreadable'}"
+            where = f"The cached state file {path} (key {key!r} of task `{label}`) cannot be read: {reason}."
+            if resume is None:
+                raise UnreadableStateFile(where, hint=f"Make it again: rerun that experiment's command with"
+                                                       f" --from {label}.", path=path, label=label) from None
+            if self.records.get(label) is not None and self.records[label].folder == path.parent.name:
+                del self.records[label]
+                self._write_index()
+            again = resume.replace("Fix the cause, then resume", "Resume", 1) if resume else \
+                "Run it again with resume=True."
+            raise UnreadableStateFile(where, hint=f"It is dropped from the cache, so `{label}` runs again. {again}",
+                                      path=path, label=label) from None
 
     def save(self, label: str, record: TaskRecord, state: State, not_saved: set[str]) -> None:
         """Write the task's keys, then its record; the old record goes first."""

@@ -56,11 +56,20 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
         from .gate import StartGate
         gate = StartGate(todo)
     running: dict[str, tuple[Member, object, float]] = {}
+    waiting: set[str] = set()  # members an earlier command's process still runs
     try:
         while todo or running:
             allowed = gate.released() if gate else todo
             for member in [m for m in allowed if m in todo][:max(0, launcher.capacity - len(running))]:
+                if _still_running_elsewhere(member, waiting):
+                    continue
                 todo.remove(member)
+                if member.name in waiting and not sweep.rerun_finished and finished(member):
+                    outcomes[member.name] = Outcome(member, "skipped")  # that process finished it: adopted
+                    logger.info(f"↷ {member.name}: finished by the earlier command's process, skipped")
+                    if gate:
+                        gate.finished(member)
+                    continue
                 logger.info(f"▶ member {member.name}")
                 running[member.name] = (member, launcher.start(_child_of(member, parent)), time.perf_counter())
             for name, (member, handle, started) in list(running.items()):
@@ -69,6 +78,9 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
                     continue
                 del running[name]
                 ok, error, log = result
+                if not ok and _still_running_elsewhere(member, waiting):  # another command took it first
+                    todo.append(member)
+                    continue
                 outcome = Outcome(member, "done" if ok else "failed", time.perf_counter() - started, error, log)
                 outcomes[name] = outcome
                 if ok:
@@ -120,6 +132,20 @@ def _child_of(member: Member, parent) -> Member:
     if parent is None:
         return member
     return dataclasses.replace(member, options=member.options.replace(track_parent=parent.run_id))
+
+
+def _still_running_elsewhere(member: Member, waiting: set[str]) -> bool:
+    """The member's folder is held by a live run of another command (a member of a killed sweep that
+    has not ended yet, or a second sweep): wait for it rather than be refused, or run it twice."""
+    from ..experiment.lock import lock_holder
+
+    holder = lock_holder(member.folder) if member.folder.is_dir() else None
+    if holder is None:
+        return False
+    if member.name not in waiting:
+        waiting.add(member.name)
+        logger.info(f"… {member.name}: waiting for the run that holds it (pid {holder}) to end")
+    return True
 
 
 def finished(member: Member) -> bool:

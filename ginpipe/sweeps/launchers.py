@@ -29,6 +29,7 @@ from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
 from ..runs.options import RunOptions, check_jobs
 from ..runs.runner import execute
+from .parent_death import death_hook
 from .warm_start import ForkedCommand, fork_is_safe, warm_up
 
 __all__ = ["LocalLauncher", "WarmLauncher", "SubmititLauncher", "visible_gpus", "run_member"]
@@ -82,7 +83,8 @@ class LocalLauncher:
         if self.gpus:
             env["CUDA_VISIBLE_DEVICES"] = self.gpus[slot % len(self.gpus)]
         process = subprocess.Popen([sys.executable, "-m", "ginpipe.cli", *member.argv], cwd=self.cwd, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                   preexec_fn=death_hook())
         return _LocalHandle(self, slot, process, f"[{member.short}] " if self.prefix_output else "")
 
 

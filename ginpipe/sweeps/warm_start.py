@@ -32,6 +32,7 @@ from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
 from ..runs.runner import execute
+from .parent_death import death_hook
 
 __all__ = ["ForkedCommand", "run_command", "warm_up", "fork_is_safe", "distributed"]
 
@@ -126,12 +127,15 @@ def _fork(argv: list[str], cwd, gpu: str | None) -> tuple[int, int]:
     read_end, write_end = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
+    die_with_parent = death_hook()
     pid = os.fork()
     if pid:
         os.close(write_end)
         return pid, read_end
     code = 1
     try:  # the child: never returns into the sweep's code
+        if die_with_parent is not None:
+            die_with_parent()  # a member never outlives a killed sweep or study
         os.close(read_end)
         os.dup2(write_end, 1)
         os.dup2(write_end, 2)

@@ -13,6 +13,7 @@ from typing import Sequence
 from ..config.composition import compose
 from ..errors import ExperimentError
 from ..experiment.metrics import numeric_metrics
+from ..state.state_folder import UnreadableStateFile
 from ..state.loading import load_state
 
 __all__ = ["NAMING_MACROS", "experiment_folders", "read_bindings", "final_metrics", "read_record"]
@@ -53,10 +54,29 @@ def final_metrics(folder: Path) -> dict[str, float]:
     if any(isinstance(r, dict) and "metrics" in (r.get("writes") or ()) for r in records):
         try:
             found.update(numeric_metrics(load_state(folder)["metrics"]))
-        except Exception:  # noqa: BLE001 - unsaved or unreadable: metrics.json may still have them
+        except UnreadableStateFile as e:  # damaged: never read as "no metrics"
+            raise UnreadableStateFile(f"The metrics of {folder} cannot be read. {e.message}",
+                                      hint=_again(folder, e.label)) from None
+        except Exception:  # noqa: BLE001 - not saved (keys_not_saved): metrics.json may have them
             pass
-    found.update(numeric_metrics(read_record(folder / "metrics.json")))
+    path = folder / "metrics.json"
+    record = read_record(path)
+    if record is None and path.is_file():
+        raise UnreadableStateFile(f"The metrics of {folder} cannot be read: {path} is not valid JSON (truncated"
+                                  " or damaged).", hint=_again(folder, None))
+    found.update(numeric_metrics(record))
     return found
+
+
+def _again(folder: Path, task: str | None) -> str:
+    """How to make a damaged file again: the experiment's own command, from the task that made it (or
+    all of it, when no record says which task wrote the file)."""
+    run = read_record(folder / "run.json")
+    command = run.get("command") if isinstance(run, dict) else None
+    command = command if isinstance(command, str) and command else f"ginpipe CONFIG... --output-dir {folder}"
+    if task:
+        return f"Make it again by rerunning that task and what follows:\n    {command} --from {task}"
+    return f"Make it again by running the experiment again:\n    {command} --overwrite"
 
 
 def read_record(path: Path):

@@ -88,6 +88,7 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
         source = {"configs": [], "mods": context + runnable_bindings(original / "config.gin"),
                   "module_lists": module_lists}
     seeds = {k: v for k, v in read_bindings(original / "config.gin").items() if "seed" in k.lower()}
+    recorded = final_metrics(original)  # before the rerun: damaged metrics stop it, never "no metrics"
     logger.info(f"{'Resuming the reproduction of' if resume else 'Reproducing'} {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
     with recomputing():  # features and generated data are computed again, not read from their caches
@@ -95,7 +96,7 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
                            project_name=run_json.get("project"), output_dir=folder, resume=resume, no_cache=True,
                            verbosity=verbosity, command=command or _command(original)))
     report = Reproduction(original, folder, warnings, source=source)
-    report.differences, compared = metric_differences(final_metrics(original), final_metrics(folder))
+    report.differences, compared = metric_differences(recorded, final_metrics(folder))
     report.metrics_match = None if not compared else not report.differences
     write_json(folder / "reproduction.json", report.to_json(), durable=False)
     _print(report, compared)

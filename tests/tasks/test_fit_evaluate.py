@@ -9,6 +9,8 @@ import sklearn.metrics
 import torch
 from torch.utils.data import DataLoader
 
+from ginpipe import TaskError
+
 from tasks.data.loaders import get_dataloaders
 from tasks.evaluate import classification_metrics, evaluate_model
 from tasks.fit import fit_model
@@ -108,3 +110,25 @@ def test_non_zero_ranks_do_not_evaluate_or_write(loaded_state, monkeypatch):
     evaluate_model(loaded_state)  # would fail without a checkpoint, if it tried
     assert "metrics" not in loaded_state
     assert not (Path(loaded_state["output_dir"]) / "metrics.json").exists()
+
+
+def test_a_damaged_checkpoint_is_named_and_the_printed_fix_trains_again(loaded_state):
+    # issue 27, class 11: a truncated checkpoint is named, and rerunning the fit (the hint's --from
+    # fit_model) starts over instead of resuming into the same damaged best checkpoint
+    model = functools.partial(Resnet, n_layers=4, width=8)
+    fit_model(loaded_state, model=model, trainer=_trainer(1))
+    best = Path(loaded_state["best_checkpoint"])
+    whole = best.read_bytes()
+    best.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(TaskError) as raised:  # what evaluate_model and export_model call
+        load_model_from_checkpoint(str(best))
+    assert raised.value.message.startswith(f"The checkpoint {best} cannot be read: ")
+    assert raised.value.message.endswith(" (the file is truncated or damaged).")
+    assert raised.value.hint == ("Train again from scratch: rerun the experiment's command with --from fit_model (a"
+                                 " fit whose checkpoints are damaged starts over and sets them aside).")
+    fit_model(loaded_state, model=model, trainer=_trainer(1))
+    assert _epochs_logged(loaded_state) == [0]  # started over, not resumed past the damaged state
+    assert type(load_model_from_checkpoint(loaded_state["best_checkpoint"])) is Resnet
+    out = Path(loaded_state["output_dir"])
+    [aside] = [p for p in out.iterdir() if p.name.startswith("checkpoints-")]
+    assert (aside / best.name).read_bytes() == whole[: len(whole) // 2]  # set aside, not deleted
