@@ -21,6 +21,7 @@ from typing import Sequence
 from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
 from ..experiment.run_state import read_run_state
+from ..state.state_folder import UnreadableStateFile
 from .curves import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
 
@@ -45,14 +46,25 @@ class Row:
 
 
 def load_rows(paths: Sequence[str | Path]) -> list[Row]:
-    rows = []
+    """One row per experiment; a damaged folder is named and skipped while others are left to compare
+    (its metrics are never shown as missing), and its own error is raised when it was the only one."""
+    rows, damaged = [], []
     for folder in experiment_folders(paths):
         state = read_run_state(folder)
-        if state.problem:  # one damaged folder is named, the others still compared
+        if state.problem:
             print(f"note: skipped {folder}: {state.problem}.", file=sys.stderr)
             continue
-        rows.append(Row(folder, read_bindings(folder / "config.gin"), final_metrics(folder),
+        try:
+            metrics = final_metrics(folder)
+        except UnreadableStateFile as e:
+            damaged.append((folder, e))
+            continue
+        rows.append(Row(folder, read_bindings(folder / "config.gin"), metrics,
                         state.state, read_record(folder / "trial.json")))
+    if not rows and len(damaged) == 1:
+        raise damaged[0][1]
+    for folder, e in damaged:
+        print(f"note: skipped {folder}: {e.message}" + (f"\n  {e.hint}" if e.hint else ""), file=sys.stderr)
     if not rows:
         raise ConfigError("No experiment left to compare.", hint="See the notes above for why each was skipped.")
     return rows

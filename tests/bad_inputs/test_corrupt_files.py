@@ -121,3 +121,15 @@ def test_truncated_metrics_are_named_never_read_as_no_metrics_and_the_printed_fi
     compared = _cli(project, "compare", FOLDER)
     assert compared.returncode == 0, compared.stderr
     assert "6" in compared.stdout and "2" in compared.stdout  # total 6, mean 2
+
+
+def test_compare_names_a_folder_with_damaged_metrics_and_still_compares_the_others(project):
+    for name in ("e", "f"):
+        assert _cli(project, "base.gin", "--experiment-name", name, "-q").returncode == 0
+    _truncate(project.root / FOLDER / "state/02-score/metrics.pkl")
+    compared = _cli(project, "compare", "experiments/my_project")
+    assert compared.returncode == 0, compared.stderr
+    assert compared.stderr.startswith(f"note: skipped {FOLDER}: The metrics of {FOLDER} cannot be read"), compared.stderr
+    assert "--from 02-score" in compared.stderr and "Traceback" not in compared.stderr
+    rows = [line.split()[0] for line in compared.stdout.splitlines()[1:] if line.strip()]
+    assert "f" in rows and "e" not in rows  # the damaged one is skipped, never shown with no metrics
