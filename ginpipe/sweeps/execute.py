@@ -64,8 +64,9 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
                 if _still_running_elsewhere(member, waiting):
                     continue
                 todo.remove(member)
-                if member.name in waiting and not sweep.rerun_finished and finished(member):
+                if member.name in waiting and not sweep.rerun_finished and _adoptable(member):
                     outcomes[member.name] = Outcome(member, "skipped")  # that process finished it: adopted
+                    _mark_finished(member)
                     logger.info(f"↷ {member.name}: finished by the earlier command's process, skipped")
                     if gate:
                         gate.finished(member)
@@ -155,6 +156,14 @@ def finished(member: Member) -> bool:
     run = read_json(member.folder / "run.json", None) or {}
     marker = read_json(member.folder / MARKER, None) or {}
     return run.get("status") == "done" and marker.get("inputs") == member.inputs and _all_cached(member)
+
+
+def _adoptable(member: Member) -> bool:
+    """A member another command's process just finished: its run ended done and today's plan takes
+    every task from its cache (bindings, code and data as now). The earlier command writes the
+    member's marker only after its process ends, so the marker cannot be waited on here."""
+    run = read_json(member.folder / "run.json", None) or {}
+    return run.get("status") == "done" and _all_cached(member)
 
 
 def _all_cached(member: Member) -> bool:
