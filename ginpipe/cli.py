@@ -139,7 +139,7 @@ def _run(options: RunOptions, args) -> int:
         from .search.plan import plan_study
         study = plan_study(options, args, composition)
         if study is not None:
-            return _search(study, args)
+            return _search(study, args, composition)
     if args.storage or args.plot or args.objective or args.pruner != "none":
         raise ConfigError("--storage, --plot, --objective and --pruner belong to a search, and none is asked for.",
                           hint='Add --trials N and --search "name.param=distribution(...)" (or a `!search:` block).')
@@ -151,7 +151,7 @@ def _run(options: RunOptions, args) -> int:
         raise ConfigError("--jobs and --launcher run sweeps, and these configs declare none.",
                           hint='Add --sweep "name.param=[v1,v2]", or a `!sweep:` block in a config.')
     if sweep is not None:
-        return _sweep(sweep, options, args)
+        return _sweep(sweep, options, args, composition)
     if options.dry_run:
         from .runs.dry_run import print_dry_run
         print_dry_run(options, composition)
@@ -177,8 +177,13 @@ def _launcher(args, folder):
     return WarmLauncher(jobs=args.jobs or 1)  # warm by default: a member need not import torch again
 
 
-def _search(plan, args) -> int:
+def _search(plan, args, composition) -> int:
     """A study: trials through the sweep launchers, then its summary (and plots)."""
+    from .search.plan import check_study_folder, sample_trials
+    from .sweeps.validate import check_runs
+
+    check_runs(sample_trials(plan, composition))  # once, before the first trial starts
+    check_study_folder(plan)
     if plan.options.dry_run:
         print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
         return 0
@@ -194,7 +199,14 @@ def _search(plan, args) -> int:
     return 0
 
 
-def _sweep(sweep, options: RunOptions, args) -> int:
+def _sweep(sweep, options: RunOptions, args, composition) -> int:
+    from .sweeps.validate import Check, check_runs, covering, with_values
+
+    checked = set(covering(len(sweep.members), [len(a.values) for a in sweep.axes]))
+    checked |= {i for i, m in enumerate(sweep.members) if m.folder.exists()}
+    check_runs([Check(m.options, with_values(composition, [(a.key, mod.split("=", 1)[1], a.where)
+                                                           for a, mod in zip(sweep.axes, m.mods)]), m.folder)
+                for i, m in enumerate(sweep.members) if i in checked])  # once, before any member starts
     if options.dry_run:
         print(sweep.describe())
         for member in sweep.members:

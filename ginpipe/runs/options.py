@@ -20,7 +20,7 @@ EXAMPLES = """examples:
   ginpipe configs/base.gin configs/models/resnet.gin --mods "Resnet.n_layers=20"
   ginpipe configs/base.gin --mods SEED=3 "train/torch.utils.data.DataLoader.batch_size=8" --experiment-name seed3
   ginpipe configs/base.gin --dry-run      # print the composed config and the plan; run nothing
-  ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
+  ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "torch.optim.AdamW.lr=[1e-3,1e-4]" --jobs 2
   ginpipe configs/base.gin --search "Resnet.n_layers=int(4, 20, step=2)" --trials 20 --pruner hyperband
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
@@ -186,8 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run a study to N finished trials (rerun it to continue; raise N to extend it)")
     search.add_argument("--objective", metavar="METRIC",
                         help="the metric a trial is judged by (default: fit_model.monitor)")
-    search.add_argument("--direction", choices=("max", "min"),
-                        help="maximise or minimise the objective (default: fit_model.mode)")
+    search.add_argument("--direction", choices=("max", "min", "maximize", "minimize"), metavar="{max,min}",
+                        help="maximise or minimise the objective; optuna's maximize and minimize work too"
+                             " (default: fit_model.mode)")
     search.add_argument("--sampler", choices=("tpe", "random", "grid", "cmaes"),
                         help="how trials are chosen (default: tpe; grid when the space is lists only)")
     search.add_argument("--seed", type=int, dest="sampler_seed", metavar="N",

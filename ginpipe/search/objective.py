@@ -19,6 +19,7 @@ from ..tools.finished import final_metrics, read_record
 __all__ = ["Objective", "choose_objective", "trial_value", "MissingMetric"]
 
 _TRIAL_NAME = re.compile(r"trial-\d+")
+_SHORT = {"maximize": "max", "minimize": "min"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def choose_objective(composition: Composition, metric: str | None = None, direct
                                    " (or min), e.g. --objective val_accuracy --direction max.")
         if direction is None:
             direction = bound.get("mode", "max") if metric == bound.get("monitor") else None
+    direction = _SHORT.get(direction, direction)  # optuna's words (and fit_model.mode's) as well
     if direction not in ("max", "min"):
         raise ConfigError(f"--objective {metric} needs --direction max or min.",
                           hint=f"E.g. --objective {metric} --direction max.")

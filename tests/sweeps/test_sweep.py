@@ -88,7 +88,7 @@ def test_a_failed_member_does_not_stop_the_others_and_is_reported(project):
     assert "Task `04-check` failed: ValueError: 4500 is over the limit 100" in done.stdout
     assert done.stderr.splitlines()[-2:] == [
         "error: 1 of 3 sweep members failed: base__factor=500.",
-        "Their logs are in each member's logs/run.log. Fix the cause and run the same command again:"
+        "Logs: experiments/my_project/base__factor=500/logs/run.log. Fix the cause and run the same command again:"
         " finished members are skipped, failed ones resume after their last finished task."]
     # fix the cause (here, the task's code) and run the same command: the failed member resumes
     steps = project.root / "tasks" / "steps.py"
