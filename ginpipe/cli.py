@@ -7,10 +7,9 @@ that `ginpipe --help` answers instantly.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 
-from .runs.options import RunOptions, build_parser
+from .runs.options import RunOptions, build_parser, command_line
 
 SUBCOMMANDS = ("compare", "reproduce", "status", "gc")
 
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if verbosity < 0:
         from .experiment.quiet import make_quiet
         make_quiet()
-    typed = shlex.join(["ginpipe", *argv])
+    typed = command_line(["ginpipe", *argv])
     try:
         if command == "compare":
             return exit_code(lambda: _compare(args), args.debug)
@@ -210,7 +209,7 @@ def _sweep(sweep, options: RunOptions, args, composition) -> int:
     if options.dry_run:
         print(sweep.describe())
         for member in sweep.members:
-            print("  ginpipe " + shlex.join(member.argv))
+            print("  " + command_line(["ginpipe", *member.argv]))
         return 0
     from .sweeps.execute import run_sweep
 

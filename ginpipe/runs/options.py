@@ -14,7 +14,29 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RunOptions", "build_parser", "EXAMPLES"]
+__all__ = ["RunOptions", "build_parser", "EXAMPLES", "command_line"]
+
+_PLAIN_IN_DOUBLE_QUOTES = frozenset('"$`\\!')  # what a shell still reads inside "..."
+
+
+def command_line(words: Sequence[str]) -> str:
+    """Words as a shell command a person can read and paste: `"Resnet.act='relu'"`, where
+    `shlex.join` writes `'Resnet.act='"'"'relu'"'"''`. A word quoted by double quotes holds nothing
+    a shell expands there; any other word is quoted as shlex quotes it.
+
+    Example:
+        >>> print(command_line(["ginpipe", "a b.gin", "--mods", "Resnet.act='relu'", "SEED=1"]))
+        ginpipe "a b.gin" --mods "Resnet.act='relu'" SEED=1
+    """
+    return " ".join(_quoted(word) for word in words)
+
+
+def _quoted(word: str) -> str:
+    quoted = shlex.quote(word)
+    if quoted == word or not word or _PLAIN_IN_DOUBLE_QUOTES & set(word):
+        return quoted
+    return f'"{word}"'
+
 
 EXAMPLES = """examples:
   ginpipe configs/base.gin configs/models/resnet.gin --mods "Resnet.n_layers=20"
@@ -62,14 +84,14 @@ class RunOptions:
     @classmethod
     def from_argv(cls, argv: Sequence[str]) -> "RunOptions":
         """Options of `ginpipe ARGV...` (the sweep flags are ignored); argparse exits on bad input."""
-        return cls.from_namespace(build_parser().parse_args(list(argv)), command=shlex.join(["ginpipe", *argv]))
+        return cls.from_namespace(build_parser().parse_args(list(argv)), command=command_line(["ginpipe", *argv]))
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> "RunOptions":
         trial = getattr(args, "trial", None)
         if trial:  # a search trial records the plain command that reruns it, without its study link
             plain = cls.from_namespace(argparse.Namespace(**{**vars(args), "trial": None, "track_parent": None}))
-            command = shlex.join(["ginpipe", *plain.to_argv()])
+            command = command_line(["ginpipe", *plain.to_argv()])
         return cls(args.configs, args.mods, args.module_lists, args.experiment_name, args.project_name,
                    args.output_dir, args.resume, args.overwrite, args.from_task, args.no_cache, args.dry_run,
                    1 if args.verbose else -1 if args.quiet else 0, args.debug, command,

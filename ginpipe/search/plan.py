@@ -12,7 +12,6 @@ each one can be rerun, resumed, compared or reproduced like any experiment.
 """
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -21,7 +20,7 @@ from ..config.composition import Composition
 from ..errors import ConfigError, ExperimentError
 from ..experiment.folder_safety import check_name
 from ..experiment.naming import DEFAULT_PROJECT
-from ..runs.options import RunOptions
+from ..runs.options import RunOptions, command_line
 from ..runs.trial import TrialLink
 from ..sweeps.plan import Member
 from .objective import Objective, choose_objective
@@ -47,7 +46,7 @@ class StudyPlan:
         folder = self.folder / name
         plain = self.options.replace(mods=(*self.options.mods, *mods), experiment_name=name,
                                      output_dir=str(folder), dry_run=False, resume=False, overwrite=False)
-        plain = plain.replace(command=shlex.join(["ginpipe", *plain.to_argv()]))
+        plain = plain.replace(command=command_line(["ginpipe", *plain.to_argv()]))
         link = TrialLink(self.settings.storage, self.settings.name, trial_id, number, self.settings.pruner)
         return Member(name, mods, plain.replace(trial=link.to_text()), folder, inputs="")
 
