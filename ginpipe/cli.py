@@ -199,13 +199,9 @@ def _search(plan, args, composition) -> int:
 
 
 def _sweep(sweep, options: RunOptions, args, composition) -> int:
-    from .sweeps.validate import Check, check_runs, covering, with_values
+    from .sweeps.validate import check_sweep
 
-    checked = set(covering(len(sweep.members), [len(a.values) for a in sweep.axes]))
-    checked |= {i for i, m in enumerate(sweep.members) if m.folder.exists()}
-    check_runs([Check(m.options, with_values(composition, [(a.key, mod.split("=", 1)[1], a.where)
-                                                           for a, mod in zip(sweep.axes, m.mods)]), m.folder)
-                for i, m in enumerate(sweep.members) if i in checked])  # once, before any member starts
+    check_sweep(sweep, composition)  # once, before any member starts
     if options.dry_run:
         print(sweep.describe())
         for member in sweep.members:

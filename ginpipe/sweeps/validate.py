@@ -24,7 +24,7 @@ from ..experiment.folder import Experiment
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
 
-__all__ = ["Check", "check_runs", "covering", "with_values"]
+__all__ = ["Check", "check_runs", "check_sweep", "covering", "with_values"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +35,19 @@ class Check:
     options: RunOptions
     composition: Composition
     folder: Path | None = None
+
+
+def check_sweep(sweep, composition: Composition) -> None:
+    """Raise the first refusal among the sweep's members (its covering set, and those whose folder
+    exists and that would not be skipped as finished); `composition` is the sweep's configs and mods."""
+    from .execute import finished
+
+    checked = set(covering(len(sweep.members), [len(a.values) for a in sweep.axes]))
+    checked |= {i for i, m in enumerate(sweep.members)
+                if m.folder.exists() and (sweep.rerun_finished or not finished(m))}
+    check_runs([Check(m.options, with_values(composition, [(a.key, mod.split("=", 1)[1], a.where)
+                                                           for a, mod in zip(sweep.axes, m.mods)]), m.folder)
+                for i, m in enumerate(sweep.members) if i in checked])
 
 
 def check_runs(checks: Sequence[Check]) -> None:
