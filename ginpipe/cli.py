@@ -178,11 +178,12 @@ def _launcher(args, folder):
 
 def _search(plan, args, composition) -> int:
     """A study: trials through the sweep launchers, then its summary (and plots)."""
-    from .search.plan import check_study_folder, sample_trials
+    from .search.plan import check_objective, check_study_folder, sample_trials
     from .sweeps.validate import check_runs
 
-    check_runs(sample_trials(plan, composition))  # once, before the first trial starts
+    texts = check_runs(sample_trials(plan, composition))  # once, before the first trial starts
     check_study_folder(plan)
+    check_objective(plan, composition, texts[0])
     if plan.options.dry_run:
         print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
         return 0

@@ -23,7 +23,7 @@ from ..experiment.naming import DEFAULT_PROJECT
 from ..runs.options import RunOptions, command_line
 from ..runs.trial import TrialLink
 from ..sweeps.plan import Member
-from .objective import Objective, choose_objective
+from .objective import Objective, check_made_by_siblings, choose_objective
 from .space import Param, parse_space
 from .study import StudySettings
 
@@ -109,6 +109,16 @@ def sample_trials(plan: StudyPlan, composition: Composition) -> list:
     return [Check(options, with_values(composition, [(p.key, v[i % len(v)], p.where)
                                                      for p, v in zip(plan.params, values)]))
             for i in range(max((len(v) for v in values), default=1))]
+
+
+def check_objective(plan: StudyPlan, composition: Composition, config_text: str) -> None:
+    """A new study's objective, against what finished experiments of the same tasks made (a study with
+    finished trials is checked against them when it opens)."""
+    if (plan.folder / "study.db").exists() or not plan.settings.storage.startswith("sqlite:///"):
+        return  # the study's own trials tell (`execute`), and they know better than siblings
+    reported = next((b.value for b in reversed(composition.bindings) if not b.scope and b.arg == "monitor"
+                     and b.selector.rsplit(".", 1)[-1] == "fit_model" and isinstance(b.value, str)), None)
+    check_made_by_siblings(plan.objective, config_text, plan.folder.parent, reported)
 
 
 def check_study_folder(plan: StudyPlan) -> None:

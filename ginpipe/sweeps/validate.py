@@ -50,17 +50,21 @@ def check_sweep(sweep, composition: Composition) -> None:
                 for i, m in enumerate(sweep.members) if i in checked])
 
 
-def check_runs(checks: Sequence[Check]) -> None:
-    """Raise the first refusal among the members: what that member's own run would raise."""
+def check_runs(checks: Sequence[Check]) -> list[str]:
+    """Raise the first refusal among the members: what that member's own run would raise. Returns
+    their composed configs (as config.gin holds them)."""
+    texts = []
     for check in checks:
         with run_scope():
             prepared = prepare(check.options, check.composition)
+        texts.append(prepared.config_text)
         if check.folder is None:
             continue
         refused = Experiment(check.folder).refusal(prepared.config_text, resume=check.options.resume,
                                                    overwrite=check.options.overwrite)
         if refused is not None:
             raise refused
+    return texts
 
 
 def with_values(composition: Composition, values: Sequence[tuple[str, str, Where]]) -> Composition:
