@@ -215,7 +215,14 @@ def _sweep(sweep, options: RunOptions, args, composition) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `ginpipe ... --dry-run | head`: the reader left early, which is no error
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit fails silently
+        code = 0
+    sys.exit(code)
 
 
 if __name__ == "__main__":

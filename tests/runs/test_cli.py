@@ -52,3 +52,11 @@ def test_the_resume_command_is_quoted_readably_and_works_as_printed(project):
                            cwd=project.root, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert project.statuses("x") == {"01-set_seed": "cached", "02-load": "cached", "03-flaky": "done"}
+
+
+def test_output_piped_into_a_reader_that_leaves_early_is_no_error(project):
+    """`ginpipe ... --dry-run | head`: `true` here has left before the plan is printed."""
+    done = subprocess.run(["bash", "-c", f"{sys.executable} -m ginpipe.cli base.gin --dry-run | true;"
+                                         " exit ${PIPESTATUS[0]}"], cwd=project.root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
