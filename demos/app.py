@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--top-k", type=int, default=10, help="how many classes to show (default 10)")
     parser.add_argument("--max-seconds", type=float, default=30.0,
                         help="classify at most this much of a recording (default 30 s)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
     return parser.parse_args(argv)
 
 
@@ -95,8 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     app = build_app(Classifier(bundle, max_seconds=args.max_seconds), top_k=args.top_k)
     examples = [str(bundle.folder / "examples")] if bundle.examples else []
     try:
+        # gradio's own lines would tell to `set share=True`, which this demo never does (it serves
+        # this machine, or a container's port): the address is printed here instead, unless -q.
         app.launch(server_name=args.host, server_port=args.port, share=False, allowed_paths=examples,
-                   show_error=True)
+                   show_error=True, quiet=True, prevent_thread_lock=True)
+        if not args.quiet:
+            print(f"ginpipe-demo: serving {bundle.folder} on http://{args.host}:{args.port} (Ctrl-C stops)",
+                  file=sys.stderr, flush=True)
+        app.block_thread()
     except OSError as error:  # e.g. the port is taken
         print(f"ginpipe-demo: cannot serve on {args.host}:{args.port}: {error}. Pick another --port.",
               file=sys.stderr)

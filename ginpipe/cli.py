@@ -7,10 +7,9 @@ that `ginpipe --help` answers instantly.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 
-from .runs.options import RunOptions, build_parser, check_jobs
+from .runs.options import RunOptions, build_parser, check_jobs, command_line
 
 SUBCOMMANDS = ("compare", "reproduce", "status", "gc", "predict")
 
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if verbosity < 0:
         from .experiment.quiet import make_quiet
         make_quiet()
-    typed = shlex.join(["ginpipe", *argv])
+    typed = command_line(["ginpipe", *argv])
     try:
         if command == "compare":
             return exit_code(lambda: _compare(args), args.debug)
@@ -170,7 +169,7 @@ def _run(options: RunOptions, args) -> int:
         from .search.plan import plan_study
         study = plan_study(options, args, composition)
         if study is not None:
-            return _search(study, args)
+            return _search(study, args, composition)
     if args.storage or args.plot or args.objective or args.pruner != "none":
         raise ConfigError("--storage, --plot, --objective and --pruner belong to a search, and none is asked for.",
                           hint='Add --trials N and --search "name.param=distribution(...)" (or a `!search:` block).')
@@ -182,7 +181,7 @@ def _run(options: RunOptions, args) -> int:
         raise ConfigError("--jobs and --launcher run sweeps, and these configs declare none.",
                           hint='Add --sweep "name.param=[v1,v2]", or a `!sweep:` block in a config.')
     if sweep is not None:
-        return _sweep(sweep, options, args)
+        return _sweep(sweep, options, args, composition)
     if options.dry_run:
         from .runs.dry_run import print_dry_run
         print_dry_run(options, composition)
@@ -208,8 +207,14 @@ def _launcher(args, folder):
     return WarmLauncher(jobs=args.jobs or 1)  # warm by default: a member need not import torch again
 
 
-def _search(plan, args) -> int:
+def _search(plan, args, composition) -> int:
     """A study: trials through the sweep launchers, then its summary (and plots)."""
+    from .search.plan import check_objective, check_study_folder, sample_trials
+    from .sweeps.validate import check_runs
+
+    texts = check_runs(sample_trials(plan, composition))  # once, before the first trial starts
+    check_study_folder(plan)
+    check_objective(plan, composition, texts[0])
     if plan.options.dry_run:
         print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
         return 0
@@ -225,11 +230,14 @@ def _search(plan, args) -> int:
     return 0
 
 
-def _sweep(sweep, options: RunOptions, args) -> int:
+def _sweep(sweep, options: RunOptions, args, composition) -> int:
+    from .sweeps.validate import check_sweep
+
+    check_sweep(sweep, composition)  # once, before any member starts
     if options.dry_run:
         print(sweep.describe())
         for member in sweep.members:
-            print("  ginpipe " + shlex.join(member.argv))
+            print("  " + command_line(["ginpipe", *member.argv]))
         return 0
     from .sweeps.execute import run_sweep
 
@@ -238,7 +246,14 @@ def _sweep(sweep, options: RunOptions, args) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `ginpipe ... --dry-run | head`: the reader left early, which is no error
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit fails silently
+        code = 0
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -198,8 +198,11 @@ class _LoguruWatch:
     def find_spec(self, name, path=None, target=None):
         if name != "loguru":
             return None
-        _stop_watching()
+        # Looking loguru up is no import (the cache-key analysis asks where it is): the watch stays
+        # until the loader below runs, and `hand_over` ends it. Only the other finders are asked.
         for finder in sys.meta_path:
+            if finder is self:
+                continue
             spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
             if spec is not None:
                 if spec.loader is not None:

@@ -11,7 +11,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.io import code_digest, in_trial, is_main_process, quiet, set_aside, tracking_run, write_text
+from ginpipe.io import code_digest, in_trial, is_main_process, plain_float, quiet, set_aside, tracking_run, write_text
 
 
 CHECKPOINTS = "checkpoints"
@@ -105,6 +105,13 @@ def _loggers(log_dir: Path, training_log, extra: Sequence[Any]) -> list:
     return loggers + list(extra)
 
 
+def _on_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
 def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
               trainer: Callable[..., Any] | None = None, monitor: str = "val_accuracy",
               mode: str = "max", callbacks: Sequence[Any] = (), loggers: Sequence[Any] = (), resume: bool = True,
@@ -149,6 +156,7 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
 
     from .models.resnet import Resnet
     from .training.checkpoint_io import use_atomic_checkpoints
+    from .training.epoch_lines import EpochLines
     from .training.finite_loss import FiniteLossGuard
     from .training.random_state import RandomStateCheckpoint
     from .training.training_log import TrainingLog, TrainingLogCheckpoint
@@ -180,11 +188,15 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     # RandomStateCheckpoint and TrainingLogCheckpoint make a resumed run continue the same random
     # sequence and the same log; FiniteLossGuard stops at the first NaN loss instead of training on;
     # in a search trial, TrialReport hands each epoch's monitored value to the study (pruning).
+    # With no terminal (a batch job, nohup) a progress bar shows nothing useful: one line per epoch instead.
     trial = [TrialReport(monitor)] if in_trial() else []
+    batch_job = not quiet() and not _on_terminal()
     fit_trainer = (trainer or pl.Trainer)(
         default_root_dir=str(output_dir), logger=_loggers(logs, training_log, loggers),
         callbacks=[checkpoint, RandomStateCheckpoint(), TrainingLogCheckpoint(training_log), FiniteLossGuard(),
-                   *trial, *callbacks], **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else {}))
+                   *trial, *([EpochLines(monitor, mode)] if batch_job else []), *callbacks],
+        **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else
+           {"enable_progress_bar": False} if batch_job else {}))
     use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)
@@ -193,7 +205,9 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     if best:
         weights = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
         module.load_state_dict(weights)
-    logger.info(f"best checkpoint: {best} ({monitor} = {checkpoint.best_model_score})")
+    score = checkpoint.best_model_score
+    shown = plain_float(float(score)) if score is not None else None  # 0.1, not 0.10000000149011612
+    logger.info(f"best checkpoint: {best} ({monitor} = {shown})")
     state[key_out] = best
     state[model_key] = module.cpu().eval()
     state[log_key] = str(csv_log)

@@ -14,6 +14,7 @@ from .values import MacroRef, walk
 
 __all__ = ["check_mod_macros"]
 
+FLAGS = ("--mods", "--sweep", "--search")  # a sweep's or study's values, checked before it launches
 READ_BY_GINPIPE = {"EXPERIMENT_NAME", "PROJECT_NAME", "OUTPUT_DIR"}
 _MACRO_IN_EXPRESSION = re.compile(r"%([A-Za-z_][A-Za-z0-9_./]*)")
 
@@ -25,16 +26,16 @@ def check_mod_macros(composition: Composition) -> None:
         used.update(leaf.name for leaf in walk(b.value) if isinstance(leaf, MacroRef))
     for text, _ in composition.expressions.values():
         used.update(_MACRO_IN_EXPRESSION.findall(text))
-    defined_in_files = {b.macro_name for b in composition.bindings if b.is_macro and b.where.file != "--mods"}
+    defined_in_files = {b.macro_name for b in composition.bindings if b.is_macro and b.where.file not in FLAGS}
     known = (used | defined_in_files) - READ_BY_GINPIPE
     for b in composition.bindings:
-        if not b.is_macro or b.where.file != "--mods":
+        if not b.is_macro or b.where.file not in FLAGS:
             continue
         name = b.macro_name
         if name in used or name in defined_in_files:
             continue
         raise ConfigError(
-            f"--mods sets macro {name}, which no config file defines or uses, so it would change"
+            f"{b.where.file} sets macro {name}, which no config file defines or uses, so it would change"
             f" nothing.{did_you_mean(name, known)}", b.where,
             f"Existing macros: {', '.join(sorted(known)) or 'none'}. To add a new macro on purpose,"
             f" define it in a config file (`{name} = ...`) and refer to it as `%{name}`.")

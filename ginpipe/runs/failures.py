@@ -1,13 +1,25 @@
 """What a failed run tells the user: the command that resumes it, and a failed write told plainly."""
 from __future__ import annotations
 
+import copy
+import re
 import shlex
 from pathlib import Path
 
-from ..errors import ExperimentError
+from ..errors import ExperimentError, GinpipeError
 from ..experiment.naming import Naming
+from .options import command_line
 
-__all__ = ["resume_hint", "resume_only", "write_error"]
+__all__ = ["resume_hint", "resume_only", "write_error", "in_python"]
+
+# The `ginpipe` flags errors name, as the keyword arguments of `ginpipe.run()` that do the same.
+_KEYWORDS = {"--resume": "resume=True", "--overwrite": "overwrite=True", "--no-cache": "no_cache=True",
+             "--experiment-name": "experiment_name", "--experiment_name": "experiment_name",
+             "--project-name": "project_name", "--project_name": "project_name", "--output-dir": "output_dir",
+             "--output_dir": "output_dir", "--module_list": "module_lists", "--module-list": "module_lists",
+             "--mods": "mods", "--track": "track"}
+_FLAG = re.compile(r"(?<![\w-])(--from (?P<task>[\w.-]+)|" + "|".join(sorted(map(re.escape, _KEYWORDS), key=len,
+                                                                           reverse=True)) + r")(?![\w-])")
 
 # Flags that would not continue a failed run: they rerun finished tasks, or empty the folder.
 _NOT_RESUMING = {"--overwrite": 0, "--no-cache": 0, "--dry-run": 0, "--from": 1}
@@ -35,7 +47,20 @@ def resume_hint(command: str | None, naming: Naming) -> str:
         kept += ["--experiment-name", naming.experiment]
     if "--resume" not in kept:
         kept.append("--resume")
-    return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {shlex.join(kept)}"
+    return f"Fix the cause, then resume (finished tasks come from the cache) with:\n    {command_line(kept)}"
+
+
+def in_python(error: GinpipeError) -> GinpipeError:
+    """`error` as `ginpipe.run()` tells it: the flags it names as keyword arguments (`resume=True`, not
+    `--resume`), since the caller wrote Python, not a command line."""
+    def keyword(match: re.Match) -> str:
+        return f"from_task={match['task']!r}" if match["task"] else _KEYWORDS[match[0]]
+
+    spoken = copy.copy(error)
+    spoken.message = _FLAG.sub(keyword, error.message)
+    spoken.hint = _FLAG.sub(keyword, error.hint) if error.hint else error.hint
+    spoken.args = (spoken.render(),)
+    return spoken
 
 
 def resume_only(hint: str) -> str | None:
@@ -54,7 +79,7 @@ def _reproduce_again_hint(words: list[str]) -> str:
             skip = True
         elif not word.startswith(("--experiment-name=", "--experiment_name=")):
             kept.append(word)
-    return f"Fix the cause, then reproduce again (into a new folder) with:\n    {shlex.join(kept)}"
+    return f"Fix the cause, then reproduce again (into a new folder) with:\n    {command_line(kept)}"
 
 
 def write_error(error: OSError, hint: str, folder: Path | None = None) -> ExperimentError:

@@ -14,13 +14,35 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RunOptions", "build_parser", "check_jobs", "EXAMPLES"]
+__all__ = ["RunOptions", "build_parser", "check_jobs", "EXAMPLES", "command_line"]
+
+_PLAIN_IN_DOUBLE_QUOTES = frozenset('"$`\\!')  # what a shell still reads inside "..."
+
+
+def command_line(words: Sequence[str]) -> str:
+    """Words as a shell command a person can read and paste: `"Resnet.act='relu'"`, where
+    `shlex.join` writes `'Resnet.act='"'"'relu'"'"''`. A word quoted by double quotes holds nothing
+    a shell expands there; any other word is quoted as shlex quotes it.
+
+    Example:
+        >>> print(command_line(["ginpipe", "a b.gin", "--mods", "Resnet.act='relu'", "SEED=1"]))
+        ginpipe "a b.gin" --mods "Resnet.act='relu'" SEED=1
+    """
+    return " ".join(_quoted(word) for word in words)
+
+
+def _quoted(word: str) -> str:
+    quoted = shlex.quote(word)
+    if quoted == word or not word or _PLAIN_IN_DOUBLE_QUOTES & set(word):
+        return quoted
+    return f'"{word}"'
+
 
 EXAMPLES = """examples:
   ginpipe configs/base.gin configs/models/resnet.gin --mods "Resnet.n_layers=20"
   ginpipe configs/base.gin --mods SEED=3 "train/torch.utils.data.DataLoader.batch_size=8" --experiment-name seed3
   ginpipe configs/base.gin --dry-run      # print the composed config and the plan; run nothing
-  ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "LR=[1e-3,1e-4]" --jobs 2
+  ginpipe configs/base.gin --sweep "Resnet.n_layers=[8,14,20]" --sweep "torch.optim.AdamW.lr=[1e-3,1e-4]" --jobs 2
   ginpipe configs/base.gin --search "Resnet.n_layers=int(4, 20, step=2)" --trials 20 --pruner hyperband
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
@@ -63,14 +85,14 @@ class RunOptions:
     @classmethod
     def from_argv(cls, argv: Sequence[str]) -> "RunOptions":
         """Options of `ginpipe ARGV...` (the sweep flags are ignored); argparse exits on bad input."""
-        return cls.from_namespace(build_parser().parse_args(list(argv)), command=shlex.join(["ginpipe", *argv]))
+        return cls.from_namespace(build_parser().parse_args(list(argv)), command=command_line(["ginpipe", *argv]))
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> "RunOptions":
         trial = getattr(args, "trial", None)
         if trial:  # a search trial records the plain command that reruns it, without its study link
             plain = cls.from_namespace(argparse.Namespace(**{**vars(args), "trial": None, "track_parent": None}))
-            command = shlex.join(["ginpipe", *plain.to_argv()])
+            command = command_line(["ginpipe", *plain.to_argv()])
         return cls(args.configs, args.mods, args.module_lists, args.experiment_name, args.project_name,
                    args.output_dir, args.resume, args.overwrite, args.from_task, args.no_cache, args.dry_run,
                    1 if args.verbose else -1 if args.quiet else 0, args.debug, command,
@@ -196,8 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run a study to N finished trials (rerun it to continue; raise N to extend it)")
     search.add_argument("--objective", metavar="METRIC",
                         help="the metric a trial is judged by (default: fit_model.monitor)")
-    search.add_argument("--direction", choices=("max", "min"),
-                        help="maximise or minimise the objective (default: fit_model.mode)")
+    search.add_argument("--direction", choices=("max", "min", "maximize", "minimize"), metavar="{max,min}",
+                        help="maximise or minimise the objective; optuna's maximize and minimize work too"
+                             " (default: fit_model.mode)")
     search.add_argument("--sampler", choices=("tpe", "random", "grid", "cmaes"),
                         help="how trials are chosen (default: tpe; grid when the space is lists only)")
     search.add_argument("--seed", type=int, dest="sampler_seed", metavar="N",

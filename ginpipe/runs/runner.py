@@ -29,7 +29,7 @@ from ..state.shared import State
 from ..state.state_folder import StateFolder
 from ..state.task_keys import CodeDigests
 from .engine import Engine
-from .failures import resume_hint, resume_only, write_error
+from .failures import in_python, resume_hint, resume_only, write_error
 from .options import RunOptions
 from .prepare import PIPELINE, Prepared, prepare, run_scope
 from .task_names import task_name
@@ -65,9 +65,15 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
     """
     if isinstance(mods, str):  # one binding, not its characters
         mods = [mods]
-    return execute(RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
-                              overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
-                              command=command, track=track))
+    options = RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
+                         overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
+                         command=command, track=track)
+    try:
+        return execute(options)
+    except GinpipeError as error:
+        if command:  # a command line's errors speak its flags
+            raise
+        raise in_python(error) from error.__cause__
 
 
 def execute(options: RunOptions, composition: Composition | None = None) -> State:

@@ -16,9 +16,11 @@ from ..config.composition import Composition
 from ..errors import ConfigError, did_you_mean
 from ..tools.finished import final_metrics, read_record
 
-__all__ = ["Objective", "choose_objective", "trial_value", "MissingMetric"]
+__all__ = ["Objective", "choose_objective", "trial_value", "MissingMetric", "check_made_by_siblings"]
 
 _TRIAL_NAME = re.compile(r"trial-\d+")
+_TASK_LIST = re.compile(r"^execute_pipeline\.tasks = \\?\s*(\[.*?\])$", re.MULTILINE | re.DOTALL)
+_SHORT = {"maximize": "max", "minimize": "min"}
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,43 @@ def choose_objective(composition: Composition, metric: str | None = None, direct
                                    " (or min), e.g. --objective val_accuracy --direction max.")
         if direction is None:
             direction = bound.get("mode", "max") if metric == bound.get("monitor") else None
+    direction = _SHORT.get(direction, direction)  # optuna's words (and fit_model.mode's) as well
     if direction not in ("max", "min"):
         raise ConfigError(f"--objective {metric} needs --direction max or min.",
                           hint=f"E.g. --objective {metric} --direction max.")
     return Objective(metric, "maximize" if direction == "max" else "minimize")
+
+
+def check_made_by_siblings(objective: Objective, config_text: str, project_folder: Path,
+                           reported: str | None = None) -> None:
+    """Before the first trial of a new study: a finished experiment of the project that ran the same
+    task list tells which metrics the trials will make (its final metrics, and `reported`, the metric
+    the training reports each epoch); an objective outside them is refused now, not after a trial.
+    With no such experiment nothing is known yet, and the first trial tells (`trial_value`)."""
+    tasks = _task_list(config_text)
+    if tasks is None or not project_folder.is_dir():
+        return
+    for folder in sorted(p for p in project_folder.iterdir() if (p / "config.gin").is_file()):
+        if (read_record(folder / "run.json") or {}).get("status") != "done":
+            continue
+        if _task_list((folder / "config.gin").read_text(errors="replace")) != tasks:
+            continue
+        made = set(final_metrics(folder)) | ({reported} if reported else set())
+        if not made - {reported}:
+            continue  # it recorded no final metric: no evidence
+        if objective.metric in made:
+            return
+        made = sorted(made)
+        raise MissingMetric(
+            f"The objective `{objective.metric}` is not a metric the runs produce: {folder.name}, an experiment of"
+            f" the same tasks, made {', '.join(made)}.{did_you_mean(objective.metric, made)}",
+            hint="Pass --objective with one of those (and --direction max or min), or make a task write it"
+                 " (the state key `metrics`, or metrics.json).")
+
+
+def _task_list(config_text: str) -> str | None:
+    found = _TASK_LIST.search(config_text)
+    return " ".join(found[1].split()) if found else None
 
 
 def trial_value(folder: Path, objective: Objective, number: int, reports_of: Callable[[int], tuple[dict, str | None]]

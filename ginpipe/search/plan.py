@@ -12,23 +12,22 @@ each one can be rerun, resumed, compared or reproduced like any experiment.
 """
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from ..config.composition import Composition
-from ..errors import ConfigError
+from ..errors import ConfigError, ExperimentError
 from ..experiment.folder_safety import check_name
 from ..experiment.naming import DEFAULT_PROJECT
-from ..runs.options import RunOptions
+from ..runs.options import RunOptions, command_line
 from ..runs.trial import TrialLink
 from ..sweeps.plan import Member
-from .objective import Objective, choose_objective
+from .objective import Objective, check_made_by_siblings, choose_objective
 from .space import Param, parse_space
 from .study import StudySettings
 
-__all__ = ["StudyPlan", "plan_study"]
+__all__ = ["StudyPlan", "plan_study", "sample_trials", "check_study_folder"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class StudyPlan:
         folder = self.folder / name
         plain = self.options.replace(mods=(*self.options.mods, *mods), experiment_name=name,
                                      output_dir=str(folder), dry_run=False, resume=False, overwrite=False)
-        plain = plain.replace(command=shlex.join(["ginpipe", *plain.to_argv()]))
+        plain = plain.replace(command=command_line(["ginpipe", *plain.to_argv()]))
         link = TrialLink(self.settings.storage, self.settings.name, trial_id, number, self.settings.pruner)
         return Member(name, mods, plain.replace(trial=link.to_text()), folder, inputs="")
 
@@ -95,6 +94,47 @@ def plan_study(options: RunOptions, args, composition: Composition) -> StudyPlan
     settings = StudySettings(f"{project}/{name}", storage, objective.direction, sampler,
                              args.sampler_seed, args.pruner)
     return StudyPlan(options, params, objective, trials, folder, settings, plot=args.plot)
+
+
+def sample_trials(plan: StudyPlan, composition: Composition) -> list:
+    """Trials that hold each parameter's extremes (every choice, each range's ends), each value at the
+    line that searches it, to check the study's configuration before the first trial starts."""
+    from ..sweeps.validate import Check, with_values
+
+    values = [_extremes(p) for p in plan.params]
+    # A trial's folder is always new: nothing to refuse there, so the check names none (the study's
+    # folder is checked on its own, after the configuration).
+    options = plan.options.replace(experiment_name="trial-check", output_dir=None, dry_run=False,
+                                   resume=False, overwrite=False)
+    return [Check(options, with_values(composition, [(p.key, v[i % len(v)], p.where)
+                                                     for p, v in zip(plan.params, values)]))
+            for i in range(max((len(v) for v in values), default=1))]
+
+
+def check_objective(plan: StudyPlan, composition: Composition, config_text: str) -> None:
+    """A new study's objective, against what finished experiments of the same tasks made (a study with
+    finished trials is checked against them when it opens)."""
+    if (plan.folder / "study.db").exists() or not plan.settings.storage.startswith("sqlite:///"):
+        return  # the study's own trials tell (`execute`), and they know better than siblings
+    reported = next((b.value for b in reversed(composition.bindings) if not b.scope and b.arg == "monitor"
+                     and b.selector.rsplit(".", 1)[-1] == "fit_model" and isinstance(b.value, str)), None)
+    check_made_by_siblings(plan.objective, config_text, plan.folder.parent, reported)
+
+
+def check_study_folder(plan: StudyPlan) -> None:
+    """A study's folder holds its trials; an experiment's folder cannot be one."""
+    if (plan.folder / "config.gin").is_file():
+        raise ExperimentError(f"{plan.folder} is an experiment, not a study: a study's folder holds its trials.",
+                              hint="Give the study a name of its own: --experiment-name NAME.")
+
+
+def _extremes(param: Param) -> list[str]:
+    if param.kind == "choice":
+        return list(param.choices)
+    if param.kind == "int":
+        step = int(param.step or 1)
+        return [repr(int(param.low)), repr(int(param.low) + (int(param.high) - int(param.low)) // step * step)]
+    return [repr(float(param.low)), repr(float(param.high))]
 
 
 def _literal(macros, name: str) -> str | None:

@@ -8,8 +8,10 @@ Each line is `name.param = distribution(...)`:
     fit_model.model = choice(@Resnet, @MLP)       # any gin values, references included
 
 A `!sweep:` axis (`name.param = [values]`, or `--sweep`) is a `choice` of its values, so a sweep can
-run as a study (on a grid, `--sampler grid`). A searched binding must be one the configs bind: the
-search replaces a value, it does not invent a parameter. Every mistake is a `ConfigError` at the
+run as a study (on a grid, `--sampler grid`). A searched binding is one the configs bind, or a
+parameter its configurable takes that keeps its default (`Resnet.dropout` unbound); before the first
+trial the study's configuration is checked with each parameter's values at their lines
+(`ginpipe.sweeps.validate`), so a typo is caught against the signature there. Every mistake is a `ConfigError` at the
 user's own line. Nothing here imports optuna; `Param.suggest` receives optuna's trial.
 """
 from __future__ import annotations
@@ -104,7 +106,6 @@ def parse_space(composition: Composition, searches: Sequence[str] = (), sweeps: 
             add(_parse(key, value, where, grid_line=grid))
     fixed = {b.key for b in compose([], list(mods)).bindings} if mods else set()
     found = [p for k, p in params.items() if k not in fixed]
-    _check_bound(found, composition)
     return found
 
 
@@ -191,17 +192,3 @@ def _binding_of(key: str, where: Where) -> tuple[str, str, str]:
         raise ConfigError(f"`{key}` is not a parameter name.", where,
                           "Write `name.param = distribution(...)`, e.g. `Resnet.n_layers = int(4, 20)`.")
     return bindings[0].key
-
-
-def _check_bound(params: list[Param], composition: Composition) -> None:
-    """Each searched binding is one the configs bind (the search replaces a value)."""
-    bound = {b.key for b in composition.bindings}
-    shown = sorted({(f"{s}/" if s else "") + (f"{sel}.{arg}" if arg else sel) for s, sel, arg in bound})
-    for param in params:
-        scope, selector, arg = param.binding
-        if any(k == param.binding or (k[0] == scope and k[2] == arg and k[1].endswith("." + selector))
-               for k in bound):
-            continue
-        raise ConfigError(f"`{param.key}` is searched, but no config binds it.{did_you_mean(param.key, shown)}",
-                          param.where, f"A search replaces a value the configs bind: bind `{param.key}` in a"
-                                       " config first, or check the spelling.")

@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from ..files import atomic_write, read_json, write_json
+from ..runs.options import command_line
 from .plan import StudyPlan
 from .study import SURPLUS_ATTR, redact
 
@@ -40,7 +41,7 @@ def study_record(study, plan: StudyPlan) -> dict:
         run = read_json(folder / "run.json", None) or {}
         record["best"] = {"number": best.number, "value": best.value, "params": best.params,
                           "folder": str(folder), "command": run.get("command"),
-                          "reproduce": shlex.join(["ginpipe", "reproduce", str(folder)])}
+                          "reproduce": command_line(["ginpipe", "reproduce", str(folder)])}
     return record
 
 
@@ -63,7 +64,7 @@ def describe(record: dict, plan: StudyPlan) -> str:
         if best["command"]:
             lines.append(f"rerun it:   {best['command']}")
         lines.append(f"reproduce:  {best['reproduce']}")
-    lines.append(f"compare:    {shlex.join(['ginpipe', 'compare', str(plan.folder)])}")
+    lines.append(f"compare:    {command_line(['ginpipe', 'compare', str(plan.folder)])}")
     storage = record["storage"]
     lines.append(f"dashboard:  optuna-dashboard {shlex.quote(storage)}   (pip install optuna-dashboard)")
     return "\n".join(lines)

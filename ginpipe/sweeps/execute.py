@@ -113,9 +113,23 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     if failed:
         raise SweepError(
             f"{len(failed)} of {len(ordered)} sweep members failed: " + ", ".join(o.member.name for o in failed)
-            + ".", hint="Their logs are in each member's logs/run.log. Fix the cause and run the same command"
-                        " again: finished members are skipped, failed ones resume after their last finished task.")
+            + ".", hint=_where_logs_are(failed) + " Fix the cause and run the same command again: finished members"
+                        " are skipped, failed ones resume after their last finished task.")
     return ordered
+
+
+def _where_logs_are(failed: list[Outcome]) -> str:
+    """Where to read why members failed: the logs that exist, else the error each one printed
+    (a member refused before it opened its folder wrote no log)."""
+    logs = [o.member.folder / "logs" / "run.log" for o in failed]
+    present = [str(log) for log in logs if log.is_file()]
+    if len(present) == len(logs):
+        return "Logs: " + ", ".join(present) + "."
+    errors = [f"{o.member.name}: {o.error.splitlines()[0]}" for o, log in zip(failed, logs)
+              if not log.is_file() and o.error]
+    return (("Logs: " + ", ".join(present) + ". " if present else "")
+            + "Without a log (they stopped before opening their folder): " + "; ".join(errors or
+                                                                                      [o.member.name for o in failed]) + ".")
 
 
 def _start_parent_run(sweep: Sweep):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -26,7 +25,7 @@ from ..config.file_text import read_config_text
 from ..config.values import MacroRef, Ref
 from ..errors import ConfigError, Where
 from ..experiment.naming import choose_naming
-from ..runs.options import RunOptions
+from ..runs.options import RunOptions, command_line
 from ..state.fingerprint import digest
 
 __all__ = ["Axis", "Member", "Sweep", "plan_sweep"]
@@ -112,7 +111,7 @@ def plan_sweep(options: RunOptions, sweeps: Sequence[str] = (),
         naming = choose_naming(composition, name, options.project_name, member_dir)
         member = options.replace(mods=(*options.mods, *own), experiment_name=name, output_dir=member_dir,
                                  dry_run=False)
-        member = member.replace(command=shlex.join(["ginpipe", *member.to_argv()]))
+        member = member.replace(command=command_line(["ginpipe", *member.to_argv()]))
         # Loudness and tracking change no result: a finished member stays finished without them.
         same_inputs = member.replace(verbosity=0, debug=False, track=None).to_argv()
         members.append(Member(name, own, member, naming.output_dir, digest(json.dumps(same_inputs), files)))

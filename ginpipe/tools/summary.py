@@ -1,7 +1,8 @@
 """The line every run ends with (its folder, state and monitored metric), and a sweep's table.
 
-Printed even with -q: it is the result, not progress. The monitored metric is the one a binding
-named `monitor` chooses (`fit_model.monitor = 'val_accuracy'`), else the first recorded metric.
+Printed even with -q: it is the result, not progress. The metric shown is the test value of the one
+a binding named `monitor` chooses (`test_accuracy` for `fit_model.monitor = 'val_accuracy'`), else
+that metric itself, else the first recorded metric.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def monitored_metric(folder: Path, metrics: dict[str, float]) -> str | None:
         chosen = _MONITOR.findall((folder / "config.gin").read_text(errors="replace"))
     except OSError:
         chosen = []
-    for name in chosen:
-        for candidate in (name, name.replace("val_", "test_", 1)):
+    for name in chosen:  # its test value first: what README promises the `done:` line shows
+        for candidate in (name.replace("val_", "test_", 1), name):
             if candidate in metrics:
                 return candidate
     return next(iter(metrics), None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lightning.pytorch.callbacks import Callback
 
-from ginpipe.io import is_main_process, report_trial
+from ginpipe.io import is_main_process, plain_float, report_trial
 
 __all__ = ["TrialReport"]
 
@@ -28,4 +28,4 @@ class TrialReport(Callback):
             return
         value = trainer.callback_metrics.get(self.monitor)
         if value is not None:
-            report_trial(self.monitor, float(value), step=trainer.current_epoch)
+            report_trial(self.monitor, plain_float(float(value)), step=trainer.current_epoch)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import ginpipe
-from ginpipe.errors import ExperimentError
+from ginpipe.errors import ConfigError, ExperimentError
 
 
 def test_folder_holds_config_operative_config_run_environment_logs_state(project):
@@ -42,7 +42,11 @@ def test_different_config_is_refused_with_a_diff_and_nothing_changes(project):
         project.run("base.gin", mods=["double.factor=7"])
     message = str(e.value)
     assert "already exists with a different config" in message
-    assert "+double.factor = 7" in message and "--resume" in message and "--overwrite" in message
+    assert "+double.factor = 7" in message
+    # Called from Python, the fix speaks Python: the keyword arguments, not the command's flags.
+    assert message.endswith("Pass resume=True to reuse what is still valid and rerun what changed,"
+                            " overwrite=True to start it afresh, or another experiment_name."), message
+    assert "--" not in message.replace("--- ", "")
     after = {p: p.read_bytes() for p in project.exp("e").rglob("*") if p.is_file()}
     assert after == before
 
@@ -109,3 +113,13 @@ def test_sigkill_inside_a_task_leaves_no_partial_file_and_resumes(project):
     assert done.returncode == 0
     statuses = {t["label"]: t["status"] for t in json.loads((project.exp("k") / "run.json").read_text())["tasks"]}
     assert statuses == {"01-set_seed": "cached", "02-load": "cached", "03-double": "done", "04-total": "done"}
+
+
+def test_errors_from_python_name_keyword_arguments_not_flags(project):
+    with pytest.raises(ConfigError) as e:
+        project.run("base.gin", from_task="dubble")
+    assert str(e.value).startswith("from_task='dubble': no task of that name in the pipeline. Did you mean `double`?")
+    project.run("base.gin")
+    with pytest.raises(ExperimentError) as e:
+        project.run("base.gin", resume=True, overwrite=True)
+    assert str(e.value) == "resume=True and overwrite=True contradict each other: pass one of them."

@@ -35,3 +35,28 @@ def test_quiet_hides_progress(project):
     assert "▶" not in done.stderr
     done = project.cli("base.gin", "--experiment-name", "v", "--no-cache", check=True)
     assert "▶ 01-set_seed" in done.stderr
+
+
+def test_the_resume_command_is_quoted_readably_and_works_as_printed(project):
+    project.write("tasks/flaky.py", "import os\n\n\ndef flaky(state, word='x'):\n    if os.path.exists('FAIL'):\n"
+                  "        raise RuntimeError('flaky ' + word)\n    state['word'] = word\n")
+    project.write("my config.gin", "execute_pipeline.tasks = [@set_seed, @load, @flaky]\n")
+    project.write("FAIL", "")
+    done = project.cli("my config.gin", "--mods", "flaky.word='a b'", "--experiment-name", "x")
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    command = lines[lines.index("Fix the cause, then resume (finished tasks come from the cache) with:") + 1]
+    assert command == """    ginpipe "my config.gin" --mods "flaky.word='a b'" --experiment-name x --resume"""
+    (project.root / "FAIL").unlink()
+    again = subprocess.run(command.strip().replace("ginpipe", f"{sys.executable} -m ginpipe.cli", 1), shell=True,
+                           cwd=project.root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert project.statuses("x") == {"01-set_seed": "cached", "02-load": "cached", "03-flaky": "done"}
+
+
+def test_output_piped_into_a_reader_that_leaves_early_is_no_error(project):
+    """`ginpipe ... --dry-run | head`: `true` here has left before the plan is printed."""
+    done = subprocess.run(["bash", "-c", f"{sys.executable} -m ginpipe.cli base.gin --dry-run | true;"
+                                         " exit ${PIPESTATUS[0]}"], cwd=project.root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stderr == "", done.stderr

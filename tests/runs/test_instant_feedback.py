@@ -133,3 +133,32 @@ def test_the_design_card_is_checked_and_planned_without_importing_torch(tmp_path
     assert "EXIT 2 []" in wrong.stdout and "`Resnet.n_layers` expects an int, got 'ten'" in wrong.stderr
     plan = ginpipe("--mods", "Resnet.n_layers=20", "--dry-run", "--output-dir", str(tmp_path / "exp"))
     assert "EXIT 0 []" in plan.stdout and "run     07-fit_model" in plan.stdout
+    sweep = ginpipe("--sweep", "Resnet.n_layers=[8,14,20]", "--sweep", "LR=[1e-3,1e-4]", "--jobs", "2")
+    assert "EXIT 2 []" in sweep.stdout and "--sweep sets macro LR" in sweep.stderr  # refused before any member
+    assert not (REPOSITORY / "experiments" / "audio" / "resnet__n_layers=8__LR=0.001").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--sweep", "heavy.factor=[1,2]", "--sweep", "LR=[1e-3,1e-4]", "--jobs", "2"],
+     "error: --sweep sets macro LR, which no config file defines or uses, so it would change nothing."),
+    (["--sweep", "heavy.factor=[1,2]", "--sweep", "heavy.factr=[1,2]"],
+     "error: `heavy` has no parameter `factr`. Did you mean `factor`?\nIn --sweep item 2:\n    heavy.factr=[1,2]"),
+    (["--search", "heavy.factr=int(1, 3)", "--trials", "2", "--objective", "x", "--direction", "minimize"],
+     "error: `heavy` has no parameter `factr`. Did you mean `factor`?\nIn --search item 1:\n    heavy.factr=int(1, 3)"),
+])
+def test_a_refused_sweep_or_study_is_refused_once_before_launching_and_by_its_dry_run(project, args, message):
+    """Every member would be refused: the parent says so, imports nothing, starts nothing; so does --dry-run."""
+    for dry in ([], ["--dry-run"]):
+        done = project.cli("base.gin", *args, *dry)
+        assert done.returncode == 2 and done.stderr.startswith(message), done.stderr
+        assert "Traceback" not in done.stderr
+    assert imports(project) == 0
+    assert not (project.root / "experiments").exists()
+
+
+def test_a_search_binds_a_parameter_the_configs_leave_at_its_default(project):
+    """`heavy.factor` is bound by no config (its default is 1): searching it is searching the signature."""
+    done = project.cli("base.gin", "--search", "heavy.factor=int(2, 3)", "--trials", "2", "--objective", "n",
+                       "--direction", "maximize", "--dry-run", check=True)
+    assert "  heavy.factor: int [2, 3] step 1" in done.stdout
+    assert imports(project) == 0

@@ -118,3 +118,40 @@ def test_through_loguru_a_line_names_the_code_that_logged_it():
     logged = [line for line in lines.getvalue().splitlines() if re.match(r"\S+:\S+:\d+ [A-Z]+ ", line)]
     assert [line.split(" ", 1)[1] for line in logged] == ["INFO plain 1", "WARNING bound", "ERROR with a traceback"]
     assert all(line.startswith(here) for line in logged), logged
+
+
+SPEAKER = '''
+from loguru import logger
+
+
+def {name}(state, word="hi"):
+    logger.info("{name} says " + word)
+    logger.warning("{name} warns " + word)
+    state["{name}"] = word
+'''
+SPEAKERS = "execute_pipeline.tasks = [@set_seed, @first, @second]\nset_seed.seed = 1\n"
+
+
+@pytest.mark.parametrize("order", ["run run", "cached run", "run cached", "cached cached"])
+def test_the_console_is_handed_to_loguru_in_every_order_of_cached_and_run_tasks(project, order):
+    """Two tasks that log through loguru, each cached or run: whichever comes first, their lines are in
+    ginpipe's format, obey -q and reach logs/run.log (looking loguru up for a cache key is no import)."""
+    for name in ("first", "second"):
+        project.write(f"tasks/{name}.py", SPEAKER.replace("{name}", name))
+    project.write("speakers.gin", SPEAKERS)
+    project.cli("speakers.gin", "--experiment-name", "e", "-q", check=True)
+    runs = [task for task, how in zip(("first", "second"), order.split()) if how == "run"]
+    mods = [f"{task}.word='again'" for task in runs]
+    done = project.cli("speakers.gin", "--experiment-name", "e", "-q", "--resume", *(["--mods", *mods] if mods else []),
+                       check=True)
+    assert project.statuses("e") == {"01-set_seed": "cached", "02-first": order.split()[0].replace("run", "done"),
+                                     "03-second": order.split()[1].replace("run", "done")}
+    warnings = [f"{task} warns again" for task in runs]
+    assert [line.split(" | ", 2) for line in done.stderr.splitlines()] == [
+        [line.split(" | ")[0], "WARNING", w] for line, w in zip(done.stderr.splitlines(), warnings)], done.stderr
+    assert all(CONSOLE_LINE.match(line) for line in done.stderr.splitlines()), done.stderr
+    logged = (project.exp("e") / "logs" / "run.log").read_text().splitlines()
+    rerun = logged[max(i for i, line in enumerate(logged) if " | Experiment " in line):]
+    assert all(FILE_LINE.match(line) for line in rerun), rerun
+    said = [message for message in _messages(rerun) if " says " in message or " warns " in message]
+    assert said == [m for task in runs for m in (f"{task} says again", f"{task} warns again")]

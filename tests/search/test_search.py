@@ -146,6 +146,24 @@ def test_an_objective_the_runs_do_not_make_stops_the_study_after_its_first_trial
     assert project.calls().count("quadratic") == 2
 
 
+def test_an_objective_an_experiment_of_the_same_tasks_did_not_make_is_refused_before_the_first_trial(project):
+    project.cli("base.gin", "--experiment-name", "plain", "-q", check=True)  # made loss and n
+    for dry in (["--dry-run"], []):
+        done = project.cli("base.gin", "--search", "quadratic.x=uniform(-1, 1)", "--trials", "2", "--objective", "los",
+                           "--direction", "minimize", "--experiment-name", "s", *dry)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [
+            "error: The objective `los` is not a metric the runs produce: plain, an experiment of the same tasks,"
+            " made loss, n. Did you mean `loss`?",
+            "Pass --objective with one of those (and --direction max or min), or make a task write it (the state key"
+            " `metrics`, or metrics.json)."]
+    assert project.calls().count("quadratic") == 1  # the plain run's only
+    assert not (project.root / STUDY).exists()
+    project.cli("base.gin", "--search", "quadratic.x=uniform(-1, 1)", "--trials", "1", "--objective", "loss",
+                "--direction", "minimize", "--experiment-name", "s", "-q", check=True)
+    assert states(trials_of(project)) == ["COMPLETE"]
+
+
 SUBMITIT_LOCAL = """
 # submitit's local executor: the jobs SLURM would get, run on this machine
 submitit.cluster = 'local'

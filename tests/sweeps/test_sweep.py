@@ -88,7 +88,7 @@ def test_a_failed_member_does_not_stop_the_others_and_is_reported(project):
     assert "Task `04-check` failed: ValueError: 4500 is over the limit 100" in done.stdout
     assert done.stderr.splitlines()[-2:] == [
         "error: 1 of 3 sweep members failed: base__factor=500.",
-        "Their logs are in each member's logs/run.log. Fix the cause and run the same command again:"
+        "Logs: experiments/my_project/base__factor=500/logs/run.log. Fix the cause and run the same command again:"
         " finished members are skipped, failed ones resume after their last finished task."]
     # fix the cause (here, the task's code) and run the same command: the failed member resumes
     steps = project.root / "tasks" / "steps.py"
@@ -147,3 +147,16 @@ def test_dry_run_lists_the_member_commands(project):
         "  ginpipe sweep.gin --mods double.factor=1 --experiment-name sweep__factor=1",
         "  ginpipe sweep.gin --mods double.factor=2 --experiment-name sweep__factor=2"]
     assert not (project.root / "experiments").exists()
+
+
+def test_a_member_whose_folder_holds_another_config_is_refused_before_any_member_starts(project):
+    project.cli("base.gin", "--mods", "double.factor=7", "--experiment-name", "base__factor=3", "-q", check=True)
+    before = project.calls()
+    for dry in ([], ["--dry-run"]):
+        done = project.cli("base.gin", "--sweep", "double.factor=[1,2,3]", "--jobs", "2", *dry)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: Experiment experiments/my_project/base__factor=3 already exists with"
+                                      " a different config:"), done.stderr
+        assert "Pass --resume to reuse what is still valid" in done.stderr
+    assert project.calls() == before  # no member ran a task
+    assert sorted(p.name for p in (project.root / "experiments" / "my_project").iterdir()) == ["base__factor=3"]
