@@ -7,7 +7,8 @@ tracked in (`tracking_run`: None when tracking is off), `plain_float`/`plain_num
 metrics as the short decimals they are: 0.1, not 0.10000000149011612), and whether the run is a
 search trial (`in_trial`), which reports per-epoch values to its study (`report_trial`, which raises
 `TrialPruned` when the study's pruner stops it), and `code_digest` (the project code an object
-can reach, as a digest: what a cache of its results keys on, beside its settings).
+can reach, as a digest: what a cache of its results keys on, beside its settings), and
+`cluster_address` (the Dask scheduler given with `--cluster`, where data jobs run; None: this machine).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -27,6 +28,7 @@ from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
 from .experiment.run_state import read_run_state
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
+from .runs.cluster import cluster_address
 from .runs.trial import TrialPruned, in_trial, report_trial
 from .state.object_code import code_digest
 from .tracking.active import TrackingRun, tracking_run
@@ -34,7 +36,7 @@ from .tracking.active import TrackingRun, tracking_run
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
-           "in_trial", "report_trial", "TrialPruned", "code_digest"]
+           "in_trial", "report_trial", "TrialPruned", "code_digest", "cluster_address"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):
