@@ -163,6 +163,7 @@ class FeatureStore:
     def discard(self, name: str, why: str, count: int | None = None) -> None:
         """Remove a damaged shard (ours: the store wrote it) and say so."""
         files = f"its {count} files are" if count else "its files are"
+        why = why.removeprefix(f"{self.shard_path(name)}: ")
         logger.warning(f"feature shard {self.shard_path(name)} is damaged ({why}); {files} extracted again.")
         self.shard_path(name).unlink(missing_ok=True)
 
