@@ -21,7 +21,6 @@ from tqdm import tqdm  # not tqdm.auto: its asyncio class calls iter() twice on 
 
 from ginpipe.io import cluster_address, quiet
 
-_CONNECT_TIMEOUT_S = 10
 _clients: dict[str, Any] = {}  # one connection per scheduler and process, reused by every task
 
 
@@ -40,6 +39,7 @@ class DataEngine:
         n_jobs: local processes (default: every core; 0 runs the jobs in this process).
         workers: jobs to ask a cluster object for (`cluster.scale(workers)`); ignored for an address.
         progress: show a progress bar (and, on a cluster, print its dashboard's address).
+        connect_timeout: seconds to wait for the scheduler before saying it cannot be reached.
 
     Example (gin):
         extract_features.engine = @DataEngine()
@@ -47,8 +47,9 @@ class DataEngine:
     """
 
     def __init__(self, cluster: Any = None, n_jobs: int | None = None, workers: int = 0,
-                 progress: bool = True):
+                 progress: bool = True, connect_timeout: float = 10):
         self.cluster, self.n_jobs, self.workers, self.progress = cluster, n_jobs, workers, progress
+        self.connect_timeout = connect_timeout
 
     @property
     def address(self) -> str | None:
@@ -67,7 +68,7 @@ class DataEngine:
         return self.address is not None
 
     def map(self, fn: Callable, items: Sequence, desc: str, unit: str = "shard",
-            in_process: bool = False) -> Iterator[tuple[int, Any]]:
+            in_process: bool = False, progress: bool = True) -> Iterator[tuple[int, Any]]:
         """Yield `(index, fn(items[index]))` as jobs finish (in any order).
 
         `in_process` keeps local jobs in this process (an extractor holding a model on the GPU:
@@ -76,10 +77,11 @@ class DataEngine:
         if not items:
             return
         address = self.address
-        bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not self.progress or quiet())
+        progress = progress and self.progress and not quiet()
+        bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
         with bar:
             if address is not None:
-                jobs = self._on_cluster(address, fn, items)
+                jobs = self._on_cluster(address, fn, items, progress)
             elif in_process or self._processes(len(items)) == 0:
                 jobs = ((i, fn(item)) for i, item in enumerate(items))
             else:
@@ -99,22 +101,23 @@ class DataEngine:
         with multiprocessing.get_context("fork").Pool(self._processes(len(items)), _one_thread) as pool:
             yield from pool.imap_unordered(_Indexed(fn), list(enumerate(items)), chunksize=1)
 
-    def _on_cluster(self, address: str, fn: Callable, items: Sequence) -> Iterator[tuple[int, Any]]:
+    def _on_cluster(self, address: str, fn: Callable, items: Sequence,
+                    progress: bool) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
-        client = connect(address)
-        if self.progress and not quiet():
+        client = connect(address, self.connect_timeout)
+        if progress:
             logger.info(f"{len(items)} jobs on the Dask cluster {address};"
                         f" its dashboard: {client.dashboard_link}")
         futures = client.map(_Indexed(fn), list(enumerate(items)), pure=False)
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 yield future.result()
         finally:
             client.cancel([f for f in futures if not f.done()])
 
 
-def connect(address: str):
+def connect(address: str, timeout: float = 10):
     """A `distributed.Client` on `address` (one per process), or an error that names it."""
     client = _clients.get(address)
     if client is not None and client.status == "running":
@@ -126,7 +129,7 @@ def connect(address: str):
             f"A Dask cluster is configured ({address}) but dask.distributed is not installed here:"
             " install the `data` dependency group (`uv sync --group data`).") from e
     try:
-        client = Client(address, timeout=_CONNECT_TIMEOUT_S, set_as_default=False)
+        client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as e:
         raise ClusterUnreachableError(
             f"Cannot reach the Dask scheduler at {address} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})."
@@ -134,6 +137,13 @@ def connect(address: str):
             " address, or leave out --cluster (and `DataEngine.cluster`) to use this machine.") from None
     _clients[address] = client
     return client
+
+
+def disconnect(address: str) -> None:
+    """Close this process's connection to `address` (before its scheduler is stopped)."""
+    client = _clients.pop(address, None)
+    if client is not None:
+        client.close()
 
 
 class _Indexed:

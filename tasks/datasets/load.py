@@ -1,7 +1,7 @@
 """The `load_dataset` task: readers' DataFrames, concatenated, probed, cleaned and filtered."""
 from __future__ import annotations
 
-from typing import Callable, Literal, MutableMapping, Sequence
+from typing import Any, Callable, Literal, MutableMapping, Sequence
 
 import pandas as pd
 from loguru import logger
@@ -17,7 +17,7 @@ class UnreadableAudioError(RuntimeError):
 
 def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.DataFrame]] = (),
                  filters: Sequence[Filter] = (), on_bad_files: Literal["drop", "raise"] = "drop",
-                 n_jobs: int | None = None, key_out: str = "dataset_metadata",
+                 n_jobs: int | None = None, engine: Any = None, key_out: str = "dataset_metadata",
                  rejected_key: str = "rejected_files") -> MutableMapping:
     """Build the metadata table: one row per usable audio file, audio left on disk.
 
@@ -31,6 +31,7 @@ def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.Data
         on_bad_files: `'drop'` logs unreadable, empty or zero-length files (count and list) and
             removes them; `'raise'` fails here, before any training starts.
         n_jobs: threads for reading audio headers (default: 4 per core).
+        engine: the `DataEngine` whose jobs read the headers (default: `--cluster`, else here).
         key_out: state key of the metadata DataFrame.
         rejected_key: state key of the dropped files and their reasons.
 
@@ -54,7 +55,7 @@ def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.Data
     metadata["path"] = metadata["path"].astype(str)
     metadata["label"] = metadata["label"].astype(str)
 
-    info = probe_audio(metadata["path"].tolist(), n_jobs=n_jobs)
+    info = probe_audio(metadata["path"].tolist(), n_jobs=n_jobs, engine=engine)
     metadata = pd.concat([metadata, info.drop(columns="error")], axis=1)
     bad = info["error"].str.len() > 0
     rejected = pd.DataFrame({"path": metadata.loc[bad, "path"], "reason": info.loc[bad, "error"]})
