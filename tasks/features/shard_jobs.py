@@ -1,11 +1,12 @@
 """Shards of clips as units of work: how files are grouped, and the job that computes one shard.
 
-Grouping is content-defined (as rsync and restic cut files into chunks): among the files to compute,
-sorted by path, a shard ends after every path whose hash is 0 modulo the shard size (or once it holds
-three times that). A shard's members thus depend on the paths themselves, not on their positions:
-files added to a dataset change only the shards they land in, and a resumed run regroups the files
-of the unfinished shards exactly as the killed run did, so their names (a digest of their members)
-are the same.
+Grouping is content-defined (as restic and FastCDC cut files into chunks): among the files to
+compute, sorted by path, a shard that holds at least half the shard size ends after a path whose hash
+is 0 modulo half the shard size (or once it holds twice the shard size): shards of about the shard
+size, never tiny (the jobs stay balanced). A shard's members thus depend on the paths themselves, not
+on their positions: files added to a dataset change only the shards they land in (and rarely the
+next one), and a resumed run regroups the files of the unfinished shards as the killed run did, so
+their names (a digest of their members) are the same.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import torch
 from .audio_io import load_audio
 from .shard_file import DamagedShardError, open_shard, write_shard
 
-_CAP = 3  # a shard holds at most this many times the shard size
+_CAP = 2  # a shard holds at most this many times the shard size
 
 
 @dataclass
@@ -39,10 +40,11 @@ class ShardJob:
 def plan_shards(paths: list[str], shard_size: int) -> list[list[int]]:
     """Indices into `paths`, grouped into shards (content-defined boundaries, see the module)."""
     order = sorted(range(len(paths)), key=paths.__getitem__)
+    half = max(1, shard_size // 2)
     shards, current = [], []
     for i in order:
         current.append(i)
-        if zlib.crc32(paths[i].encode()) % shard_size == 0 or len(current) >= _CAP * shard_size:
+        if (len(current) >= half and zlib.crc32(paths[i].encode()) % half == 0) or len(current) >= _CAP * shard_size:
             shards.append(current)
             current = []
     if current:
