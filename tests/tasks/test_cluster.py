@@ -160,3 +160,16 @@ def test_the_cluster_flag_travels_with_the_options():
     options = RunOptions.from_argv(["configs/base.gin", "--cluster", "tcp://10.0.0.5:8786"])
     assert options.cluster == "tcp://10.0.0.5:8786"
     assert options.to_argv()[-2:] == ["--cluster", "tcp://10.0.0.5:8786"]
+
+
+def test_the_command_names_an_unreachable_cluster(tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "ginpipe.cli", "configs/base.gin", "configs/debug/fast.gin",
+               "--cluster", address, "--output-dir", str(tmp_path / "out"),
+               "--mods", f"read_synthetic.root='{tmp_path / 'data'}'",
+               f"extract_features.cache_dir='{tmp_path / 'features'}'"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert f"ClusterUnreachableError: Cannot reach the Dask scheduler at {address} (" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "features").exists()
