@@ -134,7 +134,8 @@ def _jobs(store: FeatureStore, located: pd.DataFrame, missing: np.ndarray, extra
     for members in plan_shards(paths, shard_size):
         p, s, m = [paths[i] for i in members], [sizes[i] for i in members], [mtimes[i] for i in members]
         jobs.append(ShardJob(str(store.shard_path(shard_name(store.key, p, s, m))), p, s, m, extractor))
-    return jobs
+    # Largest first: the last jobs to start are the short ones, so the cores finish together.
+    return sorted(jobs, key=lambda job: -sum(job.sizes))
 
 
 def _feature_set(extractor: Any, metadata: pd.DataFrame, on_the_fly: bool, feature_dim: int) -> FeatureSet:
