@@ -70,9 +70,10 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     store = FeatureStore(cache_dir, extractor)
     store.prepare()
     index = store.read_index()
-    located, index = store.locate(paths, index)
+    recompute = _must_recompute()
+    located, index = store.locate(paths, index, recompute=recompute)
     missing = np.flatnonzero(located["shard"].isna().to_numpy())
-    jobs = _jobs(store, located, missing, extractor, shard_size)
+    jobs = _jobs(store, located, missing, extractor, shard_size, recompute)
     computed, files = 0, 0
     in_process = hasattr(extractor, "extract_batch")
     for i, fresh in engine.map(compute_shard, jobs, desc="extract features", in_process=in_process):
@@ -125,15 +126,23 @@ def _index_rows(store: FeatureStore) -> int:
         return -1
 
 
+def _must_recompute() -> bool:
+    """True where ginpipe says cached results must not be trusted (`ginpipe reproduce`)."""
+    import ginpipe.io
+
+    return bool(getattr(ginpipe.io, "must_recompute", lambda: False)())
+
+
 def _jobs(store: FeatureStore, located: pd.DataFrame, missing: np.ndarray, extractor: Any,
-          shard_size: int) -> list[ShardJob]:
+          shard_size: int, recompute: bool = False) -> list[ShardJob]:
     paths = located["path"].to_numpy()[missing].tolist()
     sizes = located["size"].to_numpy()[missing].tolist()
     mtimes = located["mtime_ns"].to_numpy()[missing].tolist()
     jobs = []
     for members in plan_shards(paths, shard_size):
         p, s, m = [paths[i] for i in members], [sizes[i] for i in members], [mtimes[i] for i in members]
-        jobs.append(ShardJob(str(store.shard_path(shard_name(store.key, p, s, m))), p, s, m, extractor))
+        jobs.append(ShardJob(str(store.shard_path(shard_name(store.key, p, s, m))), p, s, m, extractor,
+                             recompute))
     # Largest first: the last jobs to start are the short ones, so the cores finish together.
     return sorted(jobs, key=lambda job: -sum(job.sizes))
 

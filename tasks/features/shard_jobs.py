@@ -35,6 +35,7 @@ class ShardJob:
     sizes: list[int]
     mtimes: list[int]
     extractor: Any
+    recompute: bool = False  # write the shard even when a whole one is there (`ginpipe reproduce`)
 
 
 def plan_shards(paths: list[str], shard_size: int) -> list[list[int]]:
@@ -64,7 +65,7 @@ def compute_shard(job: ShardJob) -> bool:
     """Write the shard's file; False when a whole one is there already (the job ran before: a
     rescheduled job of a lost worker, or a resumed run), True when it was computed here."""
     target = Path(job.path)
-    if target.is_file():
+    if target.is_file() and not job.recompute:
         try:
             open_shard(target)
             return False

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from ginpipe.io import atomic_write, code_digest, mark_cache, write_text
 from .shard_file import INDEX_COLUMNS, DamagedShardError, open_shard, read_shard_index
 
 LOCATION = ["shard", "row"]
+_STALE_S = 24 * 3600
 
 
 class FeatureStore:
@@ -60,6 +62,14 @@ class FeatureStore:
         info = self.folder / "settings.json"
         if not info.exists():
             write_text(info, json.dumps(self.settings, indent=2, sort_keys=True, default=str), durable=False)
+        # A worker killed while writing a shard leaves its temporary file: gone after a day (a
+        # younger one may belong to a job still running, on this machine or another).
+        for partial in self.shards.glob(".tmp-*.partial"):
+            try:
+                if time.time() - partial.stat().st_mtime > _STALE_S:
+                    partial.unlink()
+            except OSError:
+                pass
 
     def shard_path(self, name: str) -> Path:
         return self.shards / name
@@ -105,13 +115,17 @@ class FeatureStore:
         return frame
 
     # -- current-ness -----------------------------------------------------------------------------
-    def locate(self, paths: list[str], index: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def locate(self, paths: list[str], index: pd.DataFrame,
+               recompute: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Each path's stats and, where the store holds it, its index row (NaN shard: not held).
 
+        `recompute` holds nothing as current (`ginpipe reproduce`: every feature computed again).
         Returns `(located, index)`: the index gains rows for files found by content.
         """
         sizes, mtimes = stat_files(paths)
         wanted = pd.DataFrame({"path": paths, "size": sizes, "mtime_ns": mtimes})
+        if recompute:
+            return wanted.merge(_empty_index(), on=["path", "size", "mtime_ns"], how="left"), index
         located = wanted.merge(index, on=["path", "size", "mtime_ns"], how="left")
         located, index = self._drop_damaged(located, index)
         missing = located["shard"].isna() & (located["size"] >= 0)

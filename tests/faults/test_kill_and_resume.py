@@ -135,7 +135,7 @@ def _cache_problems(features: Path) -> list[str]:
     from tasks.features.shard_file import open_shard
 
     problems = []
-    for path in features.rglob("*.arrow"):
+    for path in [p for p in features.rglob("*.arrow") if p.parent.name == "shards"]:
         try:
             open_shard(path)
         except Exception as e:  # noqa: BLE001 - any failure to read is the finding

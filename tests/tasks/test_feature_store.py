@@ -200,3 +200,17 @@ def test_store_folder_is_named_by_settings_and_code(tmp_path):
     a, b = FeatureStore(tmp_path, LogMel()), FeatureStore(tmp_path, LogMel(n_mels=32))
     assert a.folder.name.startswith("store-") and a.folder != b.folder
     assert FeatureStore(tmp_path, SlowLogMel()).folder != a.folder  # other code, other store
+
+
+def test_reproduce_recomputes_every_shard(tmp_path, monkeypatch):
+    import ginpipe.io
+
+    metadata = tones(tmp_path / "audio", 40)
+    features, _, shards = extract(metadata, tmp_path / "store")
+    reference = items(features)
+    # `ginpipe reproduce` says cached results must not be trusted (ginpipe.io.must_recompute).
+    monkeypatch.setattr(ginpipe.io, "must_recompute", lambda: True, raising=False)
+    again, files, recomputed = extract(metadata, tmp_path / "store")
+    assert (files, recomputed) == (40, shards) and again.shard_files == features.shard_files
+    for a, b in zip(items(again), reference):
+        np.testing.assert_array_equal(a, b)
