@@ -70,7 +70,9 @@ class ShardArrays:
 
     def __init__(self, path: str):
         table = open_shard(path)
-        column = table.column("features").combine_chunks()  # one batch per file: no copy
+        chunks = table.column("features")
+        # One batch per file: its one chunk is a view of the mapped file (combining would copy).
+        column = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
         self.values = column.values.to_numpy(zero_copy_only=True)
         self.offsets = column.offsets.to_numpy(zero_copy_only=True)
         self.dims = table.column("dim").to_numpy()

@@ -126,6 +126,9 @@ class FeatureStore:
         wanted = pd.DataFrame({"path": paths, "size": sizes, "mtime_ns": mtimes})
         if recompute:
             return wanted.merge(_empty_index(), on=["path", "size", "mtime_ns"], how="left"), index
+        # One location per file: a file in two shards (a concurrent run, a recomputation) is read
+        # from the last one listed, and the merge keeps one row per path asked for.
+        index = index.drop_duplicates(["path", "size", "mtime_ns"], keep="last")
         located = wanted.merge(index, on=["path", "size", "mtime_ns"], how="left")
         located, index = self._drop_damaged(located, index)
         missing = located["shard"].isna() & (located["size"] >= 0)
@@ -136,11 +139,12 @@ class FeatureStore:
     def _drop_damaged(self, located: pd.DataFrame, index: pd.DataFrame):
         """Shards that no longer read whole (truncated on disk): discarded, their files computed again."""
         needed = located["shard"].dropna().unique()
+        last_row = index.groupby("shard")["row"].max()
         damaged = []
         for name in needed:
             try:
                 rows = open_shard(self.shard_path(name)).num_rows
-                if rows <= int(index.loc[index["shard"] == name, "row"].max()):
+                if rows <= int(last_row[name]):
                     raise DamagedShardError(f"{self.shard_path(name)}: {rows} rows, the index lists more")
             except DamagedShardError as e:
                 damaged.append(name)
