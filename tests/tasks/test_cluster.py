@@ -107,11 +107,14 @@ def test_a_worker_killed_mid_extraction_costs_only_its_unfinished_shards(own_clu
     store = tmp_path / "store"
     victim = cluster.workers[0]
 
+    finished: dict[Path, int] = {}
+
     def kill_once_shards_are_written():
         deadline = time.monotonic() + 120
         while len(list(store.rglob("shards/*.arrow"))) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(victim.pid, signal.SIGKILL)
+        finished.update({p: p.stat().st_mtime_ns for p in store.rglob("shards/*.arrow")})
 
     killer = threading.Thread(target=kill_once_shards_are_written)
     killer.start()
@@ -119,9 +122,11 @@ def test_a_worker_killed_mid_extraction_costs_only_its_unfinished_shards(own_clu
                                       engine=DataEngine(cluster=cluster.address, progress=False))
     killer.join()
     assert victim.wait(timeout=10) == -signal.SIGKILL
-    # Every shard was written once: the finished ones were not computed again, and the killed
-    # worker's unfinished shard was computed (once) by the other worker.
-    assert shards == len(features.shard_files) and files == 200
+    # The shards finished when the worker died were not written again; the others were computed
+    # once each. The killed worker may have written its last shard without reporting it: that one
+    # is counted by nobody here (its rescheduled job found it whole).
+    assert len(finished) >= 3 and {p: p.stat().st_mtime_ns for p in finished} == finished
+    assert len(features.shard_files) - 1 <= shards <= len(features.shard_files)
     uninterrupted, _, _ = extract(metadata, tmp_path / "fresh", extractor=SlowLogMel())
     for a, b in zip(items(features), items(uninterrupted)):
         np.testing.assert_array_equal(a, b)
