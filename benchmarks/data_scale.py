@@ -133,7 +133,12 @@ def stop_cluster(address: str, processes: list[subprocess.Popen]) -> None:
     disconnect(address)
     for process in reversed(processes):
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker stuck in a job: this script started it
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def main() -> None:
