@@ -12,7 +12,8 @@ stops it), `code_digest` (the project code an object can reach, as a digest: wha
 results keys on, beside its settings), `must_recompute` (True while a cache a task keeps across
 experiments must be recomputed, not read: `ginpipe reproduce`) and `declare_input` (a file or folder
 the running task reads by a name no binding holds: its changes rerun the task, as the paths its
-bindings name do).
+bindings name do), and `cluster_address` (the Dask scheduler given with `--cluster`, where data jobs
+run; None: this machine).
 
 Tasks import these names, never ginpipe's internals:
 
@@ -35,6 +36,7 @@ from .experiment.ranks import is_main_process
 from .experiment.run_state import read_run_state
 from .experiment.set_aside import set_aside
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
+from .runs.cluster import cluster_address
 from .runs.trial import TrialPruned, in_trial, report_trial
 from .state.declared import declare_input
 from .state.object_code import code_digest
@@ -45,7 +47,7 @@ __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path"
            "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
            "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module", "must_recompute",
-           "declare_input"]
+           "declare_input", "cluster_address"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):

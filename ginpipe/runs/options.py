@@ -74,6 +74,7 @@ class RunOptions:
     track: str | None = None  # MLflow tracking URI (--track); None: the config's TRACKING_URI, else off
     track_parent: str | None = None  # the MLflow run id of the sweep that started this member
     trial: str | None = None  # a search trial's link to its study (`ginpipe.runs.trial.TrialLink`, JSON)
+    cluster: str | None = None  # the Dask scheduler of the data jobs (--cluster); None: this machine
 
     def __post_init__(self):
         configs = [self.configs] if isinstance(self.configs, (str, os.PathLike)) else self.configs
@@ -96,7 +97,7 @@ class RunOptions:
         return cls(args.configs, args.mods, args.module_lists, args.experiment_name, args.project_name,
                    args.output_dir, args.resume, args.overwrite, args.from_task, args.no_cache, args.dry_run,
                    1 if args.verbose else -1 if args.quiet else 0, args.debug, command,
-                   args.track, args.track_parent, getattr(args, "trial", None))
+                   args.track, args.track_parent, getattr(args, "trial", None), getattr(args, "cluster", None))
 
     def replace(self, **changes) -> "RunOptions":
         return dataclasses.replace(self, **changes)
@@ -128,6 +129,8 @@ class RunOptions:
             argv += ["--track-parent", self.track_parent]
         if self.trial:
             argv += ["--trial", self.trial]
+        if self.cluster:
+            argv += ["--cluster", self.cluster]
         return argv + {1: ["-v"], -1: ["-q"]}.get(self.verbosity, []) + ["--debug"] * self.debug
 
 
@@ -195,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="track the experiment as an MLflow run at URI (a server's http://..., or"
                         " sqlite:///experiments/mlflow.db); default: the config's TRACKING_URI, else off")
     p.add_argument("--track-parent", metavar="RUN_ID", help=argparse.SUPPRESS)  # set by a sweep for its members
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the data jobs (header probing, feature extraction) on the Dask scheduler at"
+                        " ADDRESS, e.g. tcp://10.0.0.5:8786 (see README: Large datasets); default: this"
+                        " machine's cores")
     sweep = p.add_argument_group("sweeps (see README: Sweeps, comparison and reproduction)")
     sweep.add_argument("--sweep", action="append", default=[], metavar="BINDING=[VALUES]",
                        help='run every combination of these values, each as its own experiment, e.g.'

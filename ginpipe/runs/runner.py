@@ -28,6 +28,7 @@ from ..log import logger
 from ..state.shared import State
 from ..state.state_folder import StateFolder
 from ..state.task_keys import CodeDigests
+from .cluster import cluster_environment
 from .engine import Engine
 from .failures import in_python, resume_hint, resume_only, write_error
 from .options import RunOptions
@@ -78,7 +79,7 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
 
 def execute(options: RunOptions, composition: Composition | None = None) -> State:
     """Run the experiment `options` describe (from `composition` when the configs were read already)."""
-    with run_scope(), _trial_environment(options.trial):
+    with run_scope(), _trial_environment(options.trial), cluster_environment(options.cluster):
         prepared = prepare(options, composition)
         if options.from_task:  # before the folder is opened: a typo must not touch an existing experiment
             _check_from_task(prepared, options.from_task)

@@ -7,6 +7,7 @@ from torch.utils.data import Dataset
 
 from ..features.audio_io import load_audio
 from ..features.feature_set import FeatureSet
+from ..features.shard_file import ShardArrays
 
 
 class AudioFeatureDataset(Dataset):
@@ -39,12 +40,21 @@ class AudioFeatureDataset(Dataset):
         self.memory_cache_bytes = memory_cache_bytes
         self._memory: dict[int, np.ndarray] = {}
         self._memory_used = 0
+        self._shards: dict[int, ShardArrays] = {}  # opened per process, on first use
 
     def __getstate__(self) -> dict:
-        # Pickled (saved state, spawned workers) without the RAM cache: it is rebuilt on use.
-        return {**self.__dict__, "_memory": {}, "_memory_used": 0}
+        # Pickled (saved state, spawned workers) without the RAM cache and the open shards: they
+        # are rebuilt on use.
+        return {**self.__dict__, "_memory": {}, "_memory_used": 0, "_shards": {}}
 
     def _load(self, row: int) -> np.ndarray:
+        fs = self.features
+        if fs.sharded:  # a view of the memory-mapped shard: the page cache is the RAM cache
+            shard = int(fs.shard_of_row[row])
+            arrays = self._shards.get(shard)
+            if arrays is None:
+                arrays = self._shards[shard] = ShardArrays(fs.shard_files[shard])
+            return arrays.item(int(fs.row_in_shard[row]))
         array = self._memory.get(row)
         if array is None:
             array = np.load(self.features.feature_paths[row].as_py())
@@ -69,10 +79,12 @@ class AudioFeatureDataset(Dataset):
         if fs.on_the_fly:
             x = self._extract(row)
         else:
-            x = torch.from_numpy(self._load(row))
+            array = self._load(row)
             if self.crop_frames is not None:
-                start = self._offset(x.shape[-1], self.crop_frames)
-                x = x[..., start:start + self.crop_frames]
+                start = self._offset(array.shape[-1], self.crop_frames)
+                array = array[..., start:start + self.crop_frames]
+            # A shard's view is read-only (the mapped file): the item is copied out of it, once.
+            x = torch.from_numpy(array if array.flags.writeable else np.array(array))
         return x, int(self.targets[row])
 
     def _extract(self, row: int) -> torch.Tensor:

@@ -10,6 +10,7 @@ from torch.utils.data import DataLoader
 
 from .collate import pad_collate
 from .dataset import AudioFeatureDataset
+from .streaming import ShardStream
 
 # Used when the config names no loaders; configs write
 # `get_dataloaders.loaders = {'train': @train/torch.utils.data.DataLoader, ...}` and bind
@@ -23,7 +24,7 @@ _DEFAULT_LOADERS = {
 
 def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., DataLoader]] | None = None,
                     train_crop_seconds: float | None = None, memory_cache_mb: float = 512,
-                    train_split: str = "train",
+                    train_split: str = "train", streaming: bool = False, shuffle_buffer: int = 1000,
                     split_column: str = "split", target_column: str = "target",
                     key_in: str = "dataset_metadata", features_key: str = "features",
                     key_out: str = "dataloaders") -> MutableMapping:
@@ -39,6 +40,10 @@ def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., D
         memory_cache_mb: RAM per split for keeping loaded features, so epochs after the first read
             no file (per process: effective with `num_workers=0` or `persistent_workers=True`).
         train_split: the split that gets random crops.
+        streaming: read the feature store's shards front to back (`ShardStream`: shard order
+            shuffled every epoch, a shuffle buffer; under DDP each rank reads its own shards), for
+            stores on network file systems. Default: random access to the memory-mapped shards.
+        shuffle_buffer: items the stream mixes (training split only).
         split_column: metadata column written by `split_dataset`.
         target_column: metadata column written by `make_labels`.
         key_in: state key of the metadata.
@@ -65,7 +70,11 @@ def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., D
         is_train = name == train_split
         dataset = AudioFeatureDataset(features, targets, indices, crop if is_train else None, is_train,
                                       memory_cache_bytes=int(memory_cache_mb * 2**20))
-        result[name] = factory(dataset, collate_fn=pad_collate)
+        if streaming:  # the stream shuffles (shards, buffer) itself: a DataLoader may not
+            result[name] = factory(ShardStream(dataset, shuffle=is_train, shuffle_buffer=shuffle_buffer),
+                                   collate_fn=pad_collate, shuffle=False)
+        else:
+            result[name] = factory(dataset, collate_fn=pad_collate)
         logger.info(f"{name}: {len(dataset)} items, batch size {result[name].batch_size}")
     state[key_out] = result
     return state

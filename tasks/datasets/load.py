@@ -1,7 +1,7 @@
 """The `load_dataset` task: readers' DataFrames, concatenated, probed, cleaned and filtered."""
 from __future__ import annotations
 
-from typing import Callable, Literal, MutableMapping, Sequence
+from typing import Any, Callable, Literal, MutableMapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ class UnreadableAudioError(RuntimeError):
 
 def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.DataFrame]] = (),
                  filters: Sequence[Filter] = (), on_bad_files: Literal["drop", "raise"] = "drop",
-                 n_jobs: int | None = None, key_out: str = "dataset_metadata",
+                 n_jobs: int | None = None, engine: Any = None, key_out: str = "dataset_metadata",
                  rejected_key: str = "rejected_files") -> MutableMapping:
     """Build the metadata table: one row per usable audio file, audio left on disk.
 
@@ -32,6 +32,7 @@ def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.Data
         on_bad_files: `'drop'` logs unreadable, empty or zero-length files (count and list) and
             removes them; `'raise'` fails here, before any training starts.
         n_jobs: threads for reading audio headers (default: 4 per core).
+        engine: the `DataEngine` whose jobs read the headers (default: `--cluster`, else here).
         key_out: state key of the metadata DataFrame.
         rejected_key: state key of the dropped files and their reasons.
 
@@ -57,7 +58,7 @@ def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.Data
         if metadata[column].dtype != "str":
             metadata[column] = metadata[column].astype(str)
 
-    metadata, bad, reasons = _with_audio_info(metadata, n_jobs)
+    metadata, bad, reasons = _with_audio_info(metadata, n_jobs, engine)
     rejected = pd.DataFrame({"path": metadata["path"][bad].to_numpy(), "reason": reasons})
     if len(rejected):
         listing = "\n".join(f"  {p}: {r}" for p, r in rejected.itertuples(index=False))
@@ -91,7 +92,7 @@ def _trusted_rows(metadata: pd.DataFrame) -> np.ndarray:
     return (frames > 0) & (rates > 0)
 
 
-def _with_audio_info(metadata: pd.DataFrame, n_jobs: int | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _with_audio_info(metadata: pd.DataFrame, n_jobs: int | None, engine: Any = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The metadata with `frames`, `sample_rate`, `channels` and `duration`; which rows are unusable, and why.
 
     Rows a reader already described are trusted; only the others are probed (their headers read),
@@ -108,7 +109,7 @@ def _with_audio_info(metadata: pd.DataFrame, n_jobs: int | None) -> tuple[pd.Dat
     probed = np.flatnonzero(~trusted)
     bad, reasons = np.zeros(len(metadata), bool), np.array([], dtype=object)
     if len(probed):
-        info = probe_audio(metadata["path"].iloc[probed].tolist(), n_jobs=n_jobs)
+        info = probe_audio(metadata["path"].iloc[probed].tolist(), n_jobs=n_jobs, engine=engine)
         frames[probed], rates[probed] = info["frames"].to_numpy(), info["sample_rate"].to_numpy()
         channels.iloc[probed] = info["channels"].to_numpy()
         failed = (info["error"].str.len() > 0).to_numpy()

@@ -1,1 +1,1 @@
-"""Audio decoding, feature extractors, the on-disk feature cache and the `extract_features` task."""
+"""Audio decoding, feature extractors, the sharded feature store and the `extract_features` task."""

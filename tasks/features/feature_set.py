@@ -23,12 +23,19 @@ class FeatureSet:
     source_frames: np.ndarray  # int: length of each source file, in its own samples
     feature_dim: int  # size of the first axis of every feature array
     frame_rate: float  # feature frames per second
-    feature_paths: pa.Array | None = None  # cached `.npy` per row (None on the fly)
+    feature_paths: pa.Array | None = None  # a `.npy` file per row (features stored elsewhere)
     num_frames: np.ndarray | None = None  # feature frames per row (None on the fly)
-    cache_key: str | None = None  # the cache folder these features came from
+    cache_key: str | None = None  # the store folder these features came from (`store-<key>`)
+    shard_files: list[str] | None = None  # the feature store's shards these rows are in
+    shard_of_row: np.ndarray | None = None  # int32: index into `shard_files` of each row
+    row_in_shard: np.ndarray | None = None  # int32: the row's place in its shard
 
     def __len__(self) -> int:
         return len(self.audio_paths)
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_files is not None
 
     @property
     def sample_rate(self) -> int:

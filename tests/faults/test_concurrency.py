@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.support import forked_runs
@@ -52,10 +51,15 @@ def test_parallel_runs_leave_independent_experiments_and_whole_shared_caches(tmp
     assert check_folders(project / "same") == [] and results(project / "same") == expected
 
     # Shared caches: only whole files, no temporary file left behind.
-    cached = sorted(features.rglob("*.npy"))
-    assert len(cached) == 60
-    for path in cached:
-        assert np.load(path).shape[0] == 64
+    from tasks.features.shard_file import open_shard
+
+    shards = sorted(p for p in features.rglob("*.arrow") if p.parent.name == "shards")
+    stored = set()
+    for path in shards:  # every shard reads whole (a torn one raises)
+        table = open_shard(path)
+        assert set(table.column("dim").to_pylist()) == {64}
+        stored |= set(table.column("path").to_pylist())
+    assert len(stored) == 60
     clips = sorted(data.rglob("*.wav"))
     assert len(clips) == 60
     for path in clips:

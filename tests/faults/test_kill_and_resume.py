@@ -131,11 +131,13 @@ def test_sigkill_anywhere_then_resume_gives_the_same_metrics_and_no_partial_file
 
 
 def _cache_problems(features: Path) -> list[str]:
-    """The feature cache (shared by experiments) holds only whole arrays, whatever was killed."""
+    """The feature store (shared by experiments) holds only whole shards, whatever was killed."""
+    from tasks.features.shard_file import open_shard
+
     problems = []
-    for path in features.rglob("*.npy"):
+    for path in [p for p in features.rglob("*.arrow") if p.parent.name == "shards"]:
         try:
-            np.load(path)
+            open_shard(path)
         except Exception as e:  # noqa: BLE001 - any failure to read is the finding
             problems.append(f"{path.name}: {type(e).__name__}: {e}")
     return problems

@@ -111,7 +111,7 @@ def test_a_cached_rerun_writes_what_a_run_with_the_real_objects_writes(project):
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WATCH = "import sys; from ginpipe.cli import main; code = main(sys.argv[1:]); print('EXIT', code, sorted(m for m in" \
-        " ('torch', 'lightning', 'torchaudio', 'sklearn') if m in sys.modules))"
+        " ('torch', 'lightning', 'torchaudio', 'sklearn', 'dask', 'distributed') if m in sys.modules))"
 
 
 @pytest.mark.slow
@@ -131,7 +131,8 @@ def test_the_design_card_is_checked_and_planned_without_importing_torch(tmp_path
     assert "EXIT 2 []" in parameter.stdout and "Did you mean `n_layers`?" in parameter.stderr
     wrong = ginpipe("--mods", "Resnet.n_layers='ten'")
     assert "EXIT 2 []" in wrong.stdout and "`Resnet.n_layers` expects an int, got 'ten'" in wrong.stderr
-    plan = ginpipe("--mods", "Resnet.n_layers=20", "--dry-run", "--output-dir", str(tmp_path / "exp"))
+    plan = ginpipe("--mods", "Resnet.n_layers=20", "--dry-run", "--output-dir", str(tmp_path / "exp"),
+                   "--cluster", "tcp://127.0.0.1:8786")
     assert "EXIT 0 []" in plan.stdout and "run     07-fit_model" in plan.stdout
     sweep = ginpipe("--sweep", "Resnet.n_layers=[8,14,20]", "--sweep", "LR=[1e-3,1e-4]", "--jobs", "2")
     assert "EXIT 2 []" in sweep.stdout and "--sweep sets macro LR" in sweep.stderr  # refused before any member

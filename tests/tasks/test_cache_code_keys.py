@@ -61,7 +61,7 @@ def ginpipe(root: Path, *args: str) -> str:
 
 
 def features_line(log: str) -> str:
-    found = re.findall(r"features: (\d+) computed, (\d+) reused", log)
+    found = re.findall(r"features: (\d+) files computed in \d+ shards, (\d+) reused", log)
     assert len(found) == 1, log[-3000:]
     return "%s computed, %s reused" % found[0]
 

@@ -1,0 +1,216 @@
+"""The sharded feature store: shards as units of caching and resumption, current-ness from file stats,
+damaged shards recomputed, model extractors run in batches in one process."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from loguru import logger
+
+from tasks.data.dataset import AudioFeatureDataset
+from tasks.features.extract import EXTRACTION_COUNTER, extract_features
+from tasks.features.extractors import LogMel
+from tasks.features.store import FeatureStore
+
+SHARD = 16  # clips per shard (on average): small, so a few hundred clips make many shards
+
+
+def tones(folder, count, start=0, seconds=0.1):
+    """`count` short tones (distinct frequencies), as metadata rows load_dataset would give."""
+    import soundfile as sf
+
+    rows = []
+    folder.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * 16000)) / 16000
+    for i in range(start, start + count):
+        path = folder / f"clip{i:05d}.wav"
+        sf.write(path, (0.3 * np.sin(2 * np.pi * (100 + 7 * i) * t)).astype(np.float32), 16000)
+        rows.append({"path": str(path), "label": str(i % 3), "sample_rate": 16000, "frames": len(t)})
+    return pd.DataFrame(rows)
+
+
+def extract(metadata, store, **kwargs):
+    """extract_features on `metadata`; returns (feature set, files computed, shards computed)."""
+    state = {"dataset_metadata": metadata}
+    files, shards = EXTRACTION_COUNTER["computed"], EXTRACTION_COUNTER["shards"]
+    kwargs = {"cache_dir": str(store), "shard_size": SHARD, "n_jobs": 0, "progress": False, **kwargs}
+    extract_features(state, **kwargs)
+    return state["features"], EXTRACTION_COUNTER["computed"] - files, EXTRACTION_COUNTER["shards"] - shards
+
+
+def items(feature_set):
+    """Every row's features, read as the training Dataset reads them."""
+    dataset = AudioFeatureDataset(feature_set, np.zeros(len(feature_set), np.int64), np.arange(len(feature_set)))
+    return [dataset[i][0].numpy() for i in range(len(dataset))]
+
+
+@pytest.fixture
+def messages():
+    lines: list[str] = []
+    sink = logger.add(lambda m: lines.append(str(m).rstrip("\n")), format="{message}", level="INFO")
+    yield lines
+    logger.remove(sink)
+
+
+def test_few_files_per_shard_and_a_subset_reuses_everything(tmp_path):
+    metadata = tones(tmp_path / "audio", 200)
+    features, files, shards = extract(metadata, tmp_path / "store")
+    assert files == 200 and len(features.shard_files) == shards
+    stored = list((tmp_path / "store").rglob("*"))
+    assert len([p for p in stored if p.is_file()]) == shards + 3  # + index, settings.json, the cache mark
+    assert 200 / (2 * SHARD) <= shards <= 200 / (SHARD / 2)
+    expected = LogMel()(torch.from_numpy(__import__("soundfile").read(metadata["path"][7], dtype="float32")[0])[None])
+    np.testing.assert_allclose(items(features)[7], expected.numpy(), rtol=1e-5, atol=1e-5)
+
+    # Another experiment's subset (a split, a filter) of the same files: nothing computed, same values.
+    subset = metadata.iloc[::3].reset_index(drop=True)
+    again, files, shards = extract(subset, tmp_path / "store", n_jobs=2)
+    assert (files, shards) == (0, 0)
+    for a, b in zip(items(again), items(features)[::3]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adding_files_computes_only_the_shards_they_land_in(tmp_path):
+    metadata = tones(tmp_path / "audio", 300)
+    _, files, before = extract(metadata, tmp_path / "store")
+    names = {p.name for p in (tmp_path / "store").rglob("*.arrow")}
+    grown = pd.concat([metadata, tones(tmp_path / "audio", 3, start=300)], ignore_index=True)
+    features, files, shards = extract(grown, tmp_path / "store")
+    assert files == 3 and 1 <= shards <= 3
+    after = {p.name for p in (tmp_path / "store").rglob("*.arrow")}
+    assert names < after and len(after - names) == shards
+    assert len(features) == 303 and len(items(features)) == 303
+
+
+def test_current_ness_reads_no_audio_and_a_changed_file_is_recomputed(tmp_path):
+    metadata = tones(tmp_path / "audio", 40)
+    extract(metadata, tmp_path / "store")
+    # Same stats, other bytes: judged by path, size and mtime only (as make does), so still current.
+    path = metadata["path"][5]
+    st = os.stat(path)
+    tones(tmp_path / "other", 1, start=5)  # same length, same frequency: rewrite with other content
+    data = bytearray(open(path, "rb").read())
+    data[-10:] = bytes(10)
+    open(path, "wb").write(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _, files, _ = extract(metadata, tmp_path / "store")
+    assert files == 0
+    # A new mtime: the file is hashed (its content is new) and its features recomputed.
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    _, files, shards = extract(metadata, tmp_path / "store")
+    assert (files, shards) == (1, 1)
+
+
+def test_a_truncated_shard_is_recomputed_and_said_so(tmp_path, messages):
+    metadata = tones(tmp_path / "audio", 64)
+    features, _, _ = extract(metadata, tmp_path / "store")
+    reference = items(features)
+    damaged = features.shard_files[1]
+    size = os.path.getsize(damaged)
+    with open(damaged, "r+b") as f:
+        f.truncate(size // 2)
+    count = int((features.shard_of_row == 1).sum())
+    again, files, shards = extract(metadata, tmp_path / "store")
+    assert (files, shards) == (count, 1)
+    assert f"feature shard {damaged} is damaged (Not an Arrow file); its {count} files are extracted again." \
+        in messages
+    for a, b in zip(items(again), reference):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_run_killed_mid_extraction_resumes_without_recomputing_finished_shards(tmp_path):
+    metadata = tones(tmp_path / "audio", 160)
+    metadata.to_parquet(tmp_path / "meta.parquet")
+    script = textwrap.dedent(f"""
+        import time, pandas as pd
+        from tasks.features.extract import extract_features
+        from tests.tasks.test_feature_store import SlowLogMel
+        state = {{"dataset_metadata": pd.read_parquet({str(tmp_path / 'meta.parquet')!r})}}
+        extract_features(state, extractor=SlowLogMel(), cache_dir={str(tmp_path / 'store')!r},
+                         shard_size={SHARD}, n_jobs=0, progress=False)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd(),
+                             env={**os.environ, "PYTHONPATH": os.getcwd()})
+    deadline = time.monotonic() + 120
+    while len(list((tmp_path / "store").rglob("*.arrow"))) < 3 and time.monotonic() < deadline:
+        assert child.poll() is None, "the extraction ended before it could be killed"
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    finished = {p.name for p in (tmp_path / "store").rglob("*.arrow")}
+    assert len(finished) >= 3 and not list((tmp_path / "store").glob("*/index.arrow"))  # killed before it
+    features, files, shards = extract(metadata, tmp_path / "store", extractor=SlowLogMel())
+    total = len(features.shard_files)
+    assert shards == total - len(finished)  # finished shards are read back, not computed again
+    uninterrupted, _, _ = extract(metadata, tmp_path / "fresh", extractor=SlowLogMel())
+    for a, b in zip(items(features), items(uninterrupted)):
+        np.testing.assert_array_equal(a, b)
+
+
+class SlowLogMel(LogMel):
+    """LogMel that takes its time: a job is still running when the test kills it."""
+
+    def __call__(self, waveform):
+        time.sleep(0.01)
+        return super().__call__(waveform)
+
+
+class TinyModel(torch.nn.Module):
+    """A model extractor as the contract says: `extract_batch(waves) -> features`, `batch_size`."""
+
+    sample_rate, frame_rate, batch_size = 16000, 100.0, 8
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = torch.nn.Conv1d(1, 4, kernel_size=160, stride=160)
+        self.calls: list[tuple[int, int]] = []  # (pid, batch length) of every call
+
+    def settings(self):
+        return {"extractor": "TinyModel", "batch_size": self.batch_size}
+
+    def extract_batch(self, waves):
+        self.calls.append((os.getpid(), len(waves)))
+        return [self.conv(w[None])[0] for w in waves]
+
+    def forward(self, wave):
+        return self.extract_batch([wave])[0]
+
+
+def test_a_model_extractor_runs_in_batches_in_this_process(tmp_path):
+    metadata = tones(tmp_path / "audio", 40)
+    model = TinyModel()
+    features, files, _ = extract(metadata, tmp_path / "store", extractor=model, n_jobs=2)
+    assert files == 40 and {pid for pid, _ in model.calls} == {os.getpid()}
+    assert max(n for _, n in model.calls) == 8 and sum(n for _, n in model.calls) == 40
+    wave = torch.from_numpy(__import__("soundfile").read(metadata["path"][3], dtype="float32")[0])[None]
+    with torch.no_grad():
+        np.testing.assert_allclose(items(features)[3], model(wave).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_store_folder_is_named_by_settings_and_code(tmp_path):
+    a, b = FeatureStore(tmp_path, LogMel()), FeatureStore(tmp_path, LogMel(n_mels=32))
+    assert a.folder.name.startswith("store-") and a.folder != b.folder
+    assert FeatureStore(tmp_path, SlowLogMel()).folder != a.folder  # other code, other store
+
+
+def test_reproduce_recomputes_every_shard(tmp_path, monkeypatch):
+    import ginpipe.io
+
+    metadata = tones(tmp_path / "audio", 40)
+    features, _, shards = extract(metadata, tmp_path / "store")
+    reference = items(features)
+    # `ginpipe reproduce` says cached results must not be trusted (ginpipe.io.must_recompute).
+    monkeypatch.setattr(ginpipe.io, "must_recompute", lambda: True, raising=False)
+    again, files, recomputed = extract(metadata, tmp_path / "store")
+    assert (files, recomputed) == (40, shards) and again.shard_files == features.shard_files
+    for a, b in zip(items(again), reference):
+        np.testing.assert_array_equal(a, b)
