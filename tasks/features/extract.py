@@ -128,6 +128,37 @@ def _index_rows(store: FeatureStore) -> int:
         return -1
 
 
+def _jobs(store: FeatureStore, located: pd.DataFrame, missing: np.ndarray, extractor: Any,
+          shard_size: int, recompute: bool = False) -> list[ShardJob]:
+    paths = located["path"].to_numpy()[missing].tolist()
+    sizes = located["size"].to_numpy()[missing].tolist()
+    mtimes = located["mtime_ns"].to_numpy()[missing].tolist()
+    jobs = []
+    for members in plan_shards(paths, shard_size):
+        p, s, m = [paths[i] for i in members], [sizes[i] for i in members], [mtimes[i] for i in members]
+        jobs.append(ShardJob(str(store.shard_path(shard_name(store.key, p, s, m))), p, s, m, extractor,
+                             recompute))
+    # Largest first: the last jobs to start are the short ones, so the cores finish together.
+    return sorted(jobs, key=lambda job: -sum(job.sizes))
+
+
+def _feature_set(extractor: Any, metadata: pd.DataFrame, on_the_fly: bool, feature_dim: int) -> FeatureSet:
+    return FeatureSet(
+        extractor=extractor, on_the_fly=on_the_fly, audio_paths=pa.array(metadata["path"].astype(str), pa.string()),
+        source_rates=metadata["sample_rate"].to_numpy(np.int64), source_frames=metadata["frames"].to_numpy(np.int64),
+        feature_dim=feature_dim, frame_rate=float(extractor.frame_rate))
+
+
+def _raise_non_finite(paths: list[str], errors: np.ndarray) -> None:
+    bad = [f"  {paths[i]}: {errors[i]}" for i in np.flatnonzero(errors == "NaN or infinite samples")]
+    if bad:
+        raise NonFiniteAudioError(
+            f"{len(bad)} of {len(paths)} audio files cannot be used:\n" + "\n".join(bad[:20])
+            + ("\n  ..." if len(bad) > 20 else "")
+            + "\nRemove them from the dataset (or from its manifest); a float WAV can store NaN, the"
+              " model cannot learn from it.")
+
+
 class UndecodableAudioError(ValueError):
     """Audio files that open but fail to decode (truncated or corrupt data)."""
 

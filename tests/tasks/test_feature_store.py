@@ -203,13 +203,13 @@ def test_store_folder_is_named_by_settings_and_code(tmp_path):
 
 
 def test_reproduce_recomputes_every_shard(tmp_path, monkeypatch):
-    import ginpipe.io
+    from ginpipe.state.recompute import VARIABLE
 
     metadata = tones(tmp_path / "audio", 40)
     features, _, shards = extract(metadata, tmp_path / "store")
     reference = items(features)
-    # `ginpipe reproduce` says cached results must not be trusted (ginpipe.io.must_recompute).
-    monkeypatch.setattr(ginpipe.io, "must_recompute", lambda: True, raising=False)
+    # What `ginpipe reproduce` sets (ginpipe.io.must_recompute): cached results must not be trusted.
+    monkeypatch.setenv(VARIABLE, "1")
     again, files, recomputed = extract(metadata, tmp_path / "store")
     assert (files, recomputed) == (40, shards) and again.shard_files == features.shard_files
     for a, b in zip(items(again), reference):
