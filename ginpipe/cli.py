@@ -101,14 +101,18 @@ def main(argv: list[str] | None = None) -> int:
               "status": build_status_parser, "gc": build_gc_parser,
               "predict": build_predict_parser}.get(command, build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
-    from .experiment.console import configure_console, exit_code
+    from .experiment.console import configure_console
+    from .experiment.quiet import quiet_for
 
     verbosity = 1 if getattr(args, "verbose", False) else -1 if getattr(args, "quiet", False) else 0
     configure_console(verbosity=verbosity)
-    if verbosity < 0:
-        from .experiment.quiet import make_quiet
-        make_quiet()
-    typed = command_line(["ginpipe", *argv])
+    with quiet_for(verbosity < 0):  # -q for this command only: a notebook's next command is not quiet
+        return _dispatch(command, args, command_line(["ginpipe", *argv]), verbosity)
+
+
+def _dispatch(command: str | None, args, typed: str, verbosity: int) -> int:
+    from .experiment.console import exit_code
+
     try:
         if command == "compare":
             return exit_code(lambda: _compare(args), args.debug)

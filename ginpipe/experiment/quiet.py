@@ -8,11 +8,13 @@ through the environment: `tasks.fit` turns the progress bar off when `quiet()` i
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
+from typing import Iterator
 
-__all__ = ["make_quiet", "quiet"]
+__all__ = ["make_quiet", "quiet", "quiet_for"]
 
 _VARIABLE = "GINPIPE_QUIET"
 
@@ -26,6 +28,29 @@ def make_quiet() -> None:
     for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
         warnings.filterwarnings("ignore", category=category)
         warnings.filterwarnings("default", category=category, module=r"(tasks|__main__)(\.|$)")
+
+
+@contextlib.contextmanager
+def quiet_for(enabled: bool) -> Iterator[None]:
+    """`make_quiet()` for the length of one command, undone after it: a Python session that ran one
+    `-q` command (a notebook, a test calling `main`) runs its next command with the console it asks
+    for. Processes a command starts meanwhile inherit the quiet environment, as they should."""
+    if not enabled:
+        yield
+        return
+    saved = {name: os.environ.get(name) for name in (_VARIABLE, "TQDM_DISABLE")}
+    level = logging.root.manager.disable
+    with warnings.catch_warnings():  # restores the warning filters make_quiet adds
+        make_quiet()
+        try:
+            yield
+        finally:
+            logging.disable(level)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def quiet() -> bool:

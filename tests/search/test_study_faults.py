@@ -83,7 +83,7 @@ def test_the_original_storage_still_extends_the_study_after_a_refused_one(projec
 
 KILLED_STUDY = """
 import sys
-sys.path.insert(0, {repo!r})
+sys.path.append({repo!r})  # after the project's folder: its own `tasks` package, not the repo's reference one
 from tests.support.kill_tracer import KillPoint, KillTracer, Target
 from ginpipe.cli import main
 
