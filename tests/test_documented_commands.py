@@ -30,7 +30,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # where the environment's `ginpipe` script is
 _PLACEHOLDER = re.compile(r"<[\w -]+>|\bCONFIG\.\.\.|\[--")
-_FILE_BLOCK = re.compile(r"^```\w*\n# (\S+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_FILE_BLOCK = re.compile(r"^```\w*\n# (\S+\.\w+)\b[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# Folders of new audio that `ginpipe predict` examples classify: the user's own clips, made here.
+_AUDIO_INPUTS = ("recordings", "new_clips", "new_recordings")
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,10 @@ def why_not_here(command: Command) -> str | None:
         return "needs SLURM"
     if "http://" in text:
         return "needs an MLflow server at that address"
-    if "/data/" in text or "'/sounds'" in text:
+    if "/data/" in text or "/shared/" in text or "'/sounds'" in text:
         return "needs the user's own data folder"
+    if "HOST:" in text:
+        return "needs the user's running Dask cluster"
     devices = re.search(r"DEVICES=(\d+)", text)
     if devices and int(devices[1]) > (os.cpu_count() or 1):
         return f"{devices[1]} DDP processes on {os.cpu_count()} cores"
@@ -130,9 +134,24 @@ def sandboxes(tmp_path_factory) -> dict[str, Path]:
     for path, text in _FILE_BLOCK.findall((REPO / "README.md").read_text()):
         if (REPO / path).exists():
             continue  # a file of the audio project, shown: its commands run there
-        (example / path).parent.mkdir(parents=True, exist_ok=True)
-        (example / path).write_text(text)
+        for sandbox in (example, audio):  # a file of the user's own, beside either project
+            (sandbox / path).parent.mkdir(parents=True, exist_ok=True)
+            (sandbox / path).write_text(text)
+    for sandbox in (example, audio):
+        _write_clips(sandbox)
     return {"audio": audio, "example": example}
+
+
+def _write_clips(sandbox: Path) -> None:
+    """A few one-second tones in each folder a `predict` example reads."""
+    import numpy as np
+    import soundfile as sf
+
+    for name in _AUDIO_INPUTS:
+        (sandbox / name).mkdir()
+        for i, pitch in enumerate((220.0, 440.0, 880.0)):
+            t = np.arange(16000) / 16000
+            sf.write(sandbox / name / f"clip{i}.wav", 0.3 * np.sin(2 * np.pi * pitch * t), 16000)
 
 
 def _sandbox(command: Command, sandboxes: dict[str, Path]) -> Path:
@@ -148,7 +167,8 @@ def test_a_documented_command_works_as_printed(command, sandboxes):
     reason = why_not_here(command)
     if reason:
         pytest.skip(f"{command.text}: {reason}")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # $REPO, as README uses it: this repository's folder, here its copy
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "REPO": str(sandboxes["audio"])}
     env.pop("COLUMNS", None)
     done = subprocess.run(["bash", "-c", command.text], cwd=_sandbox(command, sandboxes), capture_output=True,
                           text=True, env=env, timeout=3600, stdin=subprocess.DEVNULL)

@@ -39,9 +39,10 @@ def read_folder(root: str | Path, extensions: Iterable[str] | None = None,
                 exclude: Iterable[str] = ()) -> pd.DataFrame:
     """Folder-per-class layout: `root/<label>/**/<audio file>`.
 
-    Every file is accounted for: the log says how many were left out and why (a suffix outside
-    `extensions`, audio soundfile cannot decode such as `.m4a`, not audio, hidden, or not inside a
-    class folder); files that are kept but unreadable are reported by `load_dataset`.
+    Every file in a class folder is accounted for: the log says how many were left out and why (a
+    suffix outside `extensions`, audio soundfile cannot decode such as `.m4a`, not audio, hidden),
+    and so is audio not inside a class folder; files that are kept but unreadable are reported by
+    `load_dataset`.
 
     Args:
         root: folder whose sub-folders are the classes.
@@ -60,7 +61,9 @@ def read_folder(root: str | Path, extensions: Iterable[str] | None = None,
     rows, other_suffixes, loose, hidden = [], [], 0, 0
     for entry in sorted(folder.iterdir()):
         if entry.is_file():
-            loose += 1
+            # audio beside the class folders is data the user loses: counted. Other files there (a
+            # README, a labels.csv, the markers ginpipe writes into a generated dataset) are not data.
+            loose += entry.suffix.lower() in suffixes
             continue
         if not entry.is_dir() or entry.name in skipped or entry.name.startswith("."):
             continue

@@ -89,6 +89,8 @@ def test_folder_reader_reads_every_format_soundfile_decodes_and_counts_what_it_l
     (root / "hum" / "voice.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A ")
     (root / "hum" / "._x.MP3").write_bytes(b"\x00\x05\x16\x07")  # a macOS resource fork beside a clip
     (root / "loose.wav").write_bytes(b"")
+    (root / "_COMPLETE.json").write_text("{}")  # not audio, beside the class folders: not data, not counted
+    (root / ".ginpipe-cache").write_text("")
 
     frame = read_folder(root)
     assert sorted(p.rsplit("/", 1)[-1] for p in frame["path"]) == [
