@@ -26,8 +26,8 @@ from .config.module_identity import SameFileFinder, install
 from .errors import ConfigError
 from .files import atomic_write, write_text
 from .runs.engine import execute_pipeline, register_pipeline
-from .state import pickling
-from .state.shared import State as _RunState
+from .cache import pickling
+from .cache.shared import State as _RunState
 
 __all__ = ["gin_configure_externals", "setup_gin", "execute_pipeline", "State", "save_state"]
 

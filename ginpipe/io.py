@@ -38,9 +38,9 @@ from .experiment.set_aside import set_aside
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 from .runs.cluster import cluster_address
 from .runs.trial import TrialPruned, in_trial, report_trial
-from .state.declared import declare_input
-from .state.object_code import code_digest
-from .state.recompute import must_recompute
+from .cache.declared import declare_input
+from .cache.object_code import code_digest
+from .cache.recompute import must_recompute
 from .tracking.active import TrackingRun, tracking_run
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",

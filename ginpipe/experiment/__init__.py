@@ -4,5 +4,5 @@
 chooses it; `run_record.RunRecord` writes run.json; `environment` writes environment.json;
 `console` sets up logging (console and logs/run.log) and prints errors; `ranks` is the one rule for
 which process may write. Imports `ginpipe.config` (composition, for naming), `ginpipe.files` and
-`ginpipe.errors`; never `ginpipe.state`.
+`ginpipe.errors`; never `ginpipe.cache`.
 """

@@ -25,9 +25,9 @@ from ..experiment.ranks import is_main_process
 from ..experiment.run_record import RunRecord
 from ..files import write_json
 from ..log import logger
-from ..state.shared import State
-from ..state.state_folder import StateFolder
-from ..state.task_keys import CodeDigests
+from ..cache.shared import State
+from ..cache.task_cache_folder import TaskCacheFolder
+from ..cache.task_keys import CodeDigests
 from .cluster import cluster_environment
 from .engine import Engine
 from .failures import in_python, resume_hint, resume_only, write_error
@@ -89,7 +89,7 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
         hint = resume_hint(options.command, naming)
         if not is_main_process():
             return _execute(prepared.bind(), state, None, RunRecord(None), hint)
-        planned = StateFolder(naming.output_dir)  # read before the folder is locked; see `_all_cached`
+        planned = TaskCacheFolder(naming.output_dir)  # read before the folder is locked; see `_all_cached`
         code = CodeDigests(Path.cwd())  # the project source's digests, for the plan and the run
         if not _all_cached(prepared, state, planned, code):
             prepared.bind()  # imports the tasks' modules; before the folder opens, so an error touches nothing
@@ -122,18 +122,18 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                 experiment.close()
 
 
-def _execute(prepared: Prepared, state: State, store: StateFolder | None, record: RunRecord, hint: str,
+def _execute(prepared: Prepared, state: State, task_cache: TaskCacheFolder | None, record: RunRecord, hint: str,
              code: CodeDigests | None = None) -> State:
     options = prepared.options
-    engine = Engine(prepared.config, store, record, selectors=prepared.selectors, objects=prepared.objects,
-                    no_cache=options.no_cache or store is None, from_task=options.from_task if store else None,
+    engine = Engine(prepared.config, task_cache, record, selectors=prepared.selectors, objects=prepared.objects,
+                    no_cache=options.no_cache or task_cache is None, from_task=options.from_task if task_cache else None,
                     resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task,
                     code=code or CodeDigests(Path.cwd()))
     try:
         with engine, engine.usage:
             state = gin.get_configurable(PIPELINE)(state)
-        if store is not None:
-            store.prune(set(engine.executed) | set(engine.cached))
+        if task_cache is not None:
+            task_cache.prune(set(engine.executed) | set(engine.cached))
         record.end("done", executed=engine.executed, cached=engine.cached)
     except BaseException as raised:
         error = unwrap_exception(raised)
@@ -174,7 +174,7 @@ def _is_pruned(error: BaseException) -> bool:
     return trial is not None and isinstance(error, trial.TrialPruned)
 
 
-def _all_cached(prepared: Prepared, state: State, store: StateFolder, code: CodeDigests) -> bool:
+def _all_cached(prepared: Prepared, state: State, task_cache: TaskCacheFolder, code: CodeDigests) -> bool:
     """Whether the plan takes every top-level task from the cache (this experiment's, or an identical
     task's outputs in a sibling experiment): then no task module is imported.
 
@@ -183,7 +183,7 @@ def _all_cached(prepared: Prepared, state: State, store: StateFolder, code: Code
     options = prepared.options
     if options.no_cache or options.from_task or prepared.needs_import():
         return False
-    engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors, objects=prepared.objects,
+    engine = Engine(prepared.config, task_cache, RunRecord(None), selectors=prepared.selectors, objects=prepared.objects,
                     code=code)
     return all(d.action == "cached" for d in engine.plan(prepared.tasks, State(dict(state))))
 

@@ -185,13 +185,13 @@ def _all_cached(member: Member) -> bool:
     from ..experiment.run_record import RunRecord
     from ..runs.engine import Engine
     from ..runs.prepare import prepare, run_scope
-    from ..state.shared import State
-    from ..state.state_folder import StateFolder
+    from ..cache.shared import State
+    from ..cache.task_cache_folder import TaskCacheFolder
 
     try:
         with run_scope():
             prepared = prepare(member.options)
-            store = StateFolder(member.folder)
+            store = TaskCacheFolder(member.folder)
             engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors,
                             objects=prepared.objects, share=False)
             state = State({"output_dir": str(member.folder), **prepared.initial})

@@ -26,7 +26,7 @@ from ..config.values import MacroRef, Ref
 from ..errors import ConfigError, Where
 from ..experiment.naming import choose_naming
 from ..runs.options import RunOptions, command_line
-from ..state.fingerprint import digest
+from ..cache.fingerprint import digest
 
 __all__ = ["Axis", "Member", "Sweep", "plan_sweep"]
 

@@ -21,7 +21,7 @@ from typing import Sequence
 from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
 from ..experiment.run_state import read_run_state
-from ..state.state_folder import UnreadableStateFile
+from ..cache.task_cache_folder import UnreadableStateFile
 from .curves import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
 

@@ -31,7 +31,7 @@ from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
 from ..runs.runner import execute
-from ..state.recompute import recomputing
+from ..cache.recompute import recomputing
 from .finished import NAMING_MACROS, final_metrics, read_bindings, read_record
 
 __all__ = ["Reproduction", "reproduce", "runnable_bindings", "environment_differences", "metric_differences"]

@@ -203,7 +203,7 @@ def test_store_folder_is_named_by_settings_and_code(tmp_path):
 
 
 def test_reproduce_recomputes_every_shard(tmp_path, monkeypatch):
-    from ginpipe.state.recompute import VARIABLE
+    from ginpipe.cache.recompute import VARIABLE
 
     metadata = tones(tmp_path / "audio", 40)
     features, _, shards = extract(metadata, tmp_path / "store")

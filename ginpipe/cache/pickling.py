@@ -13,8 +13,24 @@ import types
 
 __all__ = ["Pickler", "dump", "dumps", "load", "loads", "Unpickler"]
 
-Unpickler = pickle.Unpickler
-load, loads = pickle.load, pickle.loads
+
+
+class Unpickler(pickle.Unpickler):
+    """Reads values that experiments wrote before `ginpipe.state` became `ginpipe.cache` (a `State` in a value)."""
+
+    def find_class(self, module: str, name: str):
+        if module == "ginpipe.state" or module.startswith("ginpipe.state."):
+            module = "ginpipe.cache" + module[len("ginpipe.state"):]
+        return super().find_class(module, name)
+
+
+def load(file):
+    return Unpickler(file).load()
+
+
+def loads(data: bytes):
+    import io
+    return Unpickler(io.BytesIO(data)).load()
 
 
 def _lookup(module: str, qualname: str):

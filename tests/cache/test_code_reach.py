@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from ginpipe.state.code_reach import CodeReach
+from ginpipe.cache.code_reach import CodeReach
 
 FILES = {
     "proj/__init__.py": "",

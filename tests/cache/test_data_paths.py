@@ -1,7 +1,7 @@
 """Listings of data paths: what counts as a path binding, what a listing sees and leaves out."""
 import os
 
-from ginpipe.state.data_paths import DataFingerprints, describe_change, is_path_argument
+from ginpipe.cache.data_paths import DataFingerprints, describe_change, is_path_argument
 
 
 def test_which_arguments_name_paths():

@@ -20,7 +20,7 @@ from .formats import load_value, safe_name, save_value
 from .shared import State
 from .task_keys import TaskRecord
 
-__all__ = ["StateFolder", "UnreadableStateFile"]
+__all__ = ["TaskCacheFolder", "UnreadableStateFile"]
 
 
 class UnreadableStateFile(TaskError):
@@ -31,13 +31,13 @@ class UnreadableStateFile(TaskError):
         self.path, self.label = path, label  # the file, and the task that wrote it
 
 
-class StateFolder:
+class TaskCacheFolder:
     """One experiment's `state/`: its task records, and the values they wrote (see module docstring)."""
 
     def __init__(self, experiment_dir: Path):
         self.experiment_dir = experiment_dir
         self.name = experiment_dir.name
-        self._siblings: list[StateFolder] | None = None
+        self._siblings: list[TaskCacheFolder] | None = None
         self._adopted_unwritten = False  # records adopted since the index was last written
         self.state_dir = experiment_dir / "state"
         self.tmp_dir = experiment_dir / ".tmp"
@@ -46,10 +46,10 @@ class StateFolder:
         self.records: dict[str, TaskRecord] = {
             label: TaskRecord.from_json(r) for label, r in raw.get("tasks", {}).items()}
 
-    def reread(self) -> "StateFolder":
+    def reread(self) -> "TaskCacheFolder":
         """This folder's records read again (its run may have changed them since), with the
         siblings read so far: a plan made before the folder was locked need not read them twice."""
-        fresh = StateFolder(self.experiment_dir)
+        fresh = TaskCacheFolder(self.experiment_dir)
         fresh._siblings = self._siblings
         return fresh
 
@@ -66,21 +66,21 @@ class StateFolder:
             if record is not None:
                 yield sibling, record
 
-    def siblings(self) -> list["StateFolder"]:
+    def siblings(self) -> list["TaskCacheFolder"]:
         """The other experiments of the same project, most recent first (read once, lazily)."""
         if self._siblings is None:
             project = self.experiment_dir.parent
             found = [p for p in project.glob("*/state/index.json")
                      if p.parent.parent.resolve() != self.experiment_dir.resolve()]
             found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-            self._siblings = [StateFolder(p.parent.parent) for p in found]
+            self._siblings = [TaskCacheFolder(p.parent.parent) for p in found]
         return self._siblings
 
     def complete(self, record: TaskRecord) -> bool:
         """Every file the record names is there."""
         return all(self.restorable(record, key) for key, entry in record.writes.items() if entry.get("file"))
 
-    def adopt(self, label: str, record: TaskRecord, source: "StateFolder") -> TaskRecord:
+    def adopt(self, label: str, record: TaskRecord, source: "TaskCacheFolder") -> TaskRecord:
         """Take another experiment's outputs of an identical task: hard links (copies across devices)."""
         if self.records.pop(label, None) is not None:
             self._write_index()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import ExperimentError
 from .shared import State
-from .state_folder import StateFolder
+from .task_cache_folder import TaskCacheFolder
 
 __all__ = ["load_state"]
 
@@ -31,10 +31,10 @@ def load_state(experiment_dir) -> State:
         raise ExperimentError(f"load_state: {folder} is not a ginpipe experiment with saved state"
                               " (no state/index.json).",
                               hint="Pass an experiment folder whose run saved at least one task.")
-    store = StateFolder(folder)
+    task_cache = TaskCacheFolder(folder)
     state = State()
-    for label in sorted(store.records, key=_pipeline_order):
-        store.restore(store.records[label], state)
+    for label in sorted(task_cache.records, key=_pipeline_order):
+        task_cache.restore(task_cache.records[label], state)
     return state
 
 
