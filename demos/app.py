@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ginpipe-demo: {error}", file=sys.stderr)
         return 2
     from ginpipe.io import read_run_state
-    state = read_run_state(bundle.folder.parent).state
+    state = read_run_state(bundle.folder.parent).status
     if state not in ("done", "unknown"):  # e.g. a --resume with a changed config that failed
         print(f"ginpipe-demo: warning: the experiment's last run is {state}: this model/ comes from an"
               " earlier, finished run, not from its current config.gin.", file=sys.stderr)

@@ -33,7 +33,7 @@ from .experiment.folder_safety import check_removable
 from .experiment.metrics import plain_float, plain_numbers
 from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
-from .experiment.run_state import read_run_state
+from .experiment.folder_status import read_folder_status as read_run_state  # its public name since before the rename
 from .experiment.set_aside import set_aside
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 from .runs.cluster import cluster_address

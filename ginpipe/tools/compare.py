@@ -20,7 +20,7 @@ from typing import Sequence
 
 from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
-from ..experiment.run_state import read_run_state
+from ..experiment.folder_status import read_folder_status
 from ..cache.task_cache_folder import UnreadableStateFile
 from .curves import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
@@ -50,9 +50,9 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     (its metrics are never shown as missing), and its own error is raised when it was the only one."""
     rows, damaged = [], []
     for folder in experiment_folders(paths):
-        state = read_run_state(folder)
-        if state.problem:
-            print(f"note: skipped {folder}: {state.problem}.", file=sys.stderr)
+        status = read_folder_status(folder)
+        if status.problem:
+            print(f"note: skipped {folder}: {status.problem}.", file=sys.stderr)
             continue
         try:
             metrics = final_metrics(folder)
@@ -60,7 +60,7 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
             damaged.append((folder, e))
             continue
         rows.append(Row(folder, read_bindings(folder / "config.gin"), metrics,
-                        state.state, read_record(folder / "trial.json")))
+                        status.status, read_record(folder / "trial.json")))
     if not rows and len(damaged) == 1:
         raise damaged[0][1]
     for folder, e in damaged:

@@ -25,7 +25,8 @@ from ..config.composition import compose
 from ..config.values import Ref, walk
 from ..errors import ConfigError, ExperimentError, GinpipeError
 from ..experiment.environment import describe_environment
-from ..experiment.run_state import read_run_state
+from ..experiment.folder_status import read_folder_status
+from ..experiment.statuses import RunStatus
 from ..files import write_json
 from ..log import logger
 from ..runs.options import RunOptions
@@ -213,7 +214,7 @@ def _is_unfinished(folder: Path, original: Path) -> bool:
         return False
     if words[:2] != ["ginpipe", "reproduce"] or len(words) < 3 or Path(words[2]).resolve() != original.resolve():
         return False
-    return read_run_state(folder).state in ("interrupted", "failed")
+    return read_folder_status(folder).status in (RunStatus.INTERRUPTED, RunStatus.FAILED)
 
 
 def _unfinished(original: Path) -> str | None:

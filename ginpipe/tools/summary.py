@@ -28,19 +28,20 @@ def monitored_metric(folder: Path, metrics: dict[str, float]) -> str | None:
     return next(iter(metrics), None)
 
 
-def summary_line(folder: str | Path, state: str | None = None) -> str:
-    """`state: folder  (metric = value)`; `state` is read from the folder unless the caller knows it
+def summary_line(folder: str | Path, status: str | None = None) -> str:
+    """`status: folder  (metric = value)`; `status` is read from the folder unless the caller knows it
     (a run that just returned is done)."""
     folder = Path(folder)
     metrics = final_metrics(folder)
     name = monitored_metric(folder, metrics)
-    if state is None:
-        from ..experiment.run_state import read_run_state
+    if status is None:
+        from ..experiment.folder_status import read_folder_status
+        from ..experiment.statuses import RunStatus
 
-        state = read_run_state(folder).state
-        state = "done" if state == "running" else state  # the run printing this holds the lock still
+        status = read_folder_status(folder).status
+        status = RunStatus.DONE if status is RunStatus.RUNNING else status  # the run printing this holds the lock still
     result = f"{name} = {metrics[name]:.6g}" if name else "no metrics recorded"
-    return f"{state}: {folder}  ({result})"
+    return f"{status}: {folder}  ({result})"
 
 
 def members_table(folders: list[Path]) -> str | None:

@@ -1,8 +1,8 @@
-"""What state an experiment folder is in: done, failed, interrupted or running.
+"""Where an experiment folder stands: done, failed, interrupted or running.
 
 `run.json` says "running" from the moment a run starts until it ends, so a run killed outright
 (SIGKILL, power loss) leaves "running" behind. The folder's lock tells the truth: a live run holds
-it (flock), a dead one cannot. `ginpipe compare` and `ginpipe status` both read state from here.
+it (flock), a dead one cannot. `ginpipe compare` and `ginpipe status` both read its status from here.
 """
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .lock import lock_holder
+from .statuses import RunStatus, TaskStatus
 
-__all__ = ["RunState", "read_run_state"]
+__all__ = ["FolderStatus", "read_folder_status"]
 
 
 @dataclass(frozen=True)
-class RunState:
+class FolderStatus:
+    """Where an experiment folder's last run stands, with what `ginpipe status` prints beside it."""
     folder: Path
-    state: str  # done / failed / interrupted / running / unknown
+    status: RunStatus
     pid: int | None  # the pid holding the lock now (running), else the last run's
     last_task: str | None
     age_s: float | None  # since the last run ended (or started, when it has not)
@@ -34,23 +36,29 @@ class RunState:
                 return f"{seconds // size} {unit} ago"
         return f"{seconds} s ago"
 
+    @property
+    def state(self) -> RunStatus:
+        """`status` under the name `ginpipe.io.read_run_state(...).state` had before (project code reads it)."""
+        return self.status
 
-def read_run_state(folder: Path) -> RunState:
-    """The folder's state; a run.json that cannot be read, or not as ginpipe writes it (`null`, a list,
-    a wrong type inside), gives state "unknown" and says so in `problem`, for the tools to report."""
+
+def read_folder_status(folder: Path) -> FolderStatus:
+    """The folder's status; a run.json that cannot be read, or not as ginpipe writes it (`null`, a list,
+    a wrong type inside), gives status "unknown" and says so in `problem`, for the tools to report."""
     folder = Path(folder)
     run, problem = _read_run(folder / "run.json")
-    status = run.get("status") if isinstance(run.get("status"), str) else "unknown"
+    written = run.get("status")
+    status = RunStatus(written) if isinstance(written, str) and written in set(RunStatus) else RunStatus.UNKNOWN
     holder = lock_holder(folder)
     if holder is not None:
-        status = "running"
-    elif status == "running":
-        status = "interrupted"  # run.json was never closed and no live run holds the lock
+        status = RunStatus.RUNNING
+    elif status is RunStatus.RUNNING:
+        status = RunStatus.INTERRUPTED  # run.json was never closed and no live run holds the lock
     tasks = run.get("tasks") or []
     last = tasks[-1] if tasks else None
     last_task = f"{last['label']} ({last.get('status')})" if last else None
-    if last and status == "interrupted":  # the task running at the kill was never journaled
-        last_task = (f"{last['label']} (interrupted)" if last.get("status") in ("running", "interrupted")
+    if last and status is RunStatus.INTERRUPTED:  # the task running at the kill was never journaled
+        last_task = (f"{last['label']} (interrupted)" if last.get("status") in (TaskStatus.RUNNING, TaskStatus.INTERRUPTED)
                      else f"after {last['label']}")
     stamp = run.get("ended") or run.get("started")
     age = None
@@ -60,7 +68,7 @@ def read_run_state(folder: Path) -> RunState:
         except (TypeError, ValueError):
             pass
     pid = holder if holder is not None else run.get("pid")
-    return RunState(folder, status, pid, last_task, age, problem)
+    return FolderStatus(folder, status, pid, last_task, age, problem)
 
 
 def _read_run(path: Path) -> tuple[dict, str | None]:
