@@ -187,11 +187,12 @@ def _run(options: RunOptions, args) -> int:
         print_dry_run(options, composition)
     else:
         from .experiment.ranks import is_main_process
-        from .runs.runner import execute
+        from .experiment.statuses import RunStatus
+        from .runs.runner import run_experiment
         from .tools.summary import summary_line
-        state = execute(options, composition)
+        state = run_experiment(options, composition)
         if is_main_process():
-            print(summary_line(state["output_dir"], "done"))
+            print(summary_line(state["output_dir"], RunStatus.DONE))
     return 0
 
 

@@ -136,7 +136,7 @@ def _start_parent_run(sweep: Sweep):
     """The sweep's MLflow parent run when tracking is on (mlflow imported only then), else None."""
     if not sweep.tracking_uri:
         return None
-    from ..tracking.sweep_run import start_sweep_run
+    from ..tracking.sweep_tracker import start_sweep_run
 
     return start_sweep_run(sweep.tracking_uri, project=sweep.project, name=sweep.base, project_dir=sweep.project_dir,
                            axes={a.key: a.values for a in sweep.axes}, command=sweep.command)

@@ -31,7 +31,7 @@ from ..experiment.ranks import is_main_process
 from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
-from ..runs.runner import execute
+from ..runs.runner import run_experiment
 from .parent_death import death_hook
 
 __all__ = ["ForkedCommand", "run_command", "warm_up", "fork_is_safe", "distributed"]
@@ -60,7 +60,7 @@ def _run(options: RunOptions) -> int:
         from ..runs.dry_run import print_dry_run
         print_dry_run(options)
         return 0
-    state = execute(options)
+    state = run_experiment(options)
     if is_main_process():
         print(summary_line(state["output_dir"], "done"))
     return 0

@@ -21,6 +21,7 @@ from typing import Sequence
 from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
 from ..experiment.folder_status import read_folder_status
+from ..experiment.statuses import RunStatus
 from ..cache.task_cache_folder import UnreadableStateFile
 from .curves import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
@@ -37,7 +38,7 @@ class Row:
     folder: Path
     bindings: dict[str, str]
     metrics: dict[str, float]
-    status: str
+    status: RunStatus
     trial: dict | None = None  # a search trial's trial.json
 
     @property
@@ -94,7 +95,7 @@ def table(rows: list[Row], show_all: bool = False, exact: bool = False) -> tuple
     names = (list(dict.fromkeys(n for r in rows for n in r.bindings)) if show_all
              else differing_bindings(rows))
     metrics = list(dict.fromkeys(m for r in rows for m in r.metrics))
-    with_status = any(r.status != "done" for r in rows)
+    with_status = any(r.status is not RunStatus.DONE for r in rows)
     trials = any(r.trial for r in rows)  # a study's trials: their number, state and value first
     header = ["experiment", *(["trial", "state", "value"] if trials else []), *(["status"] if with_status else []),
               *names, *metrics]
@@ -136,9 +137,9 @@ def grouped_table(rows: list[Row], group_by: Sequence[str], fmt: str, sort: str 
 
     known = list(dict.fromkeys(n for r in rows for n in r.bindings))
     by = [resolve_binding(name, known) for name in group_by]
-    done = [r for r in rows if r.status == "done"]
+    done = [r for r in rows if r.status is RunStatus.DONE]
     for row in rows:
-        if row.status != "done":
+        if row.status is not RunStatus.DONE:
             print(f"note: {row.folder} is left out of the groups: it is {row.status}.", file=sys.stderr)
     if not done:
         raise ConfigError("No finished experiment to group.", hint="See `ginpipe status` for what happened to them.")
@@ -168,7 +169,7 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
         rows = sort_rows(rows, sort, reverse) if sort else rows
         print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
     for row in rows:
-        if row.status != "done" and row.metrics and not group_by:  # e.g. a --resume with a new config that failed
+        if row.status is not RunStatus.DONE and row.metrics and not group_by:  # e.g. a --resume with a new config that failed
             print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
                   " finished run, not from its current config.", file=sys.stderr)
     if plot:

@@ -31,7 +31,7 @@ from ..files import write_json
 from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
-from ..runs.runner import execute
+from ..runs.runner import run_experiment
 from ..cache.recompute import recomputing
 from .finished import NAMING_MACROS, final_metrics, read_bindings, read_record
 
@@ -93,7 +93,7 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
     logger.info(f"{'Resuming the reproduction of' if resume else 'Reproducing'} {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
     with recomputing():  # features and generated data are computed again, not read from their caches
-        execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
+        run_experiment(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
                            project_name=run_json.get("project"), output_dir=folder, resume=resume, no_cache=True,
                            verbosity=verbosity, command=command or _command(original)))
     report = Reproduction(original, folder, warnings, source=source)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from ..experiment.metrics import numeric_metrics
+from ..experiment.statuses import RunStatus, TaskStatus
 from ..files import read_json, write_json
 from ..log import logger
 from . import active
@@ -31,7 +32,7 @@ from .settings import warn_failure
 __all__ = ["ExperimentTracker", "RECORD", "start_experiment_run"]
 
 RECORD = "tracking.json"  # in the experiment folder: the MLflow run to update on a rerun
-_STATUS = {"done": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
+_STATUS = {RunStatus.DONE: "FINISHED", RunStatus.FAILED: "FAILED", RunStatus.INTERRUPTED: "KILLED"}
 _ARTIFACT_FILES = ("config.gin", "metrics.json")
 _ARTIFACT_FOLDERS = ("plots", "model")
 
@@ -64,11 +65,11 @@ class ExperimentTracker:
 
         run_id = self.run.run_id
         record = read_json(self.folder / "run.json", None) or {}
-        status = record.get("status", "failed")
+        status = record.get("status", RunStatus.FAILED)
         tasks = record.get("tasks") or []
         tags = {"ginpipe.status": status,
-                "ginpipe.cached_tasks": ", ".join(t["label"] for t in tasks if t.get("status") == "cached"),
-                "ginpipe.executed_tasks": ", ".join(t["label"] for t in tasks if t.get("status") == "done")}
+                "ginpipe.cached_tasks": ", ".join(t["label"] for t in tasks if t.get("status") == TaskStatus.CACHED),
+                "ginpipe.executed_tasks": ", ".join(t["label"] for t in tasks if t.get("status") == TaskStatus.DONE)}
         git = (read_json(self.folder / "environment.json", None) or {}).get("git") or {}
         if git.get("commit"):
             tags |= {"mlflow.source.git.commit": git["commit"], "ginpipe.git_dirty": str(bool(git.get("dirty")))}
@@ -109,7 +110,7 @@ def start_experiment_run(uri: str, *, project: str, experiment: str, folder: Pat
         experiment_id = project_experiment(client, project, uri)
         digest = hashlib.sha1(config_text.encode()).hexdigest()
         run_id = _reusable_run(client, read_json(folder / RECORD, None), uri, digest)
-        tags = {"mlflow.runName": experiment, "ginpipe.folder": str(folder.resolve()), "ginpipe.status": "running",
+        tags = {"mlflow.runName": experiment, "ginpipe.folder": str(folder.resolve()), "ginpipe.status": RunStatus.RUNNING,
                 "ginpipe.command": (command or "")[:5000]}
         if parent:
             tags["mlflow.parentRunId"] = parent
