@@ -189,7 +189,7 @@ def _run(options: RunOptions, args) -> int:
         from .experiment.ranks import is_main_process
         from .experiment.statuses import RunStatus
         from .runs.runner import run_experiment
-        from .tools.summary import summary_line
+        from .tools.run_summary import summary_line
         state = run_experiment(options, composition)
         if is_main_process():
             print(summary_line(state["output_dir"], RunStatus.DONE))

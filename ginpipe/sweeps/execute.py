@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import GinpipeError, RunInterrupted
 from ..files import read_json, write_json
 from ..log import logger
-from ..tools.summary import members_table
+from ..tools.run_summary import members_table
 from .plan import Member, Sweep
 
 __all__ = ["SweepError", "Outcome", "run_sweep", "finished", "summary", "MARKER"]

@@ -55,7 +55,7 @@ def run_command(argv: list[str]) -> int:
 
 
 def _run(options: RunOptions) -> int:
-    from ..tools.summary import summary_line
+    from ..tools.run_summary import summary_line
     if options.dry_run:
         from ..runs.dry_run import print_dry_run
         print_dry_run(options)

@@ -5,7 +5,7 @@ metrics from the state key `metrics` (read lazily, alone) and from `metrics.json
 search trial's folder adds its trial.json (number, state in the study, value). Only numbers are
 shown (per-class reports, confusion matrices and paths are left out); `--group-by` folds experiments
 that differ only in a binding into one row (`groups`); `--plot METRIC` draws that column of each
-experiment's Lightning `metrics.csv` (`curves`). No torch needed.
+experiment's Lightning `metrics.csv` (`compare_plot`). No torch needed.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ..experiment.metrics import plain_float
 from ..experiment.folder_status import read_folder_status
 from ..experiment.statuses import RunStatus
 from ..cache.task_cache_folder import UnreadableStateFile
-from .curves import check_plot_file, plot_curves
+from .compare_plot import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
 
 __all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]

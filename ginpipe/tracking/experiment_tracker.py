@@ -6,7 +6,7 @@ same config updates that run (new status, tags, metrics, artifacts) instead of a
 Parameters are the gin bindings (`params`); tags the command, git commit, status and the tasks that
 came from the cache; metrics the final numbers of the state key `metrics` and `metrics.json` (the
 per-epoch curves come from the training task's logger, attached through `active`, or from the
-experiment's `metrics.csv` when the run has none: `curves`); artifacts
+experiment's `metrics.csv` when the run has none: `curve_backfill`); artifacts
 `config.gin`, `metrics.json`, `plots/` and the model bundle `model/`.
 
 Every call is guarded: a failure warns once (`settings.warn_failure`) and tracking stops for the
@@ -25,7 +25,7 @@ from ..files import read_json, write_json
 from ..log import logger
 from . import active
 from .connection import connect, project_experiment
-from .curves import backfill_curves
+from .curve_backfill import backfill_curves
 from .params import BATCH, binding_params
 from .settings import warn_failure
 

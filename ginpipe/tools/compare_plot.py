@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import ConfigError, ExperimentError, did_you_mean
 from ..experiment.folder_safety import project_root
 from ..files import atomic_write
-from ..tracking.curves import training_logs
+from ..tracking.curve_backfill import training_logs
 
 __all__ = ["Curve", "read_curve", "plot_curves", "check_plot_file"]
 
