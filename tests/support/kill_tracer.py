@@ -64,7 +64,7 @@ TARGETS = [
     _task("split_dataset", "tasks/split.py"),
     _task("make_labels", "tasks/labels.py"),
     _task("extract_features", "tasks/features/extract.py"),
-    _task("get_dataloaders", "tasks/data/loaders.py"),
+    _task("get_dataloaders", "tasks/training_data/loaders.py"),
     _task("fit_model", "tasks/fit.py"),
     # A training step: training resumes from last.ckpt when the kill comes after the first epoch.
     Target("task fit_model: training step", "training_step", "tasks/models/lightning_module.py", mode="delay"),

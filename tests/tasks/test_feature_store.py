@@ -15,7 +15,7 @@ import pytest
 import torch
 from loguru import logger
 
-from tasks.data.dataset import AudioFeatureDataset
+from tasks.training_data.dataset import AudioFeatureDataset
 from tasks.features.extract import EXTRACTION_COUNTER, extract_features
 from tasks.features.extractors import LogMel
 from tasks.features.store import FeatureStore
