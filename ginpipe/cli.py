@@ -160,7 +160,7 @@ def _reproduce(args, typed: str, verbosity: int) -> int:
 
 def _run(options: RunOptions, args) -> int:
     """One experiment, or a sweep when flags or a config (`!sweep:`) declare one; configs read once."""
-    from .config.composition import compose
+    from .config.text.composition import compose
     from .errors import ConfigError
 
     check_jobs(args.jobs)  # before anything is read: the same refusal for a run, a sweep and a search

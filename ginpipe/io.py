@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .config.source_modules import is_project_module
+from .config.registry.source_modules import is_project_module
 from .experiment.caches import mark_cache
 from .experiment.folder_safety import check_removable
 from .experiment.metrics import plain_float, plain_numbers
@@ -60,7 +60,7 @@ def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: 
     Raises:
         ConfigError: naming the file and line at fault.
     """
-    from .config.composition import compose
+    from .config.text.composition import compose
 
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
@@ -69,6 +69,6 @@ def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: 
 
 def __getattr__(name: str):
     if name in ("Ref", "MacroRef", "walk"):  # gin-free, but kept lazy like the rest of ginpipe
-        from .config import values
+        from .config.text import values
         return getattr(values, name)
     raise AttributeError(f"module 'ginpipe.io' has no attribute {name!r}")

@@ -26,8 +26,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config.source_modules import Located, Unsure, find_module, is_project_file, parse_file
-from ..config.source_signatures import imported_path
+from ..config.registry.source_modules import Located, Unsure, find_module, is_project_file, parse_file
+from ..config.registry.project_signatures import imported_path
 from .fingerprint import digest
 
 __all__ = ["CodeReach", "Part"]

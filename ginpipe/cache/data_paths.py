@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.values import MacroRef, walk
+from ..config.text.values import MacroRef, walk
 from .fingerprint import digest
 
 __all__ = ["Listing", "DataFingerprints", "binding_paths", "is_path_argument", "describe_change"]

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..config.resolution import ResolvedConfig
-from ..config.values import canonical_text
+from ..config.text.values import canonical_text
 from .code_reach import CodeReach
 from .data_paths import DataFingerprints, Listing, describe_change
 from .fingerprint import digest

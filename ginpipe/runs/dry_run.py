@@ -1,7 +1,7 @@
 """`--dry-run`: the composed config and the plan (run / cached / missing inputs); nothing runs."""
 from __future__ import annotations
 
-from ..config.composition import Composition
+from ..config.text.composition import Composition
 from ..experiment.folder import Experiment
 from ..log import logger
 from ..experiment.run_record import RunRecord

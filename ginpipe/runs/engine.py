@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from ..config import gin_internals
 from ..config.binding import is_stand_in
-from ..config.module_identity import definition_site
+from ..config.registry.module_identity import definition_site
 from ..config.gin_internals import unwrap_exception
 from ..config.resolution import ResolvedConfig
-from ..config.usage import UsageRecorder
+from ..config.usage_recorder import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
 from ..experiment.statuses import Action, TaskStatus

@@ -13,10 +13,10 @@ from typing import Sequence
 
 import gin
 
-from ..config.composition import Composition
+from ..config.text.composition import Composition
 from ..config.gin_internals import unwrap_exception
-from ..config.unused_bindings import describe as describe_unused, unused_bindings
-from ..config.usage import UsageRecorder
+from ..config.checks.unused_bindings import describe as describe_unused, unused_bindings
+from ..config.usage_recorder import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, did_you_mean
 from ..experiment.console import log_to_file
 from ..experiment.environment import describe_environment

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..config.resolution import ResolvedConfig
-from ..config.values import MacroRef, Ref, canonical_text, walk
+from ..config.text.values import MacroRef, Ref, canonical_text, walk
 from ..errors import GinpipeError
 from ..experiment.run_record import RunRecord
 from ..log import logger

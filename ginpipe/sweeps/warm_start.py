@@ -22,8 +22,8 @@ import sys
 import threading
 import traceback
 
-from ..config.composition import compose
-from ..config.values import Ref
+from ..config.text.composition import compose
+from ..config.text.values import Ref
 from ..errors import GinpipeError
 from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet

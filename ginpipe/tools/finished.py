@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from ..config.composition import compose
+from ..config.text.composition import compose
 from ..errors import ExperimentError
 from ..experiment.metrics import numeric_metrics
 from ..cache.task_cache_folder import UnreadableStateFile

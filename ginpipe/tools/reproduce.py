@@ -21,8 +21,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config.composition import compose
-from ..config.values import Ref, walk
+from ..config.text.composition import compose
+from ..config.text.values import Ref, walk
 from ..errors import ConfigError, ExperimentError, GinpipeError
 from ..experiment.environment import describe_environment
 from ..experiment.folder_status import read_folder_status

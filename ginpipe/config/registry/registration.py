@@ -24,13 +24,13 @@ from pathlib import Path
 
 import gin
 
-from ..errors import ConfigError, Where, did_you_mean
-from . import gin_internals
-from .import_lists import parse_module_list, read_module_list
+from ...errors import ConfigError, Where, did_you_mean
+from .. import gin_internals
+from ..text.import_lists import parse_module_list, read_module_list
 from .importing import import_object, missing_module_hint
 from .lookup import Lookup
 from .module_identity import copies_error, definition_site, importable_anywhere, installed_name
-from .signatures import Signature, signature_of_object
+from .signature import Signature, signature_of_object
 
 __all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list", "parse_module_list",
            "missing_module_hint"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gin import config_parser
 
-from ..errors import ConfigError, Where, did_you_mean
+from ...errors import ConfigError, Where, did_you_mean
 from .file_text import read_config_text
 from .syntax import ExpandedSource, expand
 from .values import MacroRef, Ref, walk

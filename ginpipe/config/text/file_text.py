@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError, Where
+from ...errors import ConfigError, Where
 
 __all__ = ["read_config_text"]
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ConfigError, Where
+from ...errors import ConfigError, Where
 from .file_text import read_config_text
 
 __all__ = ["ExpandedSource", "expand", "EXPRESSION_PLACEHOLDER"]

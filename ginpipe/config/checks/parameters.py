@@ -5,13 +5,13 @@ training run that dies an hour in.
 """
 from __future__ import annotations
 
-from ..errors import ConfigError, did_you_mean
-from . import gin_internals
-from .composition import Binding
-from .module_identity import copies_error, definition_site
+from ...errors import ConfigError, did_you_mean
+from .. import gin_internals
+from ..text.composition import Binding
+from ..registry.module_identity import copies_error, definition_site
 from .reach import reach_from
-from .resolution import ResolvedConfig
-from .values import MacroRef, Ref, walk
+from ..resolution import ResolvedConfig
+from ..text.values import MacroRef, Ref, walk
 
 __all__ = ["check_parameters", "check_task_lists", "check_macros", "check_one_object_per_definition", "original_of"]
 

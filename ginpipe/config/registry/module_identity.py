@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 
 __all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site", "copies_error",
            "importable_anywhere", "installed_name"]

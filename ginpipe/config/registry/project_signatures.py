@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import os
 
-from .signatures import Signature, annotation_text
+from .signature import Signature, annotation_text
 from .source_modules import Located, Unsure, parse_file
 
 __all__ = ["top_level_binding", "signature_from_source", "imported_path", "module_signature"]

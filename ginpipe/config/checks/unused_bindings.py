@@ -18,11 +18,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from . import gin_internals
-from .composition import Binding
+from .. import gin_internals
+from ..text.composition import Binding
 from .reach import final_bindings, reach_from
-from .resolution import ResolvedConfig
-from .values import Ref, walk
+from ..resolution import ResolvedConfig
+from ..text.values import Ref, walk
 
 __all__ = ["unused_bindings", "describe", "swapped_out"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ConfigError, did_you_mean
-from .composition import Composition
-from .values import MacroRef, walk
+from ...errors import ConfigError, did_you_mean
+from ..text.composition import Composition
+from ..text.values import MacroRef, walk
 
 __all__ = ["check_mod_macros"]
 

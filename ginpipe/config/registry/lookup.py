@@ -13,13 +13,13 @@ import inspect
 import sys
 from pathlib import Path
 
-from ..errors import Where
+from ...errors import Where
 from .importing import import_object, imported_module
 from .module_identity import definition_site
-from .signature_cache import SignatureCache
-from .signatures import Signature, signature_of_object
+from .library_signatures import SignatureCache
+from .signature import Signature, signature_of_object
 from .source_modules import Located, Unsure, find_module, is_project_file
-from .source_signatures import imported_path, module_signature, read_tree, signature_from_source, top_level_binding
+from .project_signatures import imported_path, module_signature, read_tree, signature_from_source, top_level_binding
 
 __all__ = ["Lookup"]
 

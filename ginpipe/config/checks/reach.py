@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .composition import Binding
-from .resolution import ResolvedConfig
-from .values import MacroRef, Ref, walk
+from ..text.composition import Binding
+from ..resolution import ResolvedConfig
+from ..text.values import MacroRef, Ref, walk
 
 __all__ = ["Reach", "reach_from", "final_bindings"]
 

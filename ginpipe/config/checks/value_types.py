@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import ast
 
-from ..errors import ConfigError, Where
-from .composition import Binding
-from .resolution import ResolvedConfig
-from .values import MacroRef, Ref, walk
+from ...errors import ConfigError, Where
+from ..text.composition import Binding
+from ..resolution import ResolvedConfig
+from ..text.values import MacroRef, Ref, walk
 
 __all__ = ["check_values"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError, Where
+from ...errors import ConfigError, Where
 from .file_text import read_config_text
-from .importing import import_object, imported_module
-from .lookup import Lookup
+from ..registry.importing import import_object, imported_module
+from ..registry.lookup import Lookup
 
 __all__ = ["read_module_list", "parse_module_list"]
 

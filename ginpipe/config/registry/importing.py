@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-from ..errors import ConfigError, Where, did_you_mean
+from ...errors import ConfigError, Where, did_you_mean
 
 __all__ = ["import_object", "imported_module", "missing_module_hint"]
 

@@ -16,7 +16,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from ..files import write_json
+from ...files import write_json
 
 __all__ = ["SignatureCache", "cache_folder"]
 
