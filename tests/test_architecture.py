@@ -110,7 +110,7 @@ def test_the_checks_see_a_wrong_import():
     assert "ginpipe.runs.options" in imports_of("ginpipe.cli", known["ginpipe.cli"], known)
     assert "ginpipe.tools.compare" in imports_of("ginpipe.cli", known["ginpipe.cli"], known)  # inside a function
     assert "ginpipe.config.gin_internals" in imports_of(
-        "ginpipe.config.registry.registration", known["ginpipe.config.registry.registration"], known)  # `from . import gin_internals`
+        "ginpipe.config.registry.registration", known["ginpipe.config.registry.registration"], known)  # `from .. import gin_internals`
 
 
 def _gin_private_uses(path: Path) -> list[str]:

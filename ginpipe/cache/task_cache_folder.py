@@ -57,7 +57,7 @@ class TaskCacheFolder:
         return self.records.get(label)
 
     def candidates(self, label: str, siblings: bool = True):
-        """(store, record) pairs for this task: this experiment's first, then other experiments'."""
+        """(task cache folder, record) pairs for this task: this experiment's first, then other experiments'."""
         own = self.records.get(label)
         if own is not None:
             yield self, own
