@@ -1,6 +1,6 @@
 """What does fingerprinting a data folder cost a fully cached rerun?
 
-A task's key covers the folders its bindings name (`ginpipe/state/data_paths.py`): a cached rerun
+A task's key covers the folders its bindings name (`ginpipe/cache/data_paths.py`): a cached rerun
 lists them (names, sizes, modification times) instead of reading them. Measured in one run, side by
 side, in two temporary projects of the same two pure-Python tasks:
   * `empty`: the reader's `root` names an empty folder;

@@ -36,9 +36,9 @@ from torch.utils.data import DataLoader, Dataset
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repository's `tasks` package
 
-from tasks.data.collate import pad_collate  # noqa: E402
-from tasks.data.dataset import AudioFeatureDataset  # noqa: E402
-from tasks.data.streaming import ShardStream  # noqa: E402
+from tasks.training_data.collate import pad_collate  # noqa: E402
+from tasks.training_data.dataset import AudioFeatureDataset  # noqa: E402
+from tasks.training_data.streaming import ShardStream  # noqa: E402
 from tasks.engine import DataEngine, connect, disconnect  # noqa: E402
 from tasks.features.extract import extract_features  # noqa: E402
 

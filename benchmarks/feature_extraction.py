@@ -24,7 +24,7 @@ import torchaudio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's `tasks` package
 
 from ginpipe import State  # noqa: E402
-from tasks.data.loaders import get_dataloaders  # noqa: E402
+from tasks.training_data.loaders import get_dataloaders  # noqa: E402
 from tasks.datasets.load import load_dataset  # noqa: E402
 from tasks.datasets.synthetic import read_synthetic  # noqa: E402
 from tasks.features.extract import EXTRACTION_COUNTER, extract_features  # noqa: E402

@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ginpipe import State  # noqa: E402
-from tasks.data.loaders import get_dataloaders  # noqa: E402
+from tasks.training_data.loaders import get_dataloaders  # noqa: E402
 from tasks.datasets.load import load_dataset  # noqa: E402
 from tasks.datasets.synthetic import read_synthetic  # noqa: E402
 from tasks.features.extract import extract_features  # noqa: E402

@@ -88,10 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     except BundleError as error:
         print(f"ginpipe-demo: {error}", file=sys.stderr)
         return 2
-    from ginpipe.io import read_run_state
-    state = read_run_state(bundle.folder.parent).state
-    if state not in ("done", "unknown"):  # e.g. a --resume with a changed config that failed
-        print(f"ginpipe-demo: warning: the experiment's last run is {state}: this model/ comes from an"
+    from ginpipe.io import RunStatus, read_run_state
+    status = read_run_state(bundle.folder.parent).status
+    if status not in (RunStatus.DONE, RunStatus.UNKNOWN):  # e.g. a --resume with a changed config that failed
+        print(f"ginpipe-demo: warning: the experiment's last run is {status}: this model/ comes from an"
               " earlier, finished run, not from its current config.gin.", file=sys.stderr)
     app = build_app(Classifier(bundle, max_seconds=args.max_seconds), top_k=args.top_k)
     examples = [str(bundle.folder / "examples")] if bundle.examples else []

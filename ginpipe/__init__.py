@@ -13,8 +13,8 @@ __all__ = ["run", "bind_configs", "State", "execute_pipeline", "load_state", "Gi
            "TaskError", "ExperimentError"]
 __version__ = "0.1.0"
 
-_HOMES = {"run": "runs.runner", "bind_configs": "config.reading", "State": "state.shared",
-          "execute_pipeline": "runs.engine", "load_state": "state.loading",
+_HOMES = {"run": "runs.runner", "bind_configs": "config.reading", "State": "cache.shared",
+          "execute_pipeline": "runs.engine", "load_state": "cache.loading",
           "GinpipeError": "errors", "ConfigError": "errors", "TaskError": "errors",
           "ExperimentError": "errors"}
 

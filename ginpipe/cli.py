@@ -164,7 +164,7 @@ def _reproduce(args, typed: str, verbosity: int) -> int:
 
 def _run(options: RunOptions, args) -> int:
     """One experiment, or a sweep when flags or a config (`!sweep:`) declare one; configs read once."""
-    from .config.composition import compose
+    from .config.text.composition import compose
     from .errors import ConfigError
 
     check_jobs(args.jobs)  # before anything is read: the same refusal for a run, a sweep and a search
@@ -191,11 +191,12 @@ def _run(options: RunOptions, args) -> int:
         print_dry_run(options, composition)
     else:
         from .experiment.ranks import is_main_process
-        from .runs.runner import execute
-        from .tools.summary import summary_line
-        state = execute(options, composition)
+        from .experiment.statuses import RunStatus
+        from .runs.runner import run_experiment
+        from .tools.run_summary import summary_line
+        state = run_experiment(options, composition)
         if is_main_process():
-            print(summary_line(state["output_dir"], "done"))
+            print(summary_line(state["output_dir"], RunStatus.DONE))
     return 0
 
 

@@ -20,14 +20,14 @@ from pathlib import Path
 import gin
 
 from .config import gin_internals
-from .config.import_lists import parse_module_list, read_module_list
-from .config.importing import import_object, imported_module
-from .config.module_identity import SameFileFinder, install
+from .config.text.import_lists import parse_module_list, read_module_list
+from .config.registry.importing import import_object, imported_module
+from .config.registry.module_identity import SameFileFinder, install
 from .errors import ConfigError
 from .files import atomic_write, write_text
 from .runs.engine import execute_pipeline, register_pipeline
-from .state import pickling
-from .state.shared import State as _RunState
+from .cache import pickling
+from .cache.shared import State as _RunState
 
 __all__ = ["gin_configure_externals", "setup_gin", "execute_pipeline", "State", "save_state"]
 

@@ -2,7 +2,7 @@
 ginpipe reads them, which process may write, whether the run is quiet (-q), whether a path may be
 removed (only inside an experiment ginpipe marked as its own), `set_aside` (an output of an earlier
 configuration moved aside and recorded: the only folders of an experiment `ginpipe gc` removes), how
-an experiment's last run ended (`read_run_state`: done, failed, interrupted, pruned or running),
+an experiment's last run ended (`read_run_state(folder).status`, a `RunStatus`: done, failed, interrupted, pruned or running),
 `mark_cache` (a shared cache folder, the running experiment recorded as its user, that `ginpipe gc`
 removes once no user remains), the MLflow run the experiment is tracked in (`tracking_run`: None when
 tracking is off), `plain_float`/`plain_numbers` (float32 metrics as the short decimals they are: 0.1,
@@ -27,27 +27,28 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .config.source_modules import is_project_module
+from .config.registry.source_modules import is_project_module
 from .experiment.caches import mark_cache
 from .experiment.folder_safety import check_removable
 from .experiment.metrics import plain_float, plain_numbers
 from .experiment.quiet import quiet
 from .experiment.ranks import is_main_process
-from .experiment.run_state import read_run_state
+from .experiment.folder_status import read_folder_status as read_run_state  # its public name since before the rename
 from .experiment.set_aside import set_aside
+from .experiment.statuses import RunStatus
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 from .runs.cluster import cluster_address
 from .runs.trial import TrialPruned, in_trial, report_trial
-from .state.declared import declare_input
-from .state.object_code import code_digest
-from .state.recompute import must_recompute
+from .cache.declared import declare_input
+from .cache.object_code import code_digest
+from .cache.recompute import must_recompute
 from .tracking.active import TrackingRun, tracking_run
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
            "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module", "must_recompute",
-           "declare_input", "cluster_address"]
+           "declare_input", "cluster_address", "RunStatus"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):
@@ -60,7 +61,7 @@ def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: 
     Raises:
         ConfigError: naming the file and line at fault.
     """
-    from .config.composition import compose
+    from .config.text.composition import compose
 
     if isinstance(configs, (str, os.PathLike)):
         configs = [configs]
@@ -69,6 +70,6 @@ def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: 
 
 def __getattr__(name: str):
     if name in ("Ref", "MacroRef", "walk"):  # gin-free, but kept lazy like the rest of ginpipe
-        from .config import values
+        from .config.text import values
         return getattr(values, name)
     raise AttributeError(f"module 'ginpipe.io' has no attribute {name!r}")

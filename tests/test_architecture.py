@@ -106,11 +106,11 @@ def test_no_import_cycle():
 def test_the_checks_see_a_wrong_import():
     """The resolver sees relative, absolute and function-level imports (so the checks above can fail)."""
     known = modules()
-    assert "ginpipe.errors" in imports_of("ginpipe.config.syntax", known["ginpipe.config.syntax"], known)
+    assert "ginpipe.errors" in imports_of("ginpipe.config.text.syntax", known["ginpipe.config.text.syntax"], known)
     assert "ginpipe.runs.options" in imports_of("ginpipe.cli", known["ginpipe.cli"], known)
     assert "ginpipe.tools.compare" in imports_of("ginpipe.cli", known["ginpipe.cli"], known)  # inside a function
     assert "ginpipe.config.gin_internals" in imports_of(
-        "ginpipe.config.registry", known["ginpipe.config.registry"], known)  # `from . import gin_internals`
+        "ginpipe.config.registry.registration", known["ginpipe.config.registry.registration"], known)  # `from .. import gin_internals`
 
 
 def _gin_private_uses(path: Path) -> list[str]:

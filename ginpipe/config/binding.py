@@ -14,7 +14,7 @@ import gin
 from ..errors import ConfigError
 from . import gin_internals
 from .resolution import ResolvedConfig
-from .values import MacroRef, Ref, map_leaves
+from .text.values import MacroRef, Ref, map_leaves
 
 __all__ = ["bind_all", "bind_stand_ins", "forget_stand_ins", "is_stand_in"]
 

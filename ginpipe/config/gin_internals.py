@@ -51,7 +51,7 @@ def ensure_configurable(fn: Callable, name: str, module: str) -> None:
 
 
 def operative_config() -> dict:
-    """The dict gin records every configurable call into (see `ginpipe.config.usage`)."""
+    """The dict gin records every configurable call into (see `ginpipe.config.usage_recorder`)."""
     return gin.config._OPERATIVE_CONFIG  # noqa: SLF001
 
 

@@ -10,12 +10,12 @@ import os
 from collections.abc import Callable, Sequence
 
 from .binding import bind_all, bind_stand_ins
-from .composition import Composition, compose
-from .local_tasks import local_task_packages
-from .lookup import Lookup
-from .registry import Registry, read_module_list, register_objects
+from .text.composition import Composition, compose
+from .registry.local_tasks import local_task_packages
+from .registry.lookup import Lookup
+from .registry.registration import Registry, read_module_list, register_objects
 from .resolution import ResolvedConfig, resolve
-from .validation import check_one_object_per_definition, check_parameters
+from .checks.parameters import check_one_object_per_definition, check_parameters
 
 __all__ = ["bind_configs", "project_registry", "resolve_and_check", "bind_objects"]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..errors import ConfigError, Where
-from .composition import Binding, Composition
-from .expressions import ExpressionError, evaluate
-from .registry import Registry
-from .signatures import Signature
-from .syntax import EXPRESSION_PLACEHOLDER
-from .values import MacroRef, Ref, map_leaves
+from .text.composition import Binding, Composition
+from .text.expressions import ExpressionError, evaluate
+from .registry.registration import Registry
+from .registry.signature import Signature
+from .text.syntax import EXPRESSION_PLACEHOLDER
+from .text.values import MacroRef, Ref, map_leaves
 
 __all__ = ["ResolvedConfig", "resolve"]
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.composition import Composition
+from ..config.text.composition import Composition
 from .folder_safety import check_location, check_name
 from .ranks import is_main_process
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..files import write_json
+from .statuses import RunStatus, TaskStatus
 
 __all__ = ["RunRecord"]
 
@@ -26,11 +27,11 @@ class RunRecord:
 
     def __init__(self, path: Path | None, **meta):
         self.path = path
-        self.data = {**meta, "status": "running", "started": _now(), "ended": None, "tasks": []}
+        self.data = {**meta, "status": RunStatus.RUNNING, "started": _now(), "ended": None, "tasks": []}
         self.pending = False  # entries finished since the last write
 
     def start(self, label: str, task: str) -> dict:
-        entry = {"label": label, "task": task, "status": "running"}
+        entry = {"label": label, "task": task, "status": TaskStatus.RUNNING}
         self.data["tasks"].append(entry)  # written when it finishes: one write per task
         return entry
 

@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 
 from ..config import gin_internals
 from ..config.binding import is_stand_in
-from ..config.module_identity import definition_site
+from ..config.registry.module_identity import definition_site
 from ..config.gin_internals import unwrap_exception
 from ..config.resolution import ResolvedConfig
-from ..config.usage import UsageRecorder
+from ..config.usage_recorder import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
+from ..experiment.statuses import Action, TaskStatus
 from ..log import logger
-from ..state.data_paths import binding_paths
-from ..state.declared import recording
-from ..state.shared import ABSENT, State
-from ..state.state_folder import StateFolder
-from ..state.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version
+from ..cache.data_paths import binding_paths
+from ..cache.declared import recording
+from ..cache.shared import ABSENT, State
+from ..cache.task_cache_folder import TaskCacheFolder
+from ..cache.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version
 from .failures import resume_only
 from .task_names import original, task_identity, task_name
 
@@ -52,8 +53,8 @@ def execute_pipeline(state, tasks=None, execution_order="sequential", cache=True
     del output_dir, is_main
     if execution_order != "sequential":
         raise ConfigError(f"execution_order={execution_order!r} is not supported: use 'sequential'.")
-    engine = _engine.get() or Engine(config=None, store=None, run_record=RunRecord(None))
-    return engine.run_list(list(tasks or []), state, _prefix.get(), cache=cache)
+    engine = _engine.get() or Engine(config=None, task_cache=None, run_record=RunRecord(None))
+    return engine.execute_list(list(tasks or []), state, _prefix.get(), cache=cache)
 
 
 def register_pipeline() -> None:
@@ -68,11 +69,11 @@ def register_pipeline() -> None:
 @dataclass
 class Decision:
     label: str
-    action: str  # "run", "cached", "nested" or "decide" (known only once earlier tasks ran)
+    action: Action  # DECIDE: known only once earlier tasks ran
     reason: str = ""
     record: TaskRecord | None = None
     missing: list[str] = field(default_factory=list)
-    source: StateFolder | None = None  # the state folder the record is in
+    source: TaskCacheFolder | None = None  # the state folder the record is in
 
 
 @dataclass
@@ -80,7 +81,7 @@ class Engine:
     """Executes task lists for one run: caching, persistence, timing and the run record."""
 
     config: ResolvedConfig | None
-    store: StateFolder | None
+    task_cache: TaskCacheFolder | None
     run_record: RunRecord
     selectors: dict[int, str] = field(default_factory=dict)  # id(original) -> gin selector
     no_cache: bool = False
@@ -105,19 +106,19 @@ class Engine:
     def __exit__(self, *exc) -> None:
         _engine.reset(self._tokens.pop())
 
-    def run_list(self, tasks: list, state: State, prefix: str = "", cache: bool = True) -> State:
+    def execute_list(self, tasks: list, state: State, prefix: str = "", cache: bool = True) -> State:
         token = _engine.set(self)
         try:
             plan = self.plan(tasks, state, prefix, cache)
             for position, (task, decision) in enumerate(zip(tasks, plan)):
-                if decision.action == "nested":
+                if decision.action is Action.NESTED:
                     state = self._run_nested(task, decision.label, state)
                 elif self._reuse(task, decision, state, cache):
                     self.cached.append(decision.label)
                 else:
                     if is_stand_in(original(task)):
                         task = self.live_task(position)  # a task runs: its module is imported now
-                    state = self._execute(task, decision.label, state)
+                    state = self._execute_task(task, decision.label, state)
             return state
         finally:
             _engine.reset(token)
@@ -130,28 +131,28 @@ class Engine:
         producers: dict[str, str] = {}  # state key -> label of the task of this plan that writes it
         decisions: list[Decision] = []
         forcing = self._forcing
-        caching = self.store is not None and cache and not self.no_cache
+        caching = self.task_cache is not None and cache and not self.no_cache
         for number, task in enumerate(tasks, 1):
             label = f"{prefix}{number:02d}-{task_name(task)}"
             forcing = forcing or self._starts_forcing(task, label)
             if is_pipeline(task):
-                decisions.append(Decision(label, "nested"))
+                decisions.append(Decision(label, Action.NESTED))
                 known = False
                 continue
-            own = self.store.record(label) if self.store else None
+            own = self.task_cache.record(label) if self.task_cache else None
             if not known:  # it runs unless a record turns out valid once earlier tasks ran: is there one?
-                hopeless = forcing or not caching or next(self.store.candidates(label, self.share), None) is None
+                hopeless = forcing or not caching or next(self.task_cache.candidates(label, self.share), None) is None
                 if hopeless:
                     reason = "forced" if forcing else "caching off" if not caching else "never ran"
-                    decisions.append(Decision(label, "run", reason, own, source=self.store))
+                    decisions.append(Decision(label, Action.RUN, reason, own, source=self.task_cache))
                 else:
-                    decisions.append(Decision(label, "decide", "after earlier tasks", own, source=self.store))
+                    decisions.append(Decision(label, Action.DECIDE, "after earlier tasks", own, source=self.task_cache))
                 continue
             hit = None if forcing or not caching else self._find_hit(task, label, versions)
             if hit is not None:
                 source, record = hit
-                reason = "" if source is self.store else f"from experiment {source.name}"
-                decisions.append(Decision(label, "cached", reason, record, source=source))
+                reason = "" if source is self.task_cache else f"from experiment {source.name}"
+                decisions.append(Decision(label, Action.CACHED, reason, record, source=source))
                 _apply(versions, record, {k: w["version"] for k, w in record.writes.items()})
                 continue
             inputs = None if own is None else self._inputs(task, own.used,
@@ -160,7 +161,7 @@ class Engine:
             reason = ("forced" if forcing else "caching off" if not caching
                       else self._never_ran(task, label, versions) if own is None else _why(own, inputs, producers))
             missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
-            decisions.append(Decision(label, "run", reason, own, missing, self.store))
+            decisions.append(Decision(label, Action.RUN, reason, own, missing, self.task_cache))
             if own is None:
                 known = False
                 continue
@@ -171,16 +172,16 @@ class Engine:
 
     def _find_hit(self, task, label: str, versions: dict[str, str]):
         """The first stored record of this task (this experiment's, then its siblings') still valid."""
-        for store, record in self.store.candidates(label, siblings=self.share):
+        for folder, record in self.task_cache.candidates(label, siblings=self.share):
             key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads},
                                record.declared).key
-            if key == record.key and store.complete(record):
-                return store, record
+            if key == record.key and folder.complete(record):
+                return folder, record
         return None
 
     def _never_ran(self, task, label: str, versions: dict[str, str]) -> str:
         """Why a task this experiment never ran is not taken from the latest sibling that ran it."""
-        for source, record in self.store.candidates(label, siblings=self.share):
+        for source, record in self.task_cache.candidates(label, siblings=self.share):
             found = changes(record.inputs, self._inputs(task, record.used, {k: versions.get(k, ABSENT)
                                                                              for k in record.reads},
                                                         record.declared))
@@ -195,17 +196,17 @@ class Engine:
         while changed:
             changed = False
             for i, d in enumerate(decisions):
-                if d.action not in ("run", "decide"):
+                if d.action not in (Action.RUN, Action.DECIDE):
                     continue
                 needs = set(d.record.reads) if d.record else None  # None: could read anything
                 for producer in reversed(decisions[:i]):
-                    if producer.action != "cached":
+                    if producer.action is not Action.CACHED:
                         continue
                     unsaved = {k for k in producer.record.writes
                                if not producer.source.restorable(producer.record, k)}
                     wanted = unsaved if needs is None else unsaved & needs
                     if wanted:
-                        producer.action, producer.reason = "run", f"{sorted(wanted)} not saved"
+                        producer.action, producer.reason = Action.RUN, f"{sorted(wanted)} not saved"
                         changed = True
 
     def _starts_forcing(self, task, label: str) -> bool:
@@ -215,7 +216,7 @@ class Engine:
     # -- executing -------------------------------------------------------------------------------
     def _reuse(self, task, decision: Decision, state: State, cache: bool) -> bool:
         """Restore a task's outputs instead of running it, if a stored record is still valid now."""
-        if decision.action not in ("cached", "decide") or self.store is None or self.no_cache or not cache:
+        if decision.action not in (Action.CACHED, Action.DECIDE) or self.task_cache is None or self.no_cache or not cache:
             return False
         if self._forcing or self._starts_forcing(task, decision.label):
             return False
@@ -223,26 +224,26 @@ class Engine:
         if hit is None:
             return False
         source, record = hit
-        if source is not self.store:  # another experiment of the project made exactly this
+        if source is not self.task_cache:  # another experiment of the project made exactly this
             try:
-                record = self.store.adopt(decision.label, record, source)
+                record = self.task_cache.adopt(decision.label, record, source)
             except FileNotFoundError:  # that experiment is rewriting it right now: make our own
                 return False
-        self.store.restore(record, state, resume=self.resume_hint)
+        self.task_cache.restore(record, state, resume=self.resume_hint)
         entry = self.run_record.start(decision.label, record.task)
-        origin = {} if source is self.store else {"from": source.name}
-        self.run_record.finish(entry, "cached", write=False, key=record.key, **origin)
+        origin = {} if source is self.task_cache else {"from": source.name}
+        self.run_record.finish(entry, TaskStatus.CACHED, write=False, key=record.key, **origin)
         logger.info(f"↷ {decision.label}: cached" + (f" (from experiment {source.name})" if origin else ""))
         return True
 
-    def _execute(self, task, label: str, state: State) -> State:
+    def _execute_task(self, task, label: str, state: State) -> State:
         self._forcing = self._forcing or self._starts_forcing(task, label)
         identity = task_identity(task)
         # What came from the cache is on record before a task that may run for hours starts.
         if self.run_record.pending:
             self.run_record.flush()
-        if self.store is not None:
-            self.store.write_adopted()
+        if self.task_cache is not None:
+            self.task_cache.write_adopted()
         entry = self.run_record.start(label, identity)
         logger.info(f"▶ {label}")
         access = state.begin()
@@ -255,7 +256,7 @@ class Engine:
             e = unwrap_exception(raised)
             state.end()
             interrupted = isinstance(e, (KeyboardInterrupt, RunInterrupted))
-            self.run_record.finish(entry, "interrupted" if interrupted else "failed",
+            self.run_record.finish(entry, TaskStatus.INTERRUPTED if interrupted else TaskStatus.FAILED,
                                 error=f"{type(e).__name__}: {e}", wall_s=round(time.perf_counter() - wall, 4))
             if isinstance(e, GinpipeError) and not isinstance(e, ConfigError):
                 raise e from e.__cause__
@@ -276,10 +277,10 @@ class Engine:
             state.set_version(k, w["version"])
         record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes),
                             inputs=inputs.to_json(), declared=list(declared))
-        if self.store is not None:
-            self.store.save(label, record, state, self.not_saved | set(_peek_not_saved(state)))
+        if self.task_cache is not None:
+            self.task_cache.save(label, record, state, self.not_saved | set(_peek_not_saved(state)))
         self.executed.append(label)
-        self.run_record.finish(entry, "done", key=key, wall_s=round(wall, 4), cpu_s=round(cpu, 4),
+        self.run_record.finish(entry, TaskStatus.DONE, key=key, wall_s=round(wall, 4), cpu_s=round(cpu, 4),
                             reads=sorted(access.reads), writes=sorted(access.writes))
         logger.info(f"✓ {label} in {wall:.2f} s (cpu {cpu:.2f} s)")
         return state

@@ -21,17 +21,17 @@ from pathlib import Path
 import gin
 
 from ..config import gin_internals
-from ..config.composition import Binding, Composition, compose
+from ..config.text.composition import Binding, Composition, compose
 from ..config.binding import forget_stand_ins
 from ..config.reading import bind_objects, project_registry, resolve_and_check
-from ..config.registry import Registry, forget_registered
+from ..config.registry.registration import Registry, forget_registered
 from ..config.resolution import ResolvedConfig
-from ..config.local_tasks import local_tasks_importable
-from ..config.mod_usage import check_mod_macros
-from ..config.module_identity import one_module_per_file
-from ..config.value_checks import check_values
-from ..config.validation import check_macros, check_task_lists
-from ..config.values import Ref, walk
+from ..config.registry.local_tasks import local_tasks_importable
+from ..config.checks.mods_used import check_mod_macros
+from ..config.registry.module_identity import one_module_per_file
+from ..config.checks.value_types import check_values
+from ..config.checks.parameters import check_macros, check_task_lists
+from ..config.text.values import Ref, walk
 from ..errors import Where
 from ..experiment.naming import Naming, choose_naming
 from .engine import register_pipeline

@@ -1,7 +1,7 @@
 """`run()`: compose, validate, then execute one experiment. The CLI and the Python API both call it.
 
 `ginpipe.run(configs, mods, ...)` builds a `RunOptions` from its keywords; the CLI builds one from
-argv; both end in `execute(options)`.
+argv; both end in `run_experiment(options)`.
 """
 from __future__ import annotations
 
@@ -13,21 +13,22 @@ from typing import Sequence
 
 import gin
 
-from ..config.composition import Composition
+from ..config.text.composition import Composition
 from ..config.gin_internals import unwrap_exception
-from ..config.unused_bindings import describe as describe_unused, unused_bindings
-from ..config.usage import UsageRecorder
+from ..config.checks.unused_bindings import describe as describe_unused, unused_bindings
+from ..config.usage_recorder import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, did_you_mean
 from ..experiment.console import log_to_file
 from ..experiment.environment import describe_environment
 from ..experiment.folder import Experiment
 from ..experiment.ranks import is_main_process
 from ..experiment.run_record import RunRecord
+from ..experiment.statuses import Action, RunStatus
 from ..files import write_json
 from ..log import logger
-from ..state.shared import State
-from ..state.state_folder import StateFolder
-from ..state.task_keys import CodeDigests
+from ..cache.shared import State
+from ..cache.task_cache_folder import TaskCacheFolder
+from ..cache.task_keys import CodeDigests
 from .cluster import cluster_environment
 from .engine import Engine
 from .failures import in_python, resume_hint, resume_only, write_error
@@ -35,7 +36,7 @@ from .options import RunOptions
 from .prepare import PIPELINE, Prepared, prepare, run_scope
 from .task_names import task_name
 
-__all__ = ["run", "execute"]
+__all__ = ["run", "run_experiment"]
 
 
 def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = (), *,
@@ -70,14 +71,14 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
                          overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
                          command=command, track=track)
     try:
-        return execute(options)
+        return run_experiment(options)
     except GinpipeError as error:
         if command:  # a command line's errors speak its flags
             raise
         raise in_python(error) from error.__cause__
 
 
-def execute(options: RunOptions, composition: Composition | None = None) -> State:
+def run_experiment(options: RunOptions, composition: Composition | None = None) -> State:
     """Run the experiment `options` describe (from `composition` when the configs were read already)."""
     with run_scope(), _trial_environment(options.trial), cluster_environment(options.cluster):
         prepared = prepare(options, composition)
@@ -88,8 +89,8 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
         state = State({"output_dir": str(naming.output_dir), **prepared.initial})
         hint = resume_hint(options.command, naming)
         if not is_main_process():
-            return _execute(prepared.bind(), state, None, RunRecord(None), hint)
-        planned = StateFolder(naming.output_dir)  # read before the folder is locked; see `_all_cached`
+            return _execute_tasks(prepared.bind(), state, None, RunRecord(None), hint)
+        planned = TaskCacheFolder(naming.output_dir)  # read before the folder is locked; see `_all_cached`
         code = CodeDigests(Path.cwd())  # the project source's digests, for the plan and the run
         if not _all_cached(prepared, state, planned, code):
             prepared.bind()  # imports the tasks' modules; before the folder opens, so an error touches nothing
@@ -108,7 +109,7 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                 tracker = _start_tracking(prepared, experiment)
                 final = None
                 try:
-                    final = _execute(prepared, state, planned.reread(), record, hint, code)
+                    final = _execute_tasks(prepared, state, planned.reread(), record, hint, code)
                     return final
                 finally:
                     if tracker is not None:
@@ -122,19 +123,19 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
                 experiment.close()
 
 
-def _execute(prepared: Prepared, state: State, store: StateFolder | None, record: RunRecord, hint: str,
+def _execute_tasks(prepared: Prepared, state: State, task_cache: TaskCacheFolder | None, record: RunRecord, hint: str,
              code: CodeDigests | None = None) -> State:
     options = prepared.options
-    engine = Engine(prepared.config, store, record, selectors=prepared.selectors, objects=prepared.objects,
-                    no_cache=options.no_cache or store is None, from_task=options.from_task if store else None,
+    engine = Engine(prepared.config, task_cache, record, selectors=prepared.selectors, objects=prepared.objects,
+                    no_cache=options.no_cache or task_cache is None, from_task=options.from_task if task_cache else None,
                     resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task,
                     code=code or CodeDigests(Path.cwd()))
     try:
         with engine, engine.usage:
             state = gin.get_configurable(PIPELINE)(state)
-        if store is not None:
-            store.prune(set(engine.executed) | set(engine.cached))
-        record.end("done", executed=engine.executed, cached=engine.cached)
+        if task_cache is not None:
+            task_cache.prune(set(engine.executed) | set(engine.cached))
+        record.end(RunStatus.DONE, executed=engine.executed, cached=engine.cached)
     except BaseException as raised:
         error = unwrap_exception(raised)
         if isinstance(error, OSError):  # the runner's own writes (a task's errors arrive as TaskError)
@@ -143,8 +144,8 @@ def _execute(prepared: Prepared, state: State, store: StateFolder | None, record
             error = RunInterrupted("interrupted (Ctrl-C); the tasks finished before are saved.",
                                    hint=resume_only(hint))
         try:
-            status = ("interrupted" if isinstance(error, RunInterrupted) else
-                      "pruned" if _is_pruned(error) else "failed")
+            status = (RunStatus.INTERRUPTED if isinstance(error, RunInterrupted) else
+                      RunStatus.PRUNED if _is_pruned(error) else RunStatus.FAILED)
             record.end(status, error=str(error),
                        executed=engine.executed, cached=engine.cached)
         except OSError:
@@ -174,7 +175,7 @@ def _is_pruned(error: BaseException) -> bool:
     return trial is not None and isinstance(error, trial.TrialPruned)
 
 
-def _all_cached(prepared: Prepared, state: State, store: StateFolder, code: CodeDigests) -> bool:
+def _all_cached(prepared: Prepared, state: State, task_cache: TaskCacheFolder, code: CodeDigests) -> bool:
     """Whether the plan takes every top-level task from the cache (this experiment's, or an identical
     task's outputs in a sibling experiment): then no task module is imported.
 
@@ -183,9 +184,9 @@ def _all_cached(prepared: Prepared, state: State, store: StateFolder, code: Code
     options = prepared.options
     if options.no_cache or options.from_task or prepared.needs_import():
         return False
-    engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors, objects=prepared.objects,
+    engine = Engine(prepared.config, task_cache, RunRecord(None), selectors=prepared.selectors, objects=prepared.objects,
                     code=code)
-    return all(d.action == "cached" for d in engine.plan(prepared.tasks, State(dict(state))))
+    return all(d.action is Action.CACHED for d in engine.plan(prepared.tasks, State(dict(state))))
 
 
 def _start_tracking(prepared: Prepared, experiment: Experiment):
@@ -195,7 +196,7 @@ def _start_tracking(prepared: Prepared, experiment: Experiment):
     uri = tracking_uri(prepared.options.track, prepared.config.macros)
     if uri is None:
         return None
-    from ..tracking.experiment_run import start_experiment_run
+    from ..tracking.experiment_tracker import start_experiment_run
 
     naming = prepared.naming
     return start_experiment_run(uri, project=naming.project, experiment=naming.experiment, folder=naming.output_dir,

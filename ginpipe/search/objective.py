@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..config.composition import Composition
+from ..config.text.composition import Composition
 from ..errors import ConfigError, did_you_mean
 from ..tools.finished import final_metrics, read_record
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..config.composition import Composition
+from ..config.text.composition import Composition
 from ..errors import ConfigError, ExperimentError
 from ..experiment.folder_safety import check_name
 from ..experiment.naming import DEFAULT_PROJECT

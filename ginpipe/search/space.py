@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..config.composition import Composition, compose
+from ..config.text.composition import Composition, compose
 from ..errors import ConfigError, Where, did_you_mean
 
 __all__ = ["Param", "parse_space", "DISTRIBUTIONS"]

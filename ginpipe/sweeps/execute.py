@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import GinpipeError, RunInterrupted
 from ..files import read_json, write_json
 from ..log import logger
-from ..tools.summary import members_table
+from ..tools.run_summary import members_table
 from .plan import Member, Sweep
 
 __all__ = ["SweepError", "Outcome", "run_sweep", "finished", "summary", "MARKER"]
@@ -136,7 +136,7 @@ def _start_parent_run(sweep: Sweep):
     """The sweep's MLflow parent run when tracking is on (mlflow imported only then), else None."""
     if not sweep.tracking_uri:
         return None
-    from ..tracking.sweep_run import start_sweep_run
+    from ..tracking.sweep_tracker import start_sweep_run
 
     return start_sweep_run(sweep.tracking_uri, project=sweep.project, name=sweep.base, project_dir=sweep.project_dir,
                            axes={a.key: a.values for a in sweep.axes}, command=sweep.command)
@@ -185,13 +185,13 @@ def _all_cached(member: Member) -> bool:
     from ..experiment.run_record import RunRecord
     from ..runs.engine import Engine
     from ..runs.prepare import prepare, run_scope
-    from ..state.shared import State
-    from ..state.state_folder import StateFolder
+    from ..cache.shared import State
+    from ..cache.task_cache_folder import TaskCacheFolder
 
     try:
         with run_scope():
             prepared = prepare(member.options)
-            store = StateFolder(member.folder)
+            store = TaskCacheFolder(member.folder)
             engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors,
                             objects=prepared.objects, share=False)
             state = State({"output_dir": str(member.folder), **prepared.initial})

@@ -24,15 +24,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..config.resolution import ResolvedConfig
-from ..config.values import MacroRef, Ref, canonical_text, walk
+from ..config.text.values import MacroRef, Ref, canonical_text, walk
 from ..errors import GinpipeError
 from ..experiment.run_record import RunRecord
 from ..log import logger
 from ..runs.engine import Engine
 from ..runs.prepare import Prepared, prepare, run_scope
 from ..runs.task_names import original
-from ..state.shared import State
-from ..state.state_folder import StateFolder
+from ..cache.shared import State
+from ..cache.task_cache_folder import TaskCacheFolder
 
 __all__ = ["StartGate"]
 
@@ -77,7 +77,7 @@ class StartGate:
         prepared = self._prepare(member)
         if prepared is None:
             return True  # a config error: the member reports it on its own
-        engine = Engine(prepared.config, StateFolder(member.folder), RunRecord(None), selectors=prepared.selectors,
+        engine = Engine(prepared.config, TaskCacheFolder(member.folder), RunRecord(None), selectors=prepared.selectors,
                         objects=prepared.objects, from_task=prepared.options.from_task)
         state = State({"output_dir": str(member.folder), **prepared.initial})
         decisions = engine.plan(prepared.tasks, state)
@@ -89,7 +89,7 @@ class StartGate:
         for other in self.free:
             if other.name in self.over:
                 continue
-            records = StateFolder(other.folder).records
+            records = TaskCacheFolder(other.folder).records
             if decision.label in records or any(label.startswith(decision.label + "/") for label in records):
                 continue  # made, and not reusable
             theirs = self._prepare(other)

@@ -28,7 +28,7 @@ from ..errors import ConfigError
 from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
 from ..runs.options import RunOptions, check_jobs
-from ..runs.runner import execute
+from ..runs.runner import run_experiment
 from .parent_death import death_hook
 from .warm_start import ForkedCommand, fork_is_safe, warm_up
 
@@ -197,7 +197,7 @@ def run_member(options: RunOptions, cwd: str) -> int:
     configure_console(options.verbosity)
     if options.verbosity < 0:
         make_quiet()
-    return exit_code(lambda: execute(options) and None, options.debug)  # the state is not an exit code
+    return exit_code(lambda: run_experiment(options) and None, options.debug)  # the state is not an exit code
 
 
 class SubmititLauncher:

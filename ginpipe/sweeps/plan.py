@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..config.composition import Composition, compose
-from ..config.file_text import read_config_text
-from ..config.values import MacroRef, Ref
+from ..config.text.composition import Composition, compose
+from ..config.text.file_text import read_config_text
+from ..config.text.values import MacroRef, Ref
 from ..errors import ConfigError, Where
 from ..experiment.naming import choose_naming
 from ..runs.options import RunOptions, command_line
-from ..state.fingerprint import digest
+from ..cache.fingerprint import digest
 
 __all__ = ["Axis", "Member", "Sweep", "plan_sweep"]
 

@@ -9,8 +9,8 @@ import inspect
 import os
 from pathlib import Path
 
-from ..config.composition import compose
-from ..config.values import MacroRef, Ref, map_leaves, walk
+from ..config.text.composition import compose
+from ..config.text.values import MacroRef, Ref, map_leaves, walk
 from ..errors import ConfigError, did_you_mean
 
 __all__ = ["submitit_resources", "read_resources"]

@@ -18,7 +18,7 @@ import dataclasses
 from pathlib import Path
 from typing import Sequence
 
-from ..config.composition import Composition, compose
+from ..config.text.composition import Composition, compose
 from ..errors import Where
 from ..experiment.folder import Experiment
 from ..runs.options import RunOptions

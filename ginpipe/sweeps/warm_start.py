@@ -22,8 +22,8 @@ import sys
 import threading
 import traceback
 
-from ..config.composition import compose
-from ..config.values import Ref
+from ..config.text.composition import compose
+from ..config.text.values import Ref
 from ..errors import GinpipeError
 from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
@@ -31,7 +31,7 @@ from ..experiment.ranks import is_main_process
 from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
-from ..runs.runner import execute
+from ..runs.runner import run_experiment
 from .parent_death import death_hook
 
 __all__ = ["ForkedCommand", "run_command", "warm_up", "fork_is_safe", "distributed"]
@@ -55,12 +55,12 @@ def run_command(argv: list[str]) -> int:
 
 
 def _run(options: RunOptions) -> int:
-    from ..tools.summary import summary_line
+    from ..tools.run_summary import summary_line
     if options.dry_run:
         from ..runs.dry_run import print_dry_run
         print_dry_run(options)
         return 0
-    state = execute(options)
+    state = run_experiment(options)
     if is_main_process():
         print(summary_line(state["output_dir"], "done"))
     return 0

@@ -5,7 +5,7 @@ metrics from the state key `metrics` (read lazily, alone) and from `metrics.json
 search trial's folder adds its trial.json (number, state in the study, value). Only numbers are
 shown (per-class reports, confusion matrices and paths are left out); `--group-by` folds experiments
 that differ only in a binding into one row (`groups`); `--plot METRIC` draws that column of each
-experiment's Lightning `metrics.csv` (`curves`). No torch needed.
+experiment's Lightning `metrics.csv` (`compare_plot`). No torch needed.
 """
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from typing import Sequence
 
 from ..errors import ConfigError, did_you_mean
 from ..experiment.metrics import plain_float
-from ..experiment.run_state import read_run_state
-from ..state.state_folder import UnreadableStateFile
-from .curves import check_plot_file, plot_curves
+from ..experiment.folder_status import read_folder_status
+from ..experiment.statuses import RunStatus
+from ..cache.task_cache_folder import UnreadableStateFile
+from .compare_plot import check_plot_file, plot_curves
 from .finished import experiment_folders, final_metrics, read_bindings, read_record
 
 __all__ = ["Row", "load_rows", "differing_bindings", "render", "compare_command", "plot_curves"]
@@ -37,7 +38,7 @@ class Row:
     folder: Path
     bindings: dict[str, str]
     metrics: dict[str, float]
-    status: str
+    status: RunStatus
     trial: dict | None = None  # a search trial's trial.json
 
     @property
@@ -50,9 +51,9 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
     (its metrics are never shown as missing), and its own error is raised when it was the only one."""
     rows, damaged = [], []
     for folder in experiment_folders(paths):
-        state = read_run_state(folder)
-        if state.problem:
-            print(f"note: skipped {folder}: {state.problem}.", file=sys.stderr)
+        status = read_folder_status(folder)
+        if status.problem:
+            print(f"note: skipped {folder}: {status.problem}.", file=sys.stderr)
             continue
         try:
             metrics = final_metrics(folder)
@@ -60,7 +61,7 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
             damaged.append((folder, e))
             continue
         rows.append(Row(folder, read_bindings(folder / "config.gin"), metrics,
-                        state.state, read_record(folder / "trial.json")))
+                        status.status, read_record(folder / "trial.json")))
     if not rows and len(damaged) == 1:
         raise damaged[0][1]
     for folder, e in damaged:
@@ -94,7 +95,7 @@ def table(rows: list[Row], show_all: bool = False, exact: bool = False) -> tuple
     names = (list(dict.fromkeys(n for r in rows for n in r.bindings)) if show_all
              else differing_bindings(rows))
     metrics = list(dict.fromkeys(m for r in rows for m in r.metrics))
-    with_status = any(r.status != "done" for r in rows)
+    with_status = any(r.status is not RunStatus.DONE for r in rows)
     trials = any(r.trial for r in rows)  # a study's trials: their number, state and value first
     header = ["experiment", *(["trial", "state", "value"] if trials else []), *(["status"] if with_status else []),
               *names, *metrics]
@@ -136,9 +137,9 @@ def grouped_table(rows: list[Row], group_by: Sequence[str], fmt: str, sort: str 
 
     known = list(dict.fromkeys(n for r in rows for n in r.bindings))
     by = [resolve_binding(name, known) for name in group_by]
-    done = [r for r in rows if r.status == "done"]
+    done = [r for r in rows if r.status is RunStatus.DONE]
     for row in rows:
-        if row.status != "done":
+        if row.status is not RunStatus.DONE:
             print(f"note: {row.folder} is left out of the groups: it is {row.status}.", file=sys.stderr)
     if not done:
         raise ConfigError("No finished experiment to group.", hint="See `ginpipe status` for what happened to them.")
@@ -168,7 +169,7 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
         rows = sort_rows(rows, sort, reverse) if sort else rows
         print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
     for row in rows:
-        if row.status != "done" and row.metrics and not group_by:  # e.g. a --resume with a new config that failed
+        if row.status is not RunStatus.DONE and row.metrics and not group_by:  # e.g. a --resume with a new config that failed
             print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
                   " finished run, not from its current config.", file=sys.stderr)
     if plot:

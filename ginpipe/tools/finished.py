@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from ..config.composition import compose
+from ..config.text.composition import compose
 from ..errors import ExperimentError
 from ..experiment.metrics import numeric_metrics
-from ..state.state_folder import UnreadableStateFile
-from ..state.loading import load_state
+from ..cache.task_cache_folder import UnreadableStateFile
+from ..cache.loading import load_state
 
 __all__ = ["NAMING_MACROS", "experiment_folders", "read_bindings", "final_metrics", "read_record"]
 

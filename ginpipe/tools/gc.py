@@ -30,7 +30,8 @@ from ..errors import ConfigError, ExperimentError
 from ..experiment.caches import CACHE_MARKER, cache_kind, cache_users
 from ..experiment.folder_safety import MARKER, is_marked
 from ..experiment.lock import FolderLock
-from ..experiment.run_state import read_run_state
+from ..experiment.folder_status import read_folder_status
+from ..experiment.statuses import RunStatus
 from ..experiment.set_aside import forget_set_aside, recorded_set_aside
 from ..experiment.trash import TRASH, discard, finish, is_trash, trash_entries
 from .references import mentioned
@@ -100,17 +101,17 @@ def plan_gc(root: Path, failed_older_than: float | None = None) -> Plan:
     removals, notes, kept = [], [], []
     running = set()
     for experiment in experiments:
-        state = read_run_state(experiment)
-        if state.problem:
+        status = read_folder_status(experiment)
+        if status.problem:
             kept.append(experiment)
-            notes.append(f"{experiment}: {state.problem}; left alone")
-        elif state.state == "running":
+            notes.append(f"{experiment}: {status.problem}; left alone")
+        elif status.status is RunStatus.RUNNING:
             running.add(experiment)
             kept.append(experiment)
-            notes.append(f"{experiment}: running (pid {state.pid}), left alone")
-        elif (failed_older_than is not None and state.state in ("failed", "interrupted")
-              and state.age_s is not None and state.age_s >= failed_older_than):
-            removals.append(Removal(experiment, f"{state.state} experiment, {state.describe_age()}",
+            notes.append(f"{experiment}: running (pid {status.pid}), left alone")
+        elif (failed_older_than is not None and status.status in (RunStatus.FAILED, RunStatus.INTERRUPTED)
+              and status.age_s is not None and status.age_s >= failed_older_than):
+            removals.append(Removal(experiment, f"{status.status} experiment, {status.describe_age()}",
                                     _size(experiment), "experiment"))
         else:
             kept.append(experiment)
@@ -155,10 +156,10 @@ def _user_elsewhere(cache: Path, seen: set[str]) -> str | None:
     for user in _with_siblings(users):
         if os.path.realpath(user) in seen or not is_marked(user):  # looked at above, or gone
             continue
-        state = read_run_state(user)
-        if state.state == "running":
-            return f"used by {user}, running (pid {state.pid})"
-        if state.problem or cache.name in mentioned(user, {cache.name}):
+        status = read_folder_status(user)
+        if status.status is RunStatus.RUNNING:
+            return f"used by {user}, running (pid {status.pid})"
+        if status.problem or cache.name in mentioned(user, {cache.name}):
             return f"used by {user}"
     return None
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..config.source_modules import is_project_module
+from ..config.registry.source_modules import is_project_module
 from ..errors import ExperimentError, GinpipeError
 from ..experiment.folder_safety import is_marked
 

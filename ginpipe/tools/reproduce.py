@@ -21,17 +21,18 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config.composition import compose
-from ..config.values import Ref, walk
+from ..config.text.composition import compose
+from ..config.text.values import Ref, walk
 from ..errors import ConfigError, ExperimentError, GinpipeError
 from ..experiment.environment import describe_environment
-from ..experiment.run_state import read_run_state
+from ..experiment.folder_status import read_folder_status
+from ..experiment.statuses import RunStatus
 from ..files import write_json
 from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
-from ..runs.runner import execute
-from ..state.recompute import recomputing
+from ..runs.runner import run_experiment
+from ..cache.recompute import recomputing
 from .finished import NAMING_MACROS, final_metrics, read_bindings, read_record
 
 __all__ = ["Reproduction", "reproduce", "runnable_bindings", "environment_differences", "metric_differences"]
@@ -92,7 +93,7 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
     logger.info(f"{'Resuming the reproduction of' if resume else 'Reproducing'} {original} into {folder}"
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
     with recomputing():  # features and generated data are computed again, not read from their caches
-        execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
+        run_experiment(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
                            project_name=run_json.get("project"), output_dir=folder, resume=resume, no_cache=True,
                            verbosity=verbosity, command=command or _command(original)))
     report = Reproduction(original, folder, warnings, source=source)
@@ -213,7 +214,7 @@ def _is_unfinished(folder: Path, original: Path) -> bool:
         return False
     if words[:2] != ["ginpipe", "reproduce"] or len(words) < 3 or Path(words[2]).resolve() != original.resolve():
         return False
-    return read_run_state(folder).state in ("interrupted", "failed")
+    return read_folder_status(folder).status in (RunStatus.INTERRUPTED, RunStatus.FAILED)
 
 
 def _unfinished(original: Path) -> str | None:

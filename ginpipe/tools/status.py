@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ..experiment.run_state import read_run_state
+from ..experiment.folder_status import read_folder_status
+from ..experiment.statuses import RunStatus
 from .compare import render
 from .finished import experiment_folders
 
@@ -13,14 +14,14 @@ __all__ = ["status_command"]
 
 def status_command(paths) -> int:
     """`ginpipe status DIR...`: one line per experiment."""
-    states = []
-    for state in map(read_run_state, experiment_folders(paths)):
-        if state.problem:  # one damaged folder is named, the others still listed
-            print(f"note: skipped {state.folder}: {state.problem}.", file=sys.stderr)
+    statuses = []
+    for status in map(read_folder_status, experiment_folders(paths)):
+        if status.problem:  # one damaged folder is named, the others still listed
+            print(f"note: skipped {status.folder}: {status.problem}.", file=sys.stderr)
         else:
-            states.append(state)
+            statuses.append(status)
     header = ["experiment", "state", "lock", "last task", "age"]
-    cells = [[str(s.folder), s.state, f"pid {s.pid}" if s.state == "running" else "-",
-              s.last_task or "-", s.describe_age()] for s in states]
+    cells = [[str(s.folder), s.status, f"pid {s.pid}" if s.status is RunStatus.RUNNING else "-",
+              s.last_task or "-", s.describe_age()] for s in statuses]
     print(render(header, cells))
     return 0

@@ -5,7 +5,7 @@ MLflow keeps a parameter's value to 6000 characters and takes 100 parameters per
 from __future__ import annotations
 
 from ..config.resolution import ResolvedConfig
-from ..config.values import canonical_text
+from ..config.text.values import canonical_text
 from .settings import MACRO
 
 __all__ = ["binding_params", "MAX_VALUE", "BATCH"]

@@ -19,6 +19,7 @@ from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
 from ginpipe.io import plain_float, write_text
+from .lightning_internals import batches_that_stepped, pending_epoch_metrics
 
 __all__ = ["TrainingLog", "TrainingLogCheckpoint"]
 
@@ -102,15 +103,15 @@ def _pending_epoch_row(trainer) -> list[dict[str, Any]]:
     """The training epoch's metrics, when a checkpoint is written at its end: Lightning logs them after
     the checkpoint callbacks (`_LoggerConnector.update_train_epoch_metrics`), so a run killed right
     after the checkpoint would never log them, and a resume from it would not redo that epoch."""
-    connector = trainer._logger_connector  # noqa: SLF001 - the only place these values exist yet
-    if not trainer.training or getattr(connector, "_first_loop_iter", 0) is not None or trainer._results is None:
+    pending = pending_epoch_metrics(trainer)
+    if pending is None:
         return []
-    metrics = {k: plain_float(v.item() if hasattr(v, "item") else v) for k, v in connector.metrics["log"].items()}
+    metrics = {k: plain_float(v.item() if hasattr(v, "item") else v) for k, v in pending.items()}
     if not metrics:
         return []
     step = metrics.pop("step", None)
     if step is None:
         metrics.setdefault("epoch", trainer.current_epoch)
         # As FitLoop.on_advance_end does: epoch metrics are logged at the epoch's last step.
-        step = trainer.fit_loop.epoch_loop._batches_that_stepped - 1  # noqa: SLF001
+        step = batches_that_stepped(trainer) - 1
     return [{**metrics, "step": int(step)}]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ginpipe.config.expressions import ExpressionError, evaluate
+from ginpipe.config.text.expressions import ExpressionError, evaluate
 from tests.support.projects import guarded_project  # noqa: F401 - the `project` of these tests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ ATTACKS = [
 def test_arithmetic_in_configs_cannot_run_code_or_hang(tmp_path, expression, refusal):
     """In a child process with a time limit: a refusal that took hours would be a denial of service."""
     script = textwrap.dedent(f"""
-        from ginpipe.config.expressions import ExpressionError, evaluate
+        from ginpipe.config.text.expressions import ExpressionError, evaluate
         try:
             evaluate({expression!r}, {{"N": 3, "S": "ab"}})
         except ExpressionError as e:

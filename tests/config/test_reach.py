@@ -1,7 +1,7 @@
 """`reach`: what the task list can evaluate; `unused_bindings.swapped_out`: the stages a later binding
 replaced. Checked on configs composed and resolved as a run does, nothing imported."""
-from ginpipe.config.reach import reach_from
-from ginpipe.config.unused_bindings import swapped_out
+from ginpipe.config.checks.reach import reach_from
+from ginpipe.config.checks.unused_bindings import swapped_out
 from ginpipe.runs.options import RunOptions
 from ginpipe.runs.prepare import prepare, run_scope
 

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from ginpipe.config.lookup import Lookup
-from ginpipe.config.signature_cache import SignatureCache
+from ginpipe.config.registry.lookup import Lookup
+from ginpipe.config.registry.library_signatures import SignatureCache
 
 BODY = "def make(a, {second}=1):\n    return a\n"
 

@@ -4,10 +4,10 @@ import textwrap
 
 import pytest
 
-from ginpipe.config.lookup import Lookup
-from ginpipe.config.signature_cache import SignatureCache
-from ginpipe.config.signatures import signature_of_object
-from ginpipe.config.source_modules import Unsure
+from ginpipe.config.registry.lookup import Lookup
+from ginpipe.config.registry.library_signatures import SignatureCache
+from ginpipe.config.registry.signature import signature_of_object
+from ginpipe.config.registry.source_modules import Unsure
 
 SOURCE = '''
 from __future__ import annotations
@@ -111,8 +111,8 @@ def test_what_the_source_cannot_say_is_imported(package, tmp_path):
 
 
 def test_a_decorated_function_is_unsure(package):
-    from ginpipe.config.source_modules import find_module
-    from ginpipe.config.source_signatures import read_tree, signature_from_source, top_level_binding
+    from ginpipe.config.registry.source_modules import find_module
+    from ginpipe.config.registry.project_signatures import read_tree, signature_from_source, top_level_binding
     (package / "srcpkg" / "deco.py").write_text("import functools\n\n@functools.lru_cache\ndef f(x):\n    return x\n")
     located = find_module("srcpkg.deco")
     node = top_level_binding(read_tree(located), "f")

@@ -64,13 +64,13 @@ TARGETS = [
     _task("split_dataset", "tasks/split.py"),
     _task("make_labels", "tasks/labels.py"),
     _task("extract_features", "tasks/features/extract.py"),
-    _task("get_dataloaders", "tasks/data/loaders.py"),
+    _task("get_dataloaders", "tasks/training_data/loaders.py"),
     _task("fit_model", "tasks/fit.py"),
     # A training step: training resumes from last.ckpt when the kill comes after the first epoch.
     Target("task fit_model: training step", "training_step", "tasks/models/lightning_module.py", mode="delay"),
     _task("evaluate_model", "tasks/evaluate.py"),
     # A finished task's outputs and its index entry; any single file the runner writes.
-    Target("state save", "save", "ginpipe/state/state_folder.py"),
+    Target("state save", "save", "ginpipe/cache/task_cache_folder.py"),
     Target("atomic write", "atomic_write", "ginpipe/files.py"),
     # Lightning's ModelCheckpoint writes through the trainer's CheckpointIO, whichever it is.
     Target("checkpoint write", "save_checkpoint",

@@ -3,8 +3,8 @@ import functools
 import torch
 from torch.utils.data import DataLoader
 
-from tasks.data.collate import pad_collate
-from tasks.data.loaders import get_dataloaders
+from tasks.training_data.collate import pad_collate
+from tasks.training_data.loaders import get_dataloaders
 from tasks.features.extract import EXTRACTION_COUNTER, extract_features
 from tasks.features.extractors import RawWaveform
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 from loguru import logger
 
-from tasks.data.dataset import AudioFeatureDataset
+from tasks.training_data.dataset import AudioFeatureDataset
 from tasks.features.extract import EXTRACTION_COUNTER, extract_features
 from tasks.features.extractors import LogMel
 from tasks.features.store import FeatureStore
@@ -203,7 +203,7 @@ def test_store_folder_is_named_by_settings_and_code(tmp_path):
 
 
 def test_reproduce_recomputes_every_shard(tmp_path, monkeypatch):
-    from ginpipe.state.recompute import VARIABLE
+    from ginpipe.cache.recompute import VARIABLE
 
     metadata = tones(tmp_path / "audio", 40)
     features, _, shards = extract(metadata, tmp_path / "store")

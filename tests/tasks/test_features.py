@@ -80,7 +80,7 @@ def test_parallel_extraction_matches_single_process(state, read_small_synthetic,
 
 def _features(feature_set, row):
     """Row `row`'s features, read from its shard as a training Dataset reads them."""
-    from tasks.data.dataset import AudioFeatureDataset
+    from tasks.training_data.dataset import AudioFeatureDataset
 
     dataset = AudioFeatureDataset(feature_set, np.zeros(len(feature_set), np.int64), np.arange(len(feature_set)))
     return dataset[row][0].numpy()

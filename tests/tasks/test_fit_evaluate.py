@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from ginpipe import TaskError
 
-from tasks.data.loaders import get_dataloaders
+from tasks.training_data.loaders import get_dataloaders
 from tasks.evaluate import classification_metrics, evaluate_model
 from tasks.fit import fit_model
 from tasks.models.checkpoints import load_model_from_checkpoint

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tasks.data.dataset import AudioFeatureDataset
+from tasks.training_data.dataset import AudioFeatureDataset
 from tasks.features.extractors import LogMel
 from tasks.features.feature_set import FeatureSet
 from tasks.labels import make_labels

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from torch.utils.data import DataLoader
 
-from tasks.data.collate import pad_collate
-from tasks.data.dataset import AudioFeatureDataset
-from tasks.data.loaders import get_dataloaders
-from tasks.data.streaming import ShardStream
+from tasks.training_data.collate import pad_collate
+from tasks.training_data.dataset import AudioFeatureDataset
+from tasks.training_data.loaders import get_dataloaders
+from tasks.training_data.streaming import ShardStream
 from tests.support.servers import free_port
 from tests.tasks.test_feature_store import extract, tones
 

@@ -11,7 +11,7 @@ from lightning.pytorch.callbacks import Checkpoint
 from loguru import logger
 from torch.utils.data import DataLoader
 
-from tasks.data.loaders import get_dataloaders
+from tasks.training_data.loaders import get_dataloaders
 from tasks.fit import fit_model
 from tasks.models.resnet import Resnet
 from tasks.training.checkpoint_io import AtomicCheckpointIO, use_atomic_checkpoints

@@ -93,7 +93,7 @@ def test_plot_draws_each_experiments_curve_per_epoch_and_names_those_left_out(sw
     # The legend is outside the axes, in the figure's right third (which holds nothing else).
     assert (image[:, int(0.70 * 1080):, :3] < 0.5).any()
 
-    from ginpipe.tools.curves import read_curve
+    from ginpipe.tools.compare_plot import read_curve
     curve = read_curve(swept.exp("base__factor=2__offset=0.5"), "val_loss")
     assert curve.x == "epoch" and curve.points == [(0.0, 2.0), (1.0, 1.0), (2.0, 2 / 3), (3.0, 0.5)]
     assert read_curve(swept.exp("base__factor=2__offset=0.5"), "train_loss").x == "epoch"

@@ -1,1 +1,0 @@
-"""Datasets, collation and the `get_dataloaders` task."""
