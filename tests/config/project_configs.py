@@ -24,6 +24,10 @@ def helper(x):
     pass
 
 
+def nothing():
+    pass
+
+
 class Head:
     def __init__(self, dim: int = 1):
         self.dim = dim
