@@ -1,6 +1,7 @@
 """`ginpipe.runs.engine`: plain Python tasks on a real state folder, planned, run, cached and failed."""
 import functools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +139,21 @@ def test_without_an_engine_a_pipeline_runs_its_tasks_uncached(tmp_path, monkeypa
     CALLS.clear()
     assert execute_pipeline(State({"n": 1}), [make, total]).total == 6
     assert list(tmp_path.iterdir()) == []
+
+
+def read_declared(state):
+    from ginpipe.io import declare_input
+    CALLS.append("read_declared")
+    declare_input("data/labels.csv")
+    state.labels = (Path("data") / "labels.csv").read_text().split()
+
+
+def test_a_declared_file_that_changes_reruns_its_task_and_says_where(engine, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "labels.csv").write_text("dog\n")
+    _run(engine(), [read_declared])
+    assert [(d.action, d.reason) for d in engine().plan([read_declared], State({"n": 1}))] == [("cached", "")]
+    (tmp_path / "data" / "labels.csv").write_text("dog\nsiren\n")
+    assert [(d.action, d.reason) for d in engine().plan([read_declared], State({"n": 1}))] == [
+        ("run", "inputs changed: data changed: data/labels.csv (modified)")]
+    assert _run(engine(), [read_declared]).labels == ["dog", "siren"]
