@@ -6,7 +6,7 @@ import pytest
 
 from ginpipe.config import gin_internals
 from ginpipe.config.binding import bind_stand_ins, forget_stand_ins, is_stand_in
-from tests.config.project_configs import resolved_config
+from tests.support.config_project import resolved_config
 
 
 @pytest.fixture

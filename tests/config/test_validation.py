@@ -3,7 +3,7 @@ import pytest
 
 from ginpipe.config.validation import check_macros, check_parameters, check_task_lists
 from ginpipe.errors import ConfigError, Where
-from tests.config.project_configs import resolved_config
+from tests.support.config_project import resolved_config
 
 PIPELINE = "checked_tasks.run"
 

@@ -3,7 +3,7 @@ import pytest
 
 from ginpipe.config.value_checks import RANGES, check_values
 from ginpipe.errors import ConfigError, Where
-from tests.config.project_configs import resolved_config
+from tests.support.config_project import resolved_config
 
 
 @pytest.fixture
