@@ -81,7 +81,8 @@ def test_each_tool_has_its_own_parser_and_a_config_goes_to_the_run_parser():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["compare", "a", "--csv", "--markdown"], "ginpipe compare: error: argument --markdown: not allowed with argument --csv"),
+    (["compare", "a", "--csv", "--markdown"],
+     "ginpipe compare: error: argument --markdown: not allowed with argument --csv"),
     (["predict", "exp"], "ginpipe predict: error: the following arguments are required: INPUT"),
     (["status"], "ginpipe status: error: the following arguments are required: EXPERIMENT"),
 ])

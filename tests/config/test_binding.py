@@ -33,7 +33,8 @@ def test_stand_ins_are_named_as_the_objects_they_stand_for_and_refuse_to_run(bou
     stand_in = gin_internals.registered_object("checked_tasks.fit")
     assert is_stand_in(stand_in)
     assert (stand_in.__name__, stand_in.__qualname__, stand_in.__module__) == ("fit", "fit", "checked_tasks")
-    with pytest.raises(RuntimeError, match=r"^ginpipe bug: `checked_tasks.fit` was called before its module was imported$"):
+    with pytest.raises(RuntimeError,
+                       match=r"^ginpipe bug: `checked_tasks.fit` was called before its module was imported$"):
         stand_in(None)
 
 

@@ -95,5 +95,6 @@ def test_a_mod_that_is_not_a_binding_names_its_item(folder):
 
 def test_a_file_that_includes_itself_stops_with_a_message(folder):
     (folder / "loop.gin").write_text("include 'loop.gin'\n")
-    with pytest.raises(ConfigError, match=r"^`include` nests more than 30 deep at .*loop\.gin \(a file includes itself\?\)\."):
+    with pytest.raises(ConfigError,
+                       match=r"^`include` nests more than 30 deep at .*loop\.gin \(a file includes itself\?\)\."):
         compose(["loop.gin"])

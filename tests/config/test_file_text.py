@@ -14,7 +14,8 @@ def test_latin1_bytes_name_their_line_and_the_fix(tmp_path):
     (tmp_path / "c.gin").write_bytes(b"a.b = 1\nname = 'caf\xe9'\n")
     with pytest.raises(ConfigError) as caught:
         read_config_text(tmp_path / "c.gin")
-    assert caught.value.message == f"Config file {tmp_path / 'c.gin'} is not UTF-8 text: byte 0xe9 at line 2 cannot be decoded."
+    assert caught.value.message == (f"Config file {tmp_path / 'c.gin'} is not UTF-8 text: byte 0xe9 at line 2"
+                                    " cannot be decoded.")
     assert caught.value.where == Where(str(tmp_path / "c.gin"), 2, "name = 'caf\ufffd'")
     assert caught.value.hint == "Save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
 
@@ -23,7 +24,8 @@ def test_a_binary_file_and_a_folder_are_refused(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"PK\n\x00\x01")
     with pytest.raises(ConfigError) as caught:
         read_config_text(tmp_path / "model.pt")
-    assert caught.value.message == f"Config file {tmp_path / 'model.pt'} is not text (it holds NUL bytes, as a binary file does)."
+    assert caught.value.message == (f"Config file {tmp_path / 'model.pt'} is not text (it holds NUL bytes, as a"
+                                    " binary file does).")
     assert caught.value.where == Where(str(tmp_path / "model.pt"), 2)
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "base.gin").write_text("")

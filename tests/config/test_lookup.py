@@ -42,7 +42,8 @@ def test_an_alias_in_a_re_export_names_the_class_it_binds(project):
 def test_a_missing_name_is_none_or_an_error_naming_the_line(project):
     assert project.object("lookproj.impl.nothing", None, "nothing", must_exist=False) is None
     with pytest.raises(ConfigError) as caught:
-        project.object("lookproj.impl.nothing", Where("c.gin", 4, "lookproj.impl.nothing.x = 1"), "lookproj.impl.nothing")
+        project.object("lookproj.impl.nothing", Where("c.gin", 4, "lookproj.impl.nothing.x = 1"),
+                       "lookproj.impl.nothing")
     assert caught.value.where == Where("c.gin", 4, "lookproj.impl.nothing.x = 1")
 
 

@@ -36,4 +36,5 @@ def test_each_task_records_the_configurables_it_called_and_nested_ones_count_for
             pass
     assert (first, inner, outer, idle) == ({"usage_test.layers"}, {"usage_test.optimiser"},
                                            {"usage_test.layers", "usage_test.optimiser"}, set())
-    assert {selector for _, selector in gin_internals.operative_config()} >= {"usage_test.layers", "usage_test.optimiser"}
+    called = {selector for _, selector in gin_internals.operative_config()}
+    assert called >= {"usage_test.layers", "usage_test.optimiser"}

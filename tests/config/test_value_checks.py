@@ -46,7 +46,8 @@ def test_a_wrong_value_names_the_parameter_what_it_expects_and_the_line(check, b
 def test_a_wrong_value_through_a_macro_names_the_macros_line(check):
     with pytest.raises(ConfigError) as caught:
         check("checked_tasks.fit.batch_size = %BS\nBS = 4\n", ["BS=-2"])
-    assert caught.value.message == "`fit.batch_size` must be a whole number >= 1, got -2 (through %BS, used at c.gin, line 1)."
+    assert caught.value.message == ("`fit.batch_size` must be a whole number >= 1, got -2"
+                                    " (through %BS, used at c.gin, line 1).")
     assert caught.value.where == Where("--mods", 1, "BS=-2")
 
 

@@ -10,7 +10,8 @@ def test_references_print_as_written_and_know_their_selector():
 def test_walk_yields_containers_then_leaves_and_map_leaves_rebuilds():
     value = {"a": [1, (2, Ref("f", False))]}
     assert list(walk(value)) == [value, "a", [1, (2, Ref("f", False))], 1, (2, Ref("f", False)), 2, Ref("f", False)]
-    assert map_leaves(value, lambda leaf: leaf * 10 if isinstance(leaf, int) else leaf) == {"a": [10, (20, Ref("f", False))]}
+    times_ten = map_leaves(value, lambda leaf: leaf * 10 if isinstance(leaf, int) else leaf)
+    assert times_ten == {"a": [10, (20, Ref("f", False))]}
 
 
 def test_canonical_text_substitutes_macros_and_sorts_dicts():

@@ -52,7 +52,8 @@ def test_macros_and_export_carry_the_choice(work, monkeypatch):
         monkeypatch.setenv(variable, "")  # restored after the test, which export() does not do
     naming.export()
     monkeypatch.setenv("RANK", "1")  # a DDP rank inherits rank 0's name and folder
-    assert choose_naming(_config(work, "EXPERIMENT_NAME = 'other'\n")) == Naming("run1", "my_project", Path("experiments/p/run1"))
+    assert choose_naming(_config(work, "EXPERIMENT_NAME = 'other'\n")) == Naming(
+        "run1", "my_project", Path("experiments/p/run1"))
 
 
 @pytest.mark.parametrize("name, problem", [

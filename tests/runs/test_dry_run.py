@@ -34,5 +34,6 @@ def test_after_a_run_the_plan_says_cached_and_why_a_changed_task_runs(project, c
 
 def test_it_fails_exactly_when_the_run_would(project, capsys):
     project.run("base.gin")
-    with pytest.raises(ExperimentError, match=r"^Experiment experiments/my_project/e already exists with a different config:"):
+    with pytest.raises(ExperimentError,
+                       match=r"^Experiment experiments/my_project/e already exists with a different config:"):
         print_dry_run(RunOptions(("base.gin",), mods=("N=6",), experiment_name="e"))

@@ -61,7 +61,8 @@ def test_a_first_run_runs_every_task_and_a_second_restores_them_all(engine, tmp_
     assert (state.total, state.ok, CALLS, second.cached) == (6, True, [], ["01-make", "02-total", "03-check"])
     second.run_record.end("done")  # cached entries are written with the next task, or the run's end
     tasks = json.loads((tmp_path / "experiments" / "e1" / "run.json").read_text())["tasks"]
-    assert [(t["label"], t["status"]) for t in tasks] == [("01-make", "cached"), ("02-total", "cached"), ("03-check", "cached")]
+    assert [(t["label"], t["status"]) for t in tasks] == [
+        ("01-make", "cached"), ("02-total", "cached"), ("03-check", "cached")]
 
 
 def test_a_changed_input_reruns_its_readers_and_says_why(engine):
@@ -78,7 +79,8 @@ def test_from_task_forces_that_task_and_every_later_one(engine):
     _run(engine(), [make, total, check])
     plan = engine(from_task="total").plan([make, total, check], State({"n": 1}))
     assert [(d.action, d.reason) for d in plan] == [("cached", ""), ("run", "forced"), ("run", "forced")]
-    assert [(d.action, d.reason) for d in engine(no_cache=True).plan([make], State({"n": 1}))] == [("run", "caching off")]
+    plan = engine(no_cache=True).plan([make], State({"n": 1}))
+    assert [(d.action, d.reason) for d in plan] == [("run", "caching off")]
 
 
 def test_a_sibling_experiment_of_the_project_supplies_identical_tasks(engine):
@@ -88,7 +90,8 @@ def test_a_sibling_experiment_of_the_project_supplies_identical_tasks(engine):
     assert [(d.action, d.reason) for d in other.plan([make, total], State({"n": 1}))] == [
         ("cached", "from experiment e1"), ("cached", "from experiment e1")]
     assert _run(other, [make, total]).total == 6 and CALLS == []
-    assert [(d.action, d.reason) for d in engine("e3", share=False).plan([make], State({"n": 1}))] == [("run", "never ran")]
+    plan = engine("e3", share=False).plan([make], State({"n": 1}))
+    assert [(d.action, d.reason) for d in plan] == [("run", "never ran")]
 
 
 def test_a_failing_task_is_a_task_error_with_the_resume_command_and_a_record(engine, tmp_path):

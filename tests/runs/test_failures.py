@@ -31,7 +31,8 @@ def test_a_reproduction_is_reproduced_again_into_a_new_folder():
 def test_without_a_command_line_the_hint_speaks_python():
     assert resume_hint(None, NAMING) == ("Fix the cause and run again with experiment_name='2026-12-04_10-00-00',"
                                          " resume=True: finished tasks come from the cache.")
-    assert resume_only(FIX + "ginpipe c.gin --resume") == "Resume (finished tasks come from the cache) with:\n    ginpipe c.gin --resume"
+    assert resume_only(FIX + "ginpipe c.gin --resume") == (
+        "Resume (finished tasks come from the cache) with:\n    ginpipe c.gin --resume")
     assert resume_only("") is None
 
 
@@ -49,6 +50,7 @@ def test_a_failed_write_names_the_folder_not_the_staged_temporary(tmp_path):
     error = write_error(OSError(errno.ENOSPC, "No space left on device", str(staged)), "Then resume.")
     assert isinstance(error, ExperimentError)
     assert str(error) == (f"Cannot write to the experiment folder: No space left on device ({tmp_path / 'e1'}).\n"
-                          "Free some space, or make the folder writable: what was saved so far is complete. Then resume.")
+                          "Free some space, or make the folder writable: what was saved so far is complete."
+                          " Then resume.")
     assert write_error(OSError(errno.EROFS, "Read-only file system"), "", tmp_path).message == (
         f"Cannot write to the experiment folder: Read-only file system ({tmp_path}).")

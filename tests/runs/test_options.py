@@ -19,9 +19,12 @@ def test_every_flag_survives_the_round_trip_through_argv():
             "--output-dir", "out/e1", "--track", "sqlite:///m.db", "--track-parent", "abc", "--trial", '{"n": 1}',
             "--cluster", "tcp://h:8786", "-v", "--debug"]
     options = RunOptions.from_argv(argv)
-    assert (options.configs, options.mods, options.module_lists) == (("a.gin", "b c.gin"), ("X=1", "Resnet.act='relu'"), ("l.txt",))
-    assert (options.experiment_name, options.project_name, options.output_dir, options.from_task) == ("e1", "p", "out/e1", "fit")
-    assert (options.resume, options.overwrite, options.no_cache, options.verbosity, options.debug) == (True, False, True, 1, True)
+    assert (options.configs, options.mods, options.module_lists) == (
+        ("a.gin", "b c.gin"), ("X=1", "Resnet.act='relu'"), ("l.txt",))
+    assert (options.experiment_name, options.project_name, options.output_dir, options.from_task) == (
+        "e1", "p", "out/e1", "fit")
+    assert (options.resume, options.overwrite, options.no_cache, options.verbosity, options.debug) == (
+        True, False, True, 1, True)
     assert options.log_level == "DEBUG"
     again = RunOptions.from_argv(options.to_argv())
     assert again.replace(command=None, trial=None) == options.replace(command=None, trial=None)
@@ -49,7 +52,8 @@ def test_paths_and_a_single_config_are_normalised_to_strings():
 @pytest.mark.parametrize("argv, message", [
     (["c.gin", "--resume", "--overwrite"], "argument --overwrite: not allowed with argument --resume"),
     ([], "the following arguments are required: CONFIG"),
-    (["c.gin", "--launcher", "ssh"], "argument --launcher: invalid choice: 'ssh' (choose from 'warm', 'local', 'submitit')"),
+    (["c.gin", "--launcher", "ssh"],
+     "argument --launcher: invalid choice: 'ssh' (choose from 'warm', 'local', 'submitit')"),
 ])
 def test_bad_flags_are_argparse_errors_with_exit_code_2(capsys, argv, message):
     with pytest.raises(SystemExit) as caught:
@@ -59,7 +63,8 @@ def test_bad_flags_are_argparse_errors_with_exit_code_2(capsys, argv, message):
 
 
 @pytest.mark.parametrize("words, line", [
-    (["ginpipe", "a b.gin", "--mods", "Resnet.act='relu'", "SEED=1"], "ginpipe \"a b.gin\" --mods \"Resnet.act='relu'\" SEED=1"),
+    (["ginpipe", "a b.gin", "--mods", "Resnet.act='relu'", "SEED=1"],
+     "ginpipe \"a b.gin\" --mods \"Resnet.act='relu'\" SEED=1"),
     (["ginpipe", "", "x$HOME", 'say "hi"'], "ginpipe '' 'x$HOME' 'say \"hi\"'"),
 ])
 def test_command_line_is_readable_and_means_the_same_to_a_shell(words, line):

@@ -1,4 +1,5 @@
-"""A tiny project module (`checked_tasks`, on sys.path) and a config resolved against it: what the config checks read."""
+"""A tiny project module (`checked_tasks`, on sys.path) and a config resolved against it: what the
+config checks read."""
 from __future__ import annotations
 
 from pathlib import Path
