@@ -6,11 +6,14 @@ from ginpipe.config.registry import Registry
 from ginpipe.config.resolution import resolve
 from ginpipe.config.values import MacroRef, Ref
 from ginpipe.errors import ConfigError
+from tests.support.config_project import MODULE
 
 
 @pytest.fixture
 def resolved(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "checked_tasks.py").write_text(MODULE)
 
     def make(text: str, predefined=None):
         (tmp_path / "c.gin").write_text(text)
@@ -21,32 +24,32 @@ def resolved(tmp_path, monkeypatch):
 
 
 def test_an_alias_and_a_dotted_path_to_one_object_share_one_selector(resolved):
-    config = resolved("import fractions as fr\nfr.Fraction.numerator = 3\nfractions.Fraction.denominator = 4\n"
-                      "x = @fractions.Fraction()\n")
+    config = resolved("import checked_tasks as ct\nct.fit.lr = 0.5\nchecked_tasks.fit.n_layers = 4\n"
+                      "x = @checked_tasks.Head()\n")
     assert [(b.selector, b.arg, b.value) for b in config.bindings] == [
-        ("fr.Fraction", "numerator", 3), ("fr.Fraction", "denominator", 4), ("x", "", Ref("fr.Fraction", True))]
-    assert sorted(config.signatures) == ["fr.Fraction"]
-    assert config.value("fr.Fraction", "denominator") == 4
-    assert config.binding("fr.Fraction", "numerator").where.line == 2
-    assert config.binding("fr.Fraction", "limit") is None
+        ("ct.fit", "lr", 0.5), ("ct.fit", "n_layers", 4), ("x", "", Ref("checked_tasks.Head", True))]
+    assert sorted(config.signatures) == ["checked_tasks.Head", "ct.fit"]
+    assert config.value("ct.fit", "n_layers") == 4
+    assert config.binding("ct.fit", "lr").where.line == 2
+    assert config.binding("ct.fit", "name") is None
     with pytest.raises(KeyError):
-        config.value("fr.Fraction", "limit")
+        config.value("ct.fit", "name")
 
 
 def test_appends_extend_the_earlier_list_and_a_first_append_is_a_plain_binding(resolved):
-    config = resolved("statistics.mean.data += [0]\nstatistics.mean.data += [1]\nstatistics.mean.data += (2,)\n")
+    config = resolved("checked_tasks.helper.x += [0]\nchecked_tasks.helper.x += [1]\nchecked_tasks.helper.x += (2,)\n")
     assert [b.value for b in config.bindings] == [[0], [0, 1], [0, 1, 2]]
-    assert config.value("statistics.mean", "data") == [0, 1, 2]
+    assert config.value("checked_tasks.helper", "x") == [0, 1, 2]
 
 
 def test_appending_to_a_value_that_is_not_a_list_names_both_lines(resolved):
     with pytest.raises(ConfigError) as caught:
-        resolved("statistics.mean.data = 3\n\nstatistics.mean.data += [1]\n")
-    assert str(caught.value) == ("`+=` appends to a list, but `statistics.mean.data` is 3 (c.gin, line 1).\n"
-                                 'In file "c.gin", line 3:\n    statistics.mean.data += [1]\n'
+        resolved("checked_tasks.helper.x = 3\n\nchecked_tasks.helper.x += [1]\n")
+    assert str(caught.value) == ("`+=` appends to a list, but `checked_tasks.helper.x` is 3 (c.gin, line 1).\n"
+                                 'In file "c.gin", line 3:\n    checked_tasks.helper.x += [1]\n'
                                  "Bind a list first (`x = [...]`) or use `=` to replace the value.")
     with pytest.raises(ConfigError, match=r"^`\+=` needs a list on its right, got 2\."):
-        resolved("statistics.mean.data = [1]\nstatistics.mean.data += 2\n")
+        resolved("checked_tasks.helper.x = [1]\nchecked_tasks.helper.x += 2\n")
 
 
 def test_macros_follow_references_and_predefined_ones_yield_to_the_config(resolved):
@@ -63,13 +66,13 @@ def test_a_macro_that_refers_to_itself_is_an_error_naming_its_line(resolved):
 
 
 def test_expressions_are_computed_from_the_final_macros_in_values_and_macros(resolved):
-    config = resolved("statistics.mean.data = [$(%D * 2), $(%H)]\nH = $(%D / 2)\nD = 4\nD = 8\n")
-    assert config.value("statistics.mean", "data") == [16, 4.0]
+    config = resolved("checked_tasks.helper.x = [$(%D * 2), $(%H)]\nH = $(%D / 2)\nD = 4\nD = 8\n")
+    assert config.value("checked_tasks.helper", "x") == [16, 4.0]
     assert config.macros["H"] == 4.0
 
 
 def test_an_expression_that_cannot_be_computed_names_its_line(resolved):
     with pytest.raises(ConfigError) as caught:
-        resolved("D = 'x'\nstatistics.mean.data = [$(%D + 1)]\n")
+        resolved("D = 'x'\nchecked_tasks.helper.x = [$(%D + 1)]\n")
     assert str(caught.value) == ("`$(%D + 1)` uses macro %D = 'x', which is not a number.\n"
-                                 'In file "c.gin", line 2:\n    statistics.mean.data = [$(%D + 1)]')
+                                 'In file "c.gin", line 2:\n    checked_tasks.helper.x = [$(%D + 1)]')
