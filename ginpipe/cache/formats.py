@@ -1,7 +1,8 @@
 """The file format of each state value: parquet, torch or pickle, chosen by the value's type.
 
-DataFrames go to parquet (when pyarrow is there and the frame fits parquet), torch tensors and
-modules to `torch.save`, everything else to pickle. Every file is written atomically
+DataFrames go to parquet (when pyarrow is there and parquet gives the frame back unchanged: not
+when cells hold lists, sets or dicts), torch tensors and modules to `torch.save`, everything else
+to pickle. Every file is written atomically
 (`ginpipe.files`): a reader (or a run killed midway) never sees a truncated file.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ def safe_name(key: str) -> str:
 def save_value(value, folder: Path, key: str, tmp_dir: Path | None = None) -> tuple[str, str]:
     """Write `value` under `folder`; return (file name, format)."""
     base = safe_name(key)
-    if _is_dataframe(value):
+    if _is_dataframe(value) and _parquet_keeps(value):
         try:
             import pyarrow  # noqa: F401 - parquet needs it
             target = folder / f"{base}.parquet"
@@ -60,6 +61,18 @@ def load_value(path: Path, fmt: str):
 def _is_dataframe(value) -> bool:
     pandas = sys.modules.get("pandas")
     return pandas is not None and isinstance(value, pandas.DataFrame)
+
+
+def _parquet_keeps(frame) -> bool:
+    """Whether parquet gives the frame back as it was: not when text columns hold other objects.
+    Lists and sets come back as numpy arrays, dicts as dicts with every column's keys (ints as
+    floats): a cached rerun would hand the next task other values than the run that made them."""
+    from pandas.api.types import infer_dtype
+
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1]) if frame.dtypes.iloc[i] == object]
+    if frame.index.dtype == object:
+        columns.append(frame.index)
+    return all(infer_dtype(column, skipna=True) in ("string", "empty") for column in columns)
 
 
 def _is_torch(value) -> bool:

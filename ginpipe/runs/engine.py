@@ -301,7 +301,9 @@ class Engine:
             for key, value in result.items():
                 state[key] = value
             return state
-        raise TaskError(f"Task `{label}` returned a {type(result).__name__}; a task returns the state"
+        kind = type(result).__name__
+        article = "an" if kind[:1] in "aeiouAEIOU" else "a"  # "an int", "a list"
+        raise TaskError(f"Task `{label}` returned {article} {kind}; a task returns the state"
                         " (or None when it changed the state in place).")
 
     def _inputs(self, task, used, reads: dict[str, str], declared=()) -> KeyInputs:

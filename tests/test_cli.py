@@ -2,6 +2,10 @@
 import subprocess
 import sys
 
+import pytest
+
+from ginpipe import cli
+
 
 def test_help_lists_the_flags():
     done = subprocess.run([sys.executable, "-m", "ginpipe.cli", "--help"], capture_output=True, text=True)
@@ -60,3 +64,30 @@ def test_output_piped_into_a_reader_that_leaves_early_is_no_error(project):
                                          " exit ${PIPESTATUS[0]}"], cwd=project.root, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+def test_each_tool_has_its_own_parser_and_a_config_goes_to_the_run_parser():
+    args = cli.build_compare_parser().parse_args(["experiments/a", "experiments/b", "--sort", "acc", "--reverse",
+                                                  "--group-by", "SEED", "--group-by", "LR", "--csv"])
+    assert (args.experiments, args.sort, args.reverse, args.group_by, args.csv) == (
+        ["experiments/a", "experiments/b"], "acc", True, ["SEED", "LR"], True)
+    args = cli.build_gc_parser().parse_args([".", "--dry-run", "--failed-older-than", "7d"])
+    assert (args.folder, args.dry_run, args.failed_older_than) == (".", True, "7d")
+    args = cli.build_predict_parser().parse_args(["exp", "a.wav", "clips/", "-o", "p.csv"])
+    assert (args.experiment, args.inputs, args.output, args.top_k, args.batch_size, args.device) == (
+        "exp", ["a.wav", "clips/"], "p.csv", 5, 64, "auto")
+    args = cli.build_reproduce_parser().parse_args(["exp", "--experiment-name", "again", "-q"])
+    assert (args.experiment, args.experiment_name, args.quiet) == ("exp", "again", True)
+    assert cli.build_status_parser().parse_args(["experiments/audio"]).experiments == ["experiments/audio"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["compare", "a", "--csv", "--markdown"],
+     "ginpipe compare: error: argument --markdown: not allowed with argument --csv"),
+    (["predict", "exp"], "ginpipe predict: error: the following arguments are required: INPUT"),
+    (["status"], "ginpipe status: error: the following arguments are required: EXPERIMENT"),
+])
+def test_a_tools_bad_flags_exit_2_naming_the_tool(capsys, argv, message):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == message
