@@ -140,7 +140,7 @@ def _register(obj, module: str) -> None:
         return  # already registered by an earlier call: one object, one configurable
     try:
         gin.external_configurable(obj, name=name, module=module)
-    except Exception as e:  # noqa: BLE001 - gin refuses some objects (builtins, pybind enums)
+    except Exception as e:  # gin refuses some objects (builtins, pybind enums)
         if existing is None:  # GinPipe skipped nothing either, but a clear message beats its crash
             raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}") from None
 

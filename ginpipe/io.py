@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .config.source_modules import is_project_module
 from .experiment.caches import mark_cache
@@ -42,6 +43,9 @@ from .state.declared import declare_input
 from .state.object_code import code_digest
 from .state.recompute import must_recompute
 from .tracking.active import TrackingRun, tracking_run
+
+if TYPE_CHECKING:  # imported on first use (`__getattr__` below); named here for the checkers
+    from .config.values import MacroRef, Ref, walk
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",

@@ -71,7 +71,7 @@ def _should_colorize(stream) -> bool:
             return True
     try:
         return stream.isatty()
-    except Exception:  # noqa: BLE001 - a stream that cannot say is not a terminal
+    except Exception:  # a stream that cannot say is not a terminal
         return False
 
 
@@ -132,10 +132,10 @@ class Logger:
     def __init__(self, extra: dict | None = None, exception=None):
         self._extra, self._exception = extra or {}, exception
 
-    def bind(self, **extra) -> "Logger":
+    def bind(self, **extra) -> Logger:
         return Logger({**self._extra, **extra}, self._exception)
 
-    def opt(self, *, exception=None) -> "Logger":
+    def opt(self, *, exception=None) -> Logger:
         return Logger(self._extra, exception)
 
     def _log(self, level: str, message: str, *args, **kwargs) -> None:

@@ -26,7 +26,7 @@ __all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"
            "importable_anywhere", "installed_name"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _real(path) -> str:
     # Cached: each project import compares against every loaded module's file, thousands with torch,
     # and an uncached realpath (an lstat per path component) made a run's imports take minutes.

@@ -32,8 +32,8 @@ from .lookup import Lookup
 from .module_identity import copies_error, definition_site, importable_anywhere, installed_name
 from .signatures import Signature, signature_of_object
 
-__all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list", "parse_module_list",
-           "missing_module_hint"]
+__all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list",
+           "parse_module_list", "missing_module_hint"]
 
 
 @dataclass
@@ -187,7 +187,8 @@ class Registry:
         return ConfigError(
             f"No configurable matching `{selector}`: it is neither an importable dotted path"
             f" {searched}.{hint}", where,
-            "Put your task functions in tasks/*.py of the working folder, use a full dotted path (`@torch.optim.AdamW`), declare an alias"
+            "Put your task functions in tasks/*.py of the working folder, use a full dotted path"
+            " (`@torch.optim.AdamW`), declare an alias"
             " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
 
     def index(self) -> dict[str, list[str]]:

@@ -97,7 +97,6 @@ def installed_version(distribution: str) -> str | None:
 
 def distribution_of(file: str) -> tuple[str, str] | None:
     """(distribution name, version) that installed the top-level package of `file`, if any."""
-    import importlib.metadata
     top = _top_level_name(file)
     if top is None:
         return None

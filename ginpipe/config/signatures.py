@@ -51,7 +51,7 @@ class Signature:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Signature":
+    def from_json(cls, data: dict) -> Signature:
         data = dict(data)
         for key in ("parameters", "none_defaults", "site"):
             if data.get(key) is not None:

@@ -33,7 +33,7 @@ from .task_names import original, task_identity, task_name
 
 __all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
 
-_engine: contextvars.ContextVar["Engine | None"] = contextvars.ContextVar("ginpipe_engine", default=None)
+_engine: contextvars.ContextVar[Engine | None] = contextvars.ContextVar("ginpipe_engine", default=None)
 _prefix: contextvars.ContextVar[str] = contextvars.ContextVar("ginpipe_prefix", default="")
 
 
@@ -97,7 +97,7 @@ class Engine:
     _forcing: bool = False
     _tokens: list = field(default_factory=list)
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         """Make this engine the one `execute_pipeline` uses, for the duration of a run."""
         self._tokens.append(_engine.set(self))
         return self

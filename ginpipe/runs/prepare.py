@@ -58,7 +58,7 @@ class Prepared:
     pipeline: str = "ginpipe.execute_pipeline"  # the complete selector of the top-level pipeline
     bound: bool = False  # the real objects are imported and registered
 
-    def bind(self) -> "Prepared":
+    def bind(self) -> Prepared:
         """Import and register the real objects and bind the config to them; a no-op when bound."""
         if not self.bound:
             objects = bind_objects(self.config, self.registry)

@@ -216,7 +216,7 @@ def _write_operative_config(experiment: Experiment, failed: bool) -> None:
     """operative_config.gin, at the end; when the run failed already, its error is the one to report."""
     try:
         experiment.write_text("operative_config.gin", gin.operative_config_str())
-    except Exception as e:  # noqa: BLE001 - reported, not raised, when another error is on its way
+    except Exception as e:  # reported, not raised, when another error is on its way
         if not failed:
             raise
         logger.bind(file_only=True).warning(f"operative_config.gin was not written: {type(e).__name__}: {e}")

@@ -39,7 +39,7 @@ class TrialLink:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_text(cls, text: str) -> "TrialLink":
+    def from_text(cls, text: str) -> TrialLink:
         return cls(**json.loads(text))
 
 

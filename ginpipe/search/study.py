@@ -72,7 +72,7 @@ def open_study(settings: StudySettings, params: list[Param], check=None):
                                    pruner=make_pruner(settings.pruner), load_if_exists=True)
     except ConfigError:
         raise
-    except Exception as e:  # noqa: BLE001 - a storage that cannot be read or written, worded; else as it was
+    except Exception as e:  # a storage that cannot be read or written, worded; else as it was
         worded = storage_error(settings.storage, e)
         if worded is e:
             raise

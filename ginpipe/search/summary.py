@@ -97,7 +97,7 @@ def write_plots(study, folder: Path) -> list[Path]:
         figure.set_size_inches(8, 5)
         figure.tight_layout()
         path = folder / f"{name}.png"
-        atomic_write(path, lambda f: figure.savefig(f, format="png", dpi=110))
+        atomic_write(path, lambda f, figure=figure: figure.savefig(f, format="png", dpi=110))
         plt.close(figure)
         written.append(path)
     return written

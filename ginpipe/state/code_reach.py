@@ -115,7 +115,7 @@ class CodeReach:
     def is_project(self, file: str | None) -> bool:
         return is_project_file(file, self.root)
 
-    def _module(self, file: str) -> "_Module | None":
+    def _module(self, file: str) -> _Module | None:
         real = os.path.realpath(file)
         if real not in self._modules:
             try:
@@ -282,10 +282,10 @@ def _chain(node: ast.Attribute) -> list[str] | None:
         names.append(current.attr)
         inner = current.value
         if isinstance(inner, ast.Attribute):
-            inner._parent_attr = current  # noqa: SLF001 - marks inner attributes as parts of this chain
+            inner._parent_attr = current  # marks inner attributes as parts of this chain
         current = inner
     if isinstance(current, ast.Name):
-        current._in_chain = True  # noqa: SLF001
+        current._in_chain = True
         return [current.id, *reversed(names)]
     return None
 

@@ -46,7 +46,7 @@ class StateFolder:
         self.records: dict[str, TaskRecord] = {
             label: TaskRecord.from_json(r) for label, r in raw.get("tasks", {}).items()}
 
-    def reread(self) -> "StateFolder":
+    def reread(self) -> StateFolder:
         """This folder's records read again (its run may have changed them since), with the
         siblings read so far: a plan made before the folder was locked need not read them twice."""
         fresh = StateFolder(self.experiment_dir)
@@ -66,7 +66,7 @@ class StateFolder:
             if record is not None:
                 yield sibling, record
 
-    def siblings(self) -> list["StateFolder"]:
+    def siblings(self) -> list[StateFolder]:
         """The other experiments of the same project, most recent first (read once, lazily)."""
         if self._siblings is None:
             project = self.experiment_dir.parent
@@ -80,7 +80,7 @@ class StateFolder:
         """Every file the record names is there."""
         return all(self.restorable(record, key) for key, entry in record.writes.items() if entry.get("file"))
 
-    def adopt(self, label: str, record: TaskRecord, source: "StateFolder") -> TaskRecord:
+    def adopt(self, label: str, record: TaskRecord, source: StateFolder) -> TaskRecord:
         """Take another experiment's outputs of an identical task: hard links (copies across devices)."""
         if self.records.pop(label, None) is not None:
             self._write_index()
@@ -140,7 +140,7 @@ class StateFolder:
     def _read(self, path: Path, fmt: str, key: str, label: str, resume: str | None):
         try:
             return load_value(path, fmt)
-        except Exception as e:  # noqa: BLE001 - truncated or damaged: each format raises its own
+        except Exception as e:  # truncated or damaged: each format raises its own
             reason = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else 'unreadable'}"
             where = f"The cached state file {path} (key {key!r} of task `{label}`) cannot be read: {reason}."
             if resume is None:

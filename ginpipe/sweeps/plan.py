@@ -87,7 +87,8 @@ def plan_sweep(options: RunOptions, sweeps: Sequence[str] = (),
     nothing to sweep. `composition` is the options' configs, when they were read already.
 
     Example:
-        >>> sweep = plan_sweep(RunOptions(["configs/base.gin"]), ["Resnet.n_layers=[8,14]", "LR=[1e-3,1e-4]"])  # doctest: +SKIP
+        >>> options = RunOptions(["configs/base.gin"])  # doctest: +SKIP
+        >>> sweep = plan_sweep(options, ["Resnet.n_layers=[8,14]", "LR=[1e-3,1e-4]"])  # doctest: +SKIP
         >>> [m.name for m in sweep.members]  # doctest: +SKIP
         ['base__n_layers=8__LR=0.001', 'base__n_layers=8__LR=0.0001', ...]
     """

@@ -120,7 +120,8 @@ def render(header: list[str], cells: list[list[str]], fmt: str = "text") -> str:
         writer.writerows([["" if c == _MISSING else c for c in row] for row in cells])
         return out.getvalue().rstrip("\n")
     if fmt == "markdown":
-        escape = lambda c: c.replace("|", r"\|")  # noqa: E731
+        def escape(c: str) -> str:
+            return c.replace("|", r"\|")
         lines = ["| " + " | ".join(map(escape, header)) + " |", "|" + "---|" * len(header)]
         return "\n".join(lines + ["| " + " | ".join(map(escape, row)) + " |" for row in cells])
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(header)]
@@ -147,7 +148,8 @@ def grouped_table(rows: list[Row], group_by: Sequence[str], fmt: str, sort: str 
     metrics = list(dict.fromkeys(m for r in done for m in r.metrics))
     if sort:
         sort_rows(done, sort)  # the same error for a metric no experiment has
-        value = lambda g: mean_std([r.metrics[sort] for r in g.rows if sort in r.metrics])[0]  # noqa: E731
+        def value(g) -> float:
+            return mean_std([r.metrics[sort] for r in g.rows if sort in r.metrics])[0]
         present = [g for g in groups if not math.isnan(value(g))]
         groups = sorted(present, key=value, reverse=reverse) + [g for g in groups if g not in present]
     exact = fmt == "csv"
@@ -183,5 +185,7 @@ def _format(value: float, exact: bool = False) -> str:
     if math.isnan(value):
         return "nan"
     if exact:  # every digit that means something: not a float32's float64 noise, nor a mean's last bit
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(float(f"{plain_float(value):.15g}"))
+        if value.is_integer() and abs(value) < 1e15:
+            return repr(int(value))
+        return repr(float(f"{plain_float(value):.15g}"))
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"

@@ -190,7 +190,8 @@ def _drop_or_raise(undecodable: list[tuple[int, str]], total: int) -> np.ndarray
     except ValueError:  # not bound: load_dataset's default
         rule = "drop"
     listing = "\n".join(line for _, line in undecodable[:20]) + ("\n  ..." if len(undecodable) > 20 else "")
-    what = "cannot be decoded" if all(": cannot be decoded" in line for _, line in undecodable) else "cannot be read or decoded"
+    decoding_only = all(": cannot be decoded" in line for _, line in undecodable)
+    what = "cannot be decoded" if decoding_only else "cannot be read or decoded"
     message = f"{len(undecodable)} of {total} audio files {what}:\n{listing}"
     if rule == "raise":
         raise UndecodableAudioError(message + "\nReplace or remove them, or set"

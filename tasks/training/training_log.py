@@ -102,7 +102,7 @@ def _pending_epoch_row(trainer) -> list[dict[str, Any]]:
     """The training epoch's metrics, when a checkpoint is written at its end: Lightning logs them after
     the checkpoint callbacks (`_LoggerConnector.update_train_epoch_metrics`), so a run killed right
     after the checkpoint would never log them, and a resume from it would not redo that epoch."""
-    connector = trainer._logger_connector  # noqa: SLF001 - the only place these values exist yet
+    connector = trainer._logger_connector  # the only place these values exist yet
     if not trainer.training or getattr(connector, "_first_loop_iter", 0) is not None or trainer._results is None:
         return []
     metrics = {k: plain_float(v.item() if hasattr(v, "item") else v) for k, v in connector.metrics["log"].items()}
@@ -112,5 +112,5 @@ def _pending_epoch_row(trainer) -> list[dict[str, Any]]:
     if step is None:
         metrics.setdefault("epoch", trainer.current_epoch)
         # As FitLoop.on_advance_end does: epoch metrics are logged at the epoch's last step.
-        step = trainer.fit_loop.epoch_loop._batches_that_stepped - 1  # noqa: SLF001
+        step = trainer.fit_loop.epoch_loop._batches_that_stepped - 1  # no public count of it
     return [{**metrics, "step": int(step)}]
