@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser,
               "status": build_status_parser, "gc": build_gc_parser,
-              "predict": build_predict_parser}.get(command, build_parser)
+              "predict": build_predict_parser}.get(command or "", build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
     from .experiment.console import configure_console, exit_code
 

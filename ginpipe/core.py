@@ -50,7 +50,8 @@ class State(_RunState):
 
     def __reduce_ex__(self, protocol):
         import copyreg
-        return copyreg.__newobj__, (type(self),), {}, None, iter([(k, self[k]) for k in self])
+        # copyreg.__newobj__ is what object.__reduce_ex__ names too; typeshed leaves it out
+        return copyreg.__newobj__, (type(self),), {}, None, iter([(k, self[k]) for k in self])  # type: ignore[attr-defined]
 
     def __setstate__(self, attributes):
         for key, value in (attributes or {}).items():  # GinPipe's pickles pass {}; ours the items
@@ -111,8 +112,8 @@ def setup_gin(flags: dict, save_config: bool = True) -> State:
     state = State()
     state.flags = flags
     state.library_versions = gin_configure_externals(flags) if _has_module_list(flags) else {}
-    prepared = prepare(RunOptions(list(flags.get("config_path") or []), list(flags.get("mods") or []),
-                                  list(flags.get("module_list") or []), flags.get("experiment_name"),
+    prepared = prepare(RunOptions(tuple(flags.get("config_path") or ()), tuple(flags.get("mods") or ()),
+                                  tuple(flags.get("module_list") or ()), flags.get("experiment_name"),
                                   flags.get("project_name"))).bind()
     state.output_dir = str(prepared.naming.output_dir)
     for key, value in prepared.initial.items():

@@ -69,6 +69,7 @@ class Registry:
             raise self._unknown(selector, where)
         path, module_name = located
         signature = self.lookup.object(path, where, selector)
+        assert signature is not None  # must_exist: an absent object raised
         name = selector.rsplit(".", 1)[-1]
         module_name = module_name or signature.module or None  # gin's own default
         complete = f"{module_name}.{name}" if module_name else name

@@ -40,7 +40,7 @@ def read_run_state(folder: Path) -> RunState:
     a wrong type inside), gives state "unknown" and says so in `problem`, for the tools to report."""
     folder = Path(folder)
     run, problem = _read_run(folder / "run.json")
-    status = run.get("status") if isinstance(run.get("status"), str) else "unknown"
+    status = run["status"] if isinstance(run.get("status"), str) else "unknown"
     holder = lock_holder(folder)
     if holder is not None:
         status = "running"

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..config import gin_internals
 from ..config.binding import is_stand_in
@@ -116,6 +117,7 @@ class Engine:
                     self.cached.append(decision.label)
                 else:
                     if is_stand_in(original(task)):
+                        assert self.live_task is not None  # set wherever stand-ins are
                         task = self.live_task(position)  # a task runs: its module is imported now
                     state = self._execute(task, decision.label, state)
             return state
@@ -140,7 +142,8 @@ class Engine:
                 continue
             own = self.store.record(label) if self.store else None
             if not known:  # it runs unless a record turns out valid once earlier tasks ran: is there one?
-                hopeless = forcing or not caching or next(self.store.candidates(label, self.share), None) is None
+                hopeless = (forcing or not caching or self.store is None
+                            or next(self.store.candidates(label, self.share), None) is None)
                 if hopeless:
                     reason = "forced" if forcing else "caching off" if not caching else "never ran"
                     decisions.append(Decision(label, "run", reason, own, source=self.store))
@@ -158,10 +161,11 @@ class Engine:
                                                            {k: versions.get(k, ABSENT) for k in own.reads},
                                                            own.declared)
             reason = ("forced" if forcing else "caching off" if not caching
-                      else self._never_ran(task, label, versions) if own is None else _why(own, inputs, producers))
+                      else self._never_ran(task, label, versions) if own is None or inputs is None
+                      else _why(own, inputs, producers))
             missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
             decisions.append(Decision(label, "run", reason, own, missing, self.store))
-            if own is None:
+            if own is None or inputs is None:
                 known = False
                 continue
             _apply(versions, own, {k: written_version(inputs.key, k) for k in own.writes})
@@ -171,6 +175,7 @@ class Engine:
 
     def _find_hit(self, task, label: str, versions: dict[str, str]):
         """The first stored record of this task (this experiment's, then its siblings') still valid."""
+        assert self.store is not None  # asked only while caching
         for store, record in self.store.candidates(label, siblings=self.share):
             key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads},
                                record.declared).key
@@ -180,6 +185,7 @@ class Engine:
 
     def _never_ran(self, task, label: str, versions: dict[str, str]) -> str:
         """Why a task this experiment never ran is not taken from the latest sibling that ran it."""
+        assert self.store is not None  # asked only while caching
         for source, record in self.store.candidates(label, siblings=self.share):
             found = changes(record.inputs, self._inputs(task, record.used, {k: versions.get(k, ABSENT)
                                                                              for k in record.reads},
@@ -201,8 +207,9 @@ class Engine:
                 for producer in reversed(decisions[:i]):
                     if producer.action != "cached":
                         continue
-                    unsaved = {k for k in producer.record.writes
-                               if not producer.source.restorable(producer.record, k)}
+                    record, source = producer.record, producer.source
+                    assert record is not None and source is not None  # a cached decision names both
+                    unsaved = {k for k in record.writes if not source.restorable(record, k)}
                     wanted = unsaved if needs is None else unsaved & needs
                     if wanted:
                         producer.action, producer.reason = "run", f"{sorted(wanted)} not saved"
@@ -248,7 +255,9 @@ class Engine:
         access = state.begin()
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            with (self.usage.task() if self.usage else contextlib.nullcontext(set())) as used, \
+            tracking: contextlib.AbstractContextManager = (self.usage.task() if self.usage
+                                                           else contextlib.nullcontext(set()))
+            with tracking as used, \
                     recording() as declared:
                 result = task(state)
         except BaseException as raised:
@@ -271,7 +280,8 @@ class Engine:
         used = set(used or ()) | {self._selector_of(task)} - {None}
         inputs = self._inputs(task, used, access.reads, declared)
         key = inputs.key
-        written = {k: {"version": written_version(key, k), "file": None, "format": None} for k in access.writes}
+        written: dict[str, dict[str, Any]] = {k: {"version": written_version(key, k), "file": None, "format": None}
+                                              for k in access.writes}
         for k, w in written.items():
             state.set_version(k, w["version"])
         record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes),
@@ -307,7 +317,7 @@ class Engine:
         """What the task's key is made of, from the config, the source (the same before and after
         the task's module is imported) and the data its bindings name or it declared."""
         own = self._selector_of(task)
-        selectors = set(used) | {own} - {None}
+        selectors = set(used) | ({own} if own else set())
         sites = [site for s in sorted(selectors) if (site := self._site(s)) is not None]
         task_site = self._site(own) if own else None
         if task_site is None and not is_stand_in(original(task)):

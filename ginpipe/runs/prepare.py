@@ -61,6 +61,7 @@ class Prepared:
     def bind(self) -> Prepared:
         """Import and register the real objects and bind the config to them; a no-op when bound."""
         if not self.bound:
+            assert self.registry is not None  # prepared, not yet bound: it has its registry
             objects = bind_objects(self.config, self.registry)
             self.tasks = _top_tasks()
             self._index(objects)

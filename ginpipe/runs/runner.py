@@ -66,7 +66,10 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
     """
     if isinstance(mods, str):  # one binding, not its characters
         mods = [mods]
-    options = RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
+    if isinstance(configs, (str, os.PathLike)):  # one file
+        configs = [configs]
+    options = RunOptions(tuple(map(str, configs)), tuple(mods), tuple(module_lists), experiment_name, project_name,
+                         None if output_dir is None else str(output_dir), resume,
                          overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
                          command=command, track=track)
     try:
@@ -125,12 +128,13 @@ def execute(options: RunOptions, composition: Composition | None = None) -> Stat
 def _execute(prepared: Prepared, state: State, store: StateFolder | None, record: RunRecord, hint: str,
              code: CodeDigests | None = None) -> State:
     options = prepared.options
+    usage = UsageRecorder()
     engine = Engine(prepared.config, store, record, selectors=prepared.selectors, objects=prepared.objects,
                     no_cache=options.no_cache or store is None, from_task=options.from_task if store else None,
-                    resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task,
+                    resume_hint=hint, usage=usage, live_task=prepared.live_task,
                     code=code or CodeDigests(Path.cwd()))
     try:
-        with engine, engine.usage:
+        with engine, usage:
             state = gin.get_configurable(PIPELINE)(state)
         if store is not None:
             store.prune(set(engine.executed) | set(engine.cached))

@@ -90,6 +90,7 @@ class StateFolder:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         for entry in record.writes.values():
             if entry.get("file"):
+                assert record.folder is not None  # a record that wrote a file has its folder
                 temporary = self.tmp_dir / f".tmp-{os.getpid()}-{entry['file']}"
                 temporary.unlink(missing_ok=True)
                 origin = source.state_dir / record.folder / entry["file"]
@@ -118,7 +119,8 @@ class StateFolder:
 
     def restorable(self, record: TaskRecord, key: str) -> bool:
         entry = record.writes.get(key) or {}
-        return bool(entry.get("file")) and (self.state_dir / record.folder / entry["file"]).is_file()
+        return (bool(entry.get("file")) and record.folder is not None
+                and (self.state_dir / record.folder / entry["file"]).is_file())
 
     def restore(self, record: TaskRecord, state: State, resume: str | None = None) -> None:
         """Put a cached task's outputs into `state`, to be read from disk on first access.
@@ -129,6 +131,7 @@ class StateFolder:
         label = next((name for name, r in self.records.items() if r is record), record.task)
         for key, entry in record.writes.items():
             if self.restorable(record, key):
+                assert record.folder is not None  # restorable: it has one
                 path = self.state_dir / record.folder / entry["file"]
                 state.put(key, version=entry["version"],
                           loader=lambda p=path, f=entry["format"], k=key: self._read(p, f, k, label, resume))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from typing import Any
 from dataclasses import dataclass, field
 
 from ..errors import GinpipeError, RunInterrupted
@@ -55,7 +56,7 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     if share_prefix and launcher.capacity > 1 and len(todo) > 1:
         from .gate import StartGate
         gate = StartGate(todo)
-    running: dict[str, tuple[Member, object, float]] = {}
+    running: dict[str, tuple[Member, Any, float]] = {}  # the launcher's handles (poll, cancel)
     waiting: set[str] = set()  # members an earlier command's process still runs
     try:
         while todo or running:

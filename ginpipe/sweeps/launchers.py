@@ -96,6 +96,7 @@ class _LocalHandle:
         self.reader.start()
 
     def _copy(self, prefix: str) -> None:
+        assert self.process.stdout is not None  # started with stdout=PIPE
         for line in self.process.stdout:  # the member's console, shown as it comes
             self.tail.append(line.rstrip("\n"))
             sys.stderr.write(prefix + line)

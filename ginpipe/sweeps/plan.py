@@ -152,7 +152,7 @@ def _parse_axis(text: str, where: Where, key: str) -> Axis:
         raise ConfigError(f"A sweep axis needs a non-empty list of values: {text.strip()!r}.", where,
                           "Write e.g. `Resnet.n_layers = [8, 14, 20]`.")
     binding = bindings[0]
-    values = list(binding.value)
+    values = list(binding.value)  # type: ignore[call-overload]  # a list or tuple: checked above
     if any(isinstance(v, str) and v.startswith("__ginpipe_expr_") for v in values):
         raise ConfigError("`$(...)` expressions cannot be swept values; write the numbers.", where)
     return Axis(key.strip(), binding.key, [repr(v) for v in values], [_label(v) for v in values], where)

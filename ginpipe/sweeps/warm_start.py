@@ -193,6 +193,7 @@ class ForkedCommand:
         if self.code is None:
             _, status = os.waitpid(self.pid, 0)
             self._ended(status)
+        assert self.code is not None  # _ended set it
         return self.code
 
     def _ended(self, status: int) -> None:

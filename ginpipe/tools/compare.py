@@ -63,8 +63,8 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
                         state.state, read_record(folder / "trial.json")))
     if not rows and len(damaged) == 1:
         raise damaged[0][1]
-    for folder, e in damaged:
-        print(f"note: skipped {folder}: {e.message}" + (f"\n  {e.hint}" if e.hint else ""), file=sys.stderr)
+    for folder, error in damaged:
+        print(f"note: skipped {folder}: {error.message}" + (f"\n  {error.hint}" if error.hint else ""), file=sys.stderr)
     if not rows:
         raise ConfigError("No experiment left to compare.", hint="See the notes above for why each was skipped.")
     return rows
@@ -174,6 +174,7 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
             print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
                   " finished run, not from its current config.", file=sys.stderr)
     if plot:
+        assert target is not None  # set above for --plot
         written, left_out = plot_curves(rows, plot, target)
         for item in left_out:
             print(f"note: left out of the plot: {item}", file=sys.stderr)

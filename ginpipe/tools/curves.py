@@ -28,7 +28,8 @@ class Curve:
 
 def read_curve(folder: Path, metric: str) -> Curve:
     """`metric`'s values in the experiment's `metrics.csv` files (none found: no points)."""
-    rows, columns = [], set()
+    rows: list = []
+    columns: set[str] = set()
     for log in training_logs(folder):
         with open(log, newline="") as f:
             reader = csv.DictReader(f)

@@ -93,7 +93,7 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
     with recomputing():  # features and generated data are computed again, not read from their caches
         execute(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
-                           project_name=run_json.get("project"), output_dir=folder, resume=resume, no_cache=True,
+                           project_name=run_json.get("project"), output_dir=str(folder), resume=resume, no_cache=True,
                            verbosity=verbosity, command=command or _command(original)))
     report = Reproduction(original, folder, warnings, source=source)
     report.differences, compared = metric_differences(recorded, final_metrics(folder))
