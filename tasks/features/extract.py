@@ -92,7 +92,7 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     errors = located["error"].fillna("").astype(str).to_numpy()
     _raise_non_finite(paths, errors)
     keep = np.ones(len(paths), bool)
-    undecodable = [(i, f"  {paths[i]}: {errors[i]}") for i in np.flatnonzero(errors != "")]
+    undecodable = [(int(i), f"  {paths[i]}: {errors[i]}") for i in np.flatnonzero(errors != "")]
     if undecodable:  # the same rule as files unreadable at load time: load_dataset.on_bad_files
         keep = _drop_or_raise(undecodable, len(paths))
         metadata = metadata.loc[keep].reset_index(drop=True)
