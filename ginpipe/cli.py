@@ -146,7 +146,9 @@ def _gc(args) -> int:
 
 
 def _predict(args) -> int:
+    from .log import use_loguru
     from .tools.predict import predict_command
+    use_loguru()  # the bundle's own code runs, and may log through loguru
     return predict_command(args.experiment, args.inputs, output=args.output, top_k=args.top_k,
                            batch_size=args.batch_size, device=args.device, max_seconds=args.max_seconds,
                            progress=not args.quiet)

@@ -23,7 +23,7 @@ from ..config.resolution import ResolvedConfig
 from ..config.usage import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
-from ..log import logger
+from ..log import logger, use_loguru
 from ..state.data_paths import binding_paths
 from ..state.declared import recording
 from ..state.shared import ABSENT, State
@@ -116,6 +116,7 @@ class Engine:
                 elif self._reuse(task, decision, state, cache):
                     self.cached.append(decision.label)
                 else:
+                    use_loguru()  # project code runs now: its loguru lines join ginpipe's console
                     if is_stand_in(original(task)):
                         assert self.live_task is not None  # set wherever stand-ins are
                         task = self.live_task(position)  # a task runs: its module is imported now

@@ -34,6 +34,7 @@ from ..config.validation import check_macros, check_task_lists
 from ..config.values import Ref, walk
 from ..errors import Where
 from ..experiment.naming import Naming, choose_naming
+from ..log import use_loguru
 from .engine import register_pipeline
 from .options import RunOptions
 
@@ -61,6 +62,7 @@ class Prepared:
     def bind(self) -> Prepared:
         """Import and register the real objects and bind the config to them; a no-op when bound."""
         if not self.bound:
+            use_loguru()  # the project's modules are imported now, and may log as they are
             assert self.registry is not None  # prepared, not yet bound: it has its registry
             objects = bind_objects(self.config, self.registry)
             self.tasks = _top_tasks()
