@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     parser = {"compare": build_compare_parser, "reproduce": build_reproduce_parser,
               "status": build_status_parser, "gc": build_gc_parser,
-              "predict": build_predict_parser}.get(command, build_parser)
+              "predict": build_predict_parser}.get(command or "", build_parser)
     args = parser().parse_args(argv[1:] if command else argv)
     from .experiment.console import configure_console
     from .experiment.quiet import quiet_for
@@ -150,7 +150,9 @@ def _gc(args) -> int:
 
 
 def _predict(args) -> int:
+    from .log import use_loguru
     from .tools.predict import predict_command
+    use_loguru()  # the bundle's own code runs, and may log through loguru
     return predict_command(args.experiment, args.inputs, output=args.output, top_k=args.top_k,
                            batch_size=args.batch_size, device=args.device, max_seconds=args.max_seconds,
                            progress=not args.quiet)

@@ -50,7 +50,8 @@ class State(_RunState):
 
     def __reduce_ex__(self, protocol):
         import copyreg
-        return copyreg.__newobj__, (type(self),), {}, None, iter([(k, self[k]) for k in self])
+        # copyreg.__newobj__ is what object.__reduce_ex__ names too; typeshed leaves it out
+        return copyreg.__newobj__, (type(self),), {}, None, iter([(k, self[k]) for k in self])  # type: ignore[attr-defined]
 
     def __setstate__(self, attributes):
         for key, value in (attributes or {}).items():  # GinPipe's pickles pass {}; ours the items
@@ -111,8 +112,8 @@ def setup_gin(flags: dict, save_config: bool = True) -> State:
     state = State()
     state.flags = flags
     state.library_versions = gin_configure_externals(flags) if _has_module_list(flags) else {}
-    prepared = prepare(RunOptions(list(flags.get("config_path") or []), list(flags.get("mods") or []),
-                                  list(flags.get("module_list") or []), flags.get("experiment_name"),
+    prepared = prepare(RunOptions(tuple(flags.get("config_path") or ()), tuple(flags.get("mods") or ()),
+                                  tuple(flags.get("module_list") or ()), flags.get("experiment_name"),
                                   flags.get("project_name"))).bind()
     state.output_dir = str(prepared.naming.output_dir)
     for key, value in prepared.initial.items():
@@ -140,7 +141,7 @@ def _register(obj, module: str) -> None:
         return  # already registered by an earlier call: one object, one configurable
     try:
         gin.external_configurable(obj, name=name, module=module)
-    except Exception as e:  # noqa: BLE001 - gin refuses some objects (builtins, pybind enums)
+    except Exception as e:  # gin refuses some objects (builtins, pybind enums)
         if existing is None:  # GinPipe skipped nothing either, but a clear message beats its crash
             raise ConfigError(f"gin cannot configure `{module}.{name}`: {e}") from None
 

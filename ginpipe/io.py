@@ -2,7 +2,8 @@
 ginpipe reads them, which process may write, whether the run is quiet (-q), whether a path may be
 removed (only inside an experiment ginpipe marked as its own), `set_aside` (an output of an earlier
 configuration moved aside and recorded: the only folders of an experiment `ginpipe gc` removes), how
-an experiment's last run ended (`read_run_state(folder).status`, a `RunStatus`: done, failed, interrupted, pruned or running),
+an experiment's last run ended (`read_run_state(folder).status`, a `RunStatus`: done, failed, interrupted, pruned or
+running),
 `mark_cache` (a shared cache folder, the running experiment recorded as its user, that `ginpipe gc`
 removes once no user remains), the MLflow run the experiment is tracked in (`tracking_run`: None when
 tracking is off), `plain_float`/`plain_numbers` (float32 metrics as the short decimals they are: 0.1,
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .config.registry.source_modules import is_project_module
 from .experiment.caches import mark_cache
@@ -43,6 +45,9 @@ from .cache.declared import declare_input
 from .cache.object_code import code_digest
 from .cache.recompute import must_recompute
 from .tracking.active import TrackingRun, tracking_run
+
+if TYPE_CHECKING:  # imported on first use (`__getattr__` below); named here for the checkers
+    from .config.text.values import MacroRef, Ref, walk
 
 __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path", "is_main_process",
            "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",

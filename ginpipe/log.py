@@ -1,11 +1,12 @@
-"""ginpipe's log lines: written by ginpipe itself until something imports loguru, through loguru after.
+"""ginpipe's log lines: written by ginpipe itself until project code runs, through loguru after.
 
-Importing loguru takes about 45 ms (it imports asyncio and multiprocessing): more than all the rest
-of a fully cached rerun, a `--dry-run` or a config error. Those runs execute no task, and write
-their few lines here, in the format the loguru sinks use. The moment anything imports loguru (a task
-module, a library, a traceback to format), the console and the open log files become loguru sinks,
-and every line after that, ginpipe's and the tasks', goes through loguru, in order, to the same
-streams. So `from loguru import logger` in a task logs to the console and logs/run.log as always.
+Importing loguru takes about 55 ms (it imports asyncio and multiprocessing): more than all the rest
+of a fully cached rerun, a `--dry-run` or a config error. Those runs execute no project code, and
+write their few lines here, in the format the loguru sinks use. Before ginpipe runs project code (a
+task, a task's module imported to run it, a model bundle: `use_loguru`), and whenever it finds loguru
+imported by something else, the console and the open log files become loguru sinks, and every line
+after that, ginpipe's and the tasks', goes through loguru, in order, to the same streams. So
+`from loguru import logger` in a task logs to the console and logs/run.log as always.
 
 Only the CLI owns the console (`own_console`). Called from Python (`ginpipe.run()`), ginpipe logs
 through loguru from its first line, to whatever sinks the caller set up.
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 
-__all__ = ["logger", "own_console", "add_file", "remove_sink", "CONSOLE_FORMAT", "FILE_FORMAT"]
+__all__ = ["logger", "own_console", "use_loguru", "add_file", "remove_sink", "CONSOLE_FORMAT", "FILE_FORMAT"]
 
 CONSOLE_FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
 FILE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {message}"
@@ -71,7 +72,7 @@ def _should_colorize(stream) -> bool:
             return True
     try:
         return stream.isatty()
-    except Exception:  # noqa: BLE001 - a stream that cannot say is not a terminal
+    except Exception:  # a stream that cannot say is not a terminal
         return False
 
 
@@ -104,12 +105,10 @@ class _Hub:
         with self.lock:
             if not self.direct:
                 return
-            _library_folders_once()
             loguru_logger.remove()
             for sink in self.sinks():
                 sink.add_to_loguru(loguru_logger)
             self.direct = False
-            _stop_watching()
 
 
 _hub = _Hub()
@@ -120,10 +119,17 @@ if hasattr(os, "register_at_fork"):  # a warm sweep member is a fork: its lock m
 
 
 def _loguru():
-    """loguru's logger; importing it hands ginpipe's sinks over (`_LoguruWatch`)."""
+    """loguru's logger, ginpipe's sinks handed over to it."""
     from loguru import logger as loguru_logger
-    _hub.hand_over(loguru_logger)  # already done by the import hook, unless loguru was loaded before
+    _hub.hand_over(loguru_logger)
     return loguru_logger
+
+
+def use_loguru() -> None:
+    """From now on every line goes through loguru. Called before ginpipe runs project code, which
+    may `from loguru import logger` and log: its lines then reach ginpipe's console and log file."""
+    if _hub.direct:
+        _loguru()
 
 
 class Logger:
@@ -132,15 +138,15 @@ class Logger:
     def __init__(self, extra: dict | None = None, exception=None):
         self._extra, self._exception = extra or {}, exception
 
-    def bind(self, **extra) -> "Logger":
+    def bind(self, **extra) -> Logger:
         return Logger({**self._extra, **extra}, self._exception)
 
-    def opt(self, *, exception=None) -> "Logger":
+    def opt(self, *, exception=None) -> Logger:
         return Logger(self._extra, exception)
 
     def _log(self, level: str, message: str, *args, **kwargs) -> None:
         with _hub.lock:
-            if _hub.direct:
+            if _hub.direct and "loguru" not in sys.modules:  # imported by a library: hand over below
                 if not _hub.wants(level, self._extra):
                     return  # e.g. a debug traceback no sink shows: not worth importing loguru for
                 if self._exception is None:
@@ -170,8 +176,6 @@ def own_console(stream, level: str) -> None:
         loaded = sys.modules.get("loguru")
         if loaded is not None:  # loaded already (a test process, a warm launcher): use it now
             _hub.hand_over(loaded.logger)
-        else:
-            _start_watching()
 
 
 def add_file(stream, level: str) -> _Sink:
@@ -189,77 +193,3 @@ def remove_sink(sink: _Sink) -> None:
         _hub.files.remove(sink)
         if sink.loguru_id is not None:
             sys.modules["loguru"].logger.remove(sink.loguru_id)
-
-
-class _LoguruWatch:
-    """On `sys.meta_path` while ginpipe writes directly: when loguru is imported, it hands the sinks
-    over right after loguru's own import, before the importer's next line can log anything."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != "loguru":
-            return None
-        # Looking loguru up is no import (the cache-key analysis asks where it is): the watch stays
-        # until the loader below runs, and `hand_over` ends it. Only the other finders are asked.
-        for finder in sys.meta_path:
-            if finder is self:
-                continue
-            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
-            if spec is not None:
-                if spec.loader is not None:
-                    spec.loader = _HandOverAfter(spec.loader)
-                return spec
-        return None
-
-
-class _HandOverAfter:
-    """A loader that runs loguru's own, then hands ginpipe's sinks to the logger it made."""
-
-    def __init__(self, loader):
-        self._loader = loader
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module):
-        module.__loader__ = module.__spec__.loader = self._loader  # leave no trace of this wrapper
-        self._loader.exec_module(module)
-        _hub.hand_over(module.logger)
-
-    def __getattr__(self, name):
-        return getattr(self._loader, name)
-
-
-_WATCH = _LoguruWatch()
-
-
-def _start_watching() -> None:
-    if _WATCH not in sys.meta_path:
-        sys.meta_path.insert(0, _WATCH)
-
-
-def _stop_watching() -> None:
-    if _WATCH in sys.meta_path:
-        sys.meta_path.remove(_WATCH)
-
-
-def _library_folders_once() -> None:
-    """loguru works out the library folders (sysconfig's every scheme, about 3 ms) again for every sink
-    it adds; a run adds two. They depend only on sys.path: work them out once per sys.path. A loguru
-    without this private hook is left as it is."""
-    try:
-        from loguru._better_exceptions import ExceptionFormatter
-        compute = ExceptionFormatter._get_lib_dirs
-    except (ImportError, AttributeError):
-        return
-    if getattr(compute, "ginpipe_once", False):
-        return
-    known: dict[tuple[str, ...], list[str]] = {}
-
-    def once() -> list[str]:
-        key = tuple(sys.path)
-        if key not in known:
-            known[key] = compute()
-        return list(known[key])
-
-    once.ginpipe_once = True
-    ExceptionFormatter._get_lib_dirs = staticmethod(once)

@@ -125,7 +125,8 @@ def constructor_bindings(model: torch.nn.Module, extractor: Any) -> dict[str, An
     model_class, extractor_class = _class_path(type(model)), _class_path(type(extractor))
     arguments = inspect.signature(type(extractor)).parameters
     settings = {k: v for k, v in extractor.settings().items() if k in arguments}
-    return {**{f"{model_class}.{k}": v for k, v in dict(model.hparams).items()},
+    hparams: Mapping[str, Any] = model.hparams  # type: ignore[assignment]  # a LightningModule's
+    return {**{f"{model_class}.{k}": v for k, v in hparams.items()},
             **{f"{extractor_class}.{k}": v for k, v in settings.items()}}
 
 

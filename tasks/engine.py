@@ -132,7 +132,8 @@ def connect(address: str, timeout: float = 10):
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as e:
         raise ClusterUnreachableError(
-            f"Cannot reach the Dask scheduler at {address} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})."
+            f"Cannot reach the Dask scheduler at {address}"
+            f" ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})."
             "\nStart one there (`dask scheduler`, and `dask worker ADDRESS` on each machine), fix the"
             " address, or leave out --cluster (and `DataEngine.cluster`) to use this machine.") from None
     _clients[address] = client

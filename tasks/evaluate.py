@@ -85,7 +85,7 @@ def _function_name(fn: Callable) -> str:
 
 
 def _predictions(metadata, split: str, probs: np.ndarray, targets: torch.Tensor, classes: Sequence[str],
-                 top_k: int) -> pd.DataFrame | None:
+                 top_k: int | None) -> pd.DataFrame | None:
     """The split's clips in the order `get_dataloaders` gave them (metadata order), as `ginpipe predict` writes them."""
     from .predict import prediction_table
 

@@ -60,7 +60,7 @@ def export_model(state: MutableMapping, split: str = "test", examples: int = 4,
 def _example_clips(metadata: pd.DataFrame, class_map: Mapping[str, int], split: str, n: int,
                    max_bytes: int = 2**20) -> dict[str, str]:
     """`{file name: path}` of up to `n` clips of `split`, one per class, each under `max_bytes`."""
-    classes = sorted(class_map, key=class_map.get)
+    classes = sorted(class_map, key=lambda name: class_map[name])
     rows = metadata[metadata["split"].astype(str) == split] if "split" in metadata else metadata.iloc[:0]
     chosen: dict[str, str] = {}
     for row in rows.drop_duplicates("target").itertuples() if "target" in rows else ():

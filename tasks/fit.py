@@ -191,12 +191,13 @@ def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
     # With no terminal (a batch job, nohup) a progress bar shows nothing useful: one line per epoch instead.
     trial = [TrialReport(monitor)] if in_trial() else []
     batch_job = not quiet() and not _on_terminal()
+    display: dict[str, Any] = ({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else
+                               {"enable_progress_bar": False} if batch_job else {})
     fit_trainer = (trainer or pl.Trainer)(
         default_root_dir=str(output_dir), logger=_loggers(logs, training_log, loggers),
         callbacks=[checkpoint, RandomStateCheckpoint(), TrainingLogCheckpoint(training_log), FiniteLossGuard(),
                    *trial, *([EpochLines(monitor, mode)] if batch_job else []), *callbacks],
-        **({"enable_progress_bar": False, "enable_model_summary": False} if quiet() else
-           {"enable_progress_bar": False} if batch_job else {}))
+        **display)
     use_atomic_checkpoints(fit_trainer, tmp_dir=output_dir / ".tmp")
     fit_trainer.fit(module, train_dataloaders=loaders["train"], val_dataloaders=validation,
                     ckpt_path=resume_from)

@@ -61,7 +61,7 @@ def prediction_table(paths: Sequence[str], probs: np.ndarray, classes: Sequence[
     """
     k = max(1, min(int(top_k), len(classes)))
     order = np.argsort(-probs, axis=1, kind="stable")[:, :k] if len(paths) else np.zeros((0, k), int)
-    columns: dict[str, Sequence] = {"path": list(paths)}
+    columns: dict[str, Sequence | np.ndarray] = {"path": list(paths)}
     for rank in range(k):
         columns[f"class_{rank + 1}"] = [classes[i] for i in order[:, rank]]
         columns[f"probability_{rank + 1}"] = probs[np.arange(len(paths)), order[:, rank]].astype(float).round(6)
@@ -150,8 +150,8 @@ def predict_paths(bundle, inputs: Sequence[str | os.PathLike], batch_size: int =
 
     paths, skipped, left_out = collect_inputs(inputs)
     result = Predictions(classes=list(bundle.classes), skipped=skipped, left_out=left_out)
-    device = _device(device)
-    model = bundle.model.to(device).eval()
+    target = _device(device)
+    model = bundle.model.to(target).eval()
     window = window_frames(bundle.extractor, bundle.window_seconds, bundle.sample_rate)
     if num_workers is None:
         num_workers = 0 if len(paths) < 16 else min(4, os.cpu_count() or 1)
@@ -167,7 +167,7 @@ def predict_paths(bundle, inputs: Sequence[str | os.PathLike], batch_size: int =
             chunk = pending[start:start + batch_size]
             with torch.no_grad():
                 batch, lengths = pad_windows([w for _, w in chunk])
-                probs = probabilities(model(batch.to(device), lengths.to(device))).cpu()
+                probs = probabilities(model(batch.to(target), lengths.to(target))).cpu()
             owners = torch.tensor([i for i, _ in chunk])
             sums.index_add_(0, owners, probs)
             counts.index_add_(0, owners, torch.ones_like(owners))
@@ -236,6 +236,6 @@ def predict_files(model_folder: str | os.PathLike, inputs: Sequence[str], output
     table = result.table(top_k)
     if output is None and result.paths:
         print(table.to_csv(index=False), end="", flush=True)
-    elif result.paths:
+    elif output is not None and result.paths:
         write_table(table, Path(output))
     return PredictReport(len(result.paths), result.skipped, dict(result.left_out))

@@ -3,8 +3,9 @@
 A strategy is a function `(metadata, seed) -> split name per row` (a numpy array of strings, or a
 `pd.Categorical`, which costs no string per row), so `split_dataset` only assigns the column and logs
 sizes. A split the strategy's configuration names but that gets no row is an `EmptySplitError` here,
-naming the values it looked at: training to the end and then finding no test split is too late. Strategies are vectorised (numpy/pandas
-group operations, no Python loop over rows) so a million-row table splits in about a second.
+naming the values it looked at: training to the end and then finding no test split is too late. Strategies
+are vectorised (numpy/pandas group operations, no Python loop over rows) so a million-row table splits in
+about a second.
 """
 from __future__ import annotations
 

@@ -155,3 +155,58 @@ def test_the_console_is_handed_to_loguru_in_every_order_of_cached_and_run_tasks(
     assert all(FILE_LINE.match(line) for line in rerun), rerun
     said = [message for message in _messages(rerun) if " says " in message or " warns " in message]
     assert said == [m for task in runs for m in (f"{task} says again", f"{task} warns again")]
+
+
+LIBRARY_IMPORTS_LOGURU = '''
+import sys
+from ginpipe import log
+log.own_console(sys.stderr, "INFO")
+log.logger.info("written directly")
+print("loaded before:", "loguru" in sys.modules)
+import loguru  # as a library the run uses would
+loguru.logger.info("the library logs before ginpipe does")
+log.logger.info("ginpipe after the import")
+loguru.logger.info("the library again")
+loguru.logger.debug("below the console's level")
+'''
+
+PROJECT_CODE_RUNS = '''
+import sys
+from ginpipe import log
+log.own_console(sys.stderr, "INFO")
+log.logger.info("written directly")
+print("loaded before:", "loguru" in sys.modules)
+log.use_loguru()  # what the engine does before a task runs
+print("loaded after:", "loguru" in sys.modules)
+from loguru import logger
+logger.info("the task logs")
+logger.debug("below the console's level")
+log.logger.info("ginpipe again")
+'''
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_before_project_code_runs_the_console_is_handed_to_loguru():
+    done = _run_python(PROJECT_CODE_RUNS)
+    assert done.stdout == "loaded before: False\nloaded after: True\n"
+    lines = done.stderr.splitlines()
+    assert all(CONSOLE_LINE.match(line) for line in lines), lines
+    assert _messages(lines) == ["written directly", "the task logs", "ginpipe again"]
+
+
+def test_loguru_imported_by_a_library_is_handed_the_console_at_ginpipes_next_line():
+    """Without an import hook, a line the library logs between its import of loguru and ginpipe's
+    next line goes to loguru's own default sink (the cost of the simpler design); every line after
+    that is in ginpipe's format, at the console's level."""
+    done = _run_python(LIBRARY_IMPORTS_LOGURU)
+    assert done.stdout == "loaded before: False\n"
+    lines = done.stderr.splitlines()
+    assert CONSOLE_LINE.match(lines[0]) and _messages(lines[:1]) == ["written directly"]
+    assert "the library logs before ginpipe does" in lines[1] and not CONSOLE_LINE.match(lines[1])
+    assert all(CONSOLE_LINE.match(line) for line in lines[2:]), lines
+    assert _messages(lines[2:]) == ["ginpipe after the import", "the library again"]

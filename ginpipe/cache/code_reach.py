@@ -52,7 +52,7 @@ class CodeReach:
 
     def __init__(self, root: Path):
         self.root = Path(os.path.realpath(root))
-        self._modules: dict[str, _Module] = {}
+        self._modules: dict[str, _Module | None] = {}
         self._digests: dict[tuple[str, str], str] = {}
         self._located: dict[str, Located | None] = {}
 
@@ -97,7 +97,7 @@ class CodeReach:
         """Digest of the top-level statement defining `qualname` in any file (a library's too)."""
         module = self._module(file)
         indices = module.binding(qualname.split(".")[0]) if module is not None else None
-        if not indices:
+        if module is None or not indices:
             return digest(qualname)
         return digest(*[module.part(i).text for i in indices])
 
@@ -115,7 +115,7 @@ class CodeReach:
     def is_project(self, file: str | None) -> bool:
         return is_project_file(file, self.root)
 
-    def _module(self, file: str) -> "_Module | None":
+    def _module(self, file: str) -> _Module | None:
         real = os.path.realpath(file)
         if real not in self._modules:
             try:
@@ -277,15 +277,16 @@ def _chains(node):
 
 def _chain(node: ast.Attribute) -> list[str] | None:
     names = []
-    current = node
+    current: ast.expr = node
     while isinstance(current, ast.Attribute):
         names.append(current.attr)
         inner = current.value
         if isinstance(inner, ast.Attribute):
-            inner._parent_attr = current  # noqa: SLF001 - marks inner attributes as parts of this chain
+            # marks inner attributes as parts of this chain (our own mark on a tree we parsed)
+            inner._parent_attr = current  # type: ignore[attr-defined]
         current = inner
     if isinstance(current, ast.Name):
-        current._in_chain = True  # noqa: SLF001
+        current._in_chain = True  # type: ignore[attr-defined]
         return [current.id, *reversed(names)]
     return None
 

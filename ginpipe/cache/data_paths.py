@@ -91,8 +91,9 @@ class DataFingerprints:
         for name in sorted(set(paths)):
             if name not in self._known:
                 self._known[name] = self._listing(name)
-            if self._known[name] is not None:
-                out[name] = self._known[name]
+            listing = self._known[name]
+            if listing is not None:
+                out[name] = listing
         return out
 
     def _listing(self, name: str) -> Listing | None:
@@ -119,7 +120,7 @@ class DataFingerprints:
         return Listing(whole, folders, "folder")
 
 
-def _marked(folder: Path) -> bool:
+def _marked(folder: Path | str) -> bool:
     return any(os.path.isfile(os.path.join(folder, m)) for m in _MARKERS)
 
 

@@ -46,9 +46,10 @@ def _feed(h, value, depth: int) -> bool:
         return all(_feed(h, item, depth + 1) for item in value)
     if kind in (set, frozenset):
         items = [content(item) for item in value]
-        if None in items:
+        known = [item for item in items if item is not None]
+        if len(known) < len(items):
             return False
-        h.update("".join(sorted(items)).encode())
+        h.update("".join(sorted(known)).encode())
         return True
     if isinstance(value, dict):
         return all(_feed(h, k, depth + 1) and _feed(h, v, depth + 1) for k, v in value.items())

@@ -67,9 +67,9 @@ def _parquet_keeps(frame) -> bool:
     """Whether parquet gives the frame back as it was: not when text columns hold other objects.
     Lists and sets come back as numpy arrays, dicts as dicts with every column's keys (ints as
     floats): a cached rerun would hand the next task other values than the run that made them."""
-    from pandas.api.types import infer_dtype
+    from pandas.api.types import infer_dtype, is_object_dtype
 
-    columns = [frame.iloc[:, i] for i in range(frame.shape[1]) if frame.dtypes.iloc[i] == object]
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1]) if is_object_dtype(frame.dtypes.iloc[i])]
     if frame.index.dtype == object:
         columns.append(frame.index)
     return all(infer_dtype(column, skipna=True) in ("string", "empty") for column in columns)

@@ -55,7 +55,7 @@ class Pickler(pickle.Pickler):
             return NotImplemented
         if named is obj:
             return NotImplemented
-        inner = obj
+        inner: object = obj
         while inner is not None:  # a function wrapper (functools.wraps) of the named object
             if inner is named:
                 return _lookup, (module, qualname)

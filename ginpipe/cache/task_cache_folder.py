@@ -46,7 +46,7 @@ class TaskCacheFolder:
         self.records: dict[str, TaskRecord] = {
             label: TaskRecord.from_json(r) for label, r in raw.get("tasks", {}).items()}
 
-    def reread(self) -> "TaskCacheFolder":
+    def reread(self) -> TaskCacheFolder:
         """This folder's records read again (its run may have changed them since), with the
         siblings read so far: a plan made before the folder was locked need not read them twice."""
         fresh = TaskCacheFolder(self.experiment_dir)
@@ -66,7 +66,7 @@ class TaskCacheFolder:
             if record is not None:
                 yield sibling, record
 
-    def siblings(self) -> list["TaskCacheFolder"]:
+    def siblings(self) -> list[TaskCacheFolder]:
         """The other experiments of the same project, most recent first (read once, lazily)."""
         if self._siblings is None:
             project = self.experiment_dir.parent
@@ -80,7 +80,7 @@ class TaskCacheFolder:
         """Every file the record names is there."""
         return all(self.restorable(record, key) for key, entry in record.writes.items() if entry.get("file"))
 
-    def adopt(self, label: str, record: TaskRecord, source: "TaskCacheFolder") -> TaskRecord:
+    def adopt(self, label: str, record: TaskRecord, source: TaskCacheFolder) -> TaskRecord:
         """Take another experiment's outputs of an identical task: hard links (copies across devices)."""
         if self.records.pop(label, None) is not None:
             self._write_index()
@@ -90,6 +90,7 @@ class TaskCacheFolder:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         for entry in record.writes.values():
             if entry.get("file"):
+                assert record.folder is not None  # a record that wrote a file has its folder
                 temporary = self.tmp_dir / f".tmp-{os.getpid()}-{entry['file']}"
                 temporary.unlink(missing_ok=True)
                 origin = source.state_dir / record.folder / entry["file"]
@@ -118,7 +119,8 @@ class TaskCacheFolder:
 
     def restorable(self, record: TaskRecord, key: str) -> bool:
         entry = record.writes.get(key) or {}
-        return bool(entry.get("file")) and (self.state_dir / record.folder / entry["file"]).is_file()
+        return (bool(entry.get("file")) and record.folder is not None
+                and (self.state_dir / record.folder / entry["file"]).is_file())
 
     def restore(self, record: TaskRecord, state: State, resume: str | None = None) -> None:
         """Put a cached task's outputs into `state`, to be read from disk on first access.
@@ -129,6 +131,7 @@ class TaskCacheFolder:
         label = next((name for name, r in self.records.items() if r is record), record.task)
         for key, entry in record.writes.items():
             if self.restorable(record, key):
+                assert record.folder is not None  # restorable: it has one
                 path = self.state_dir / record.folder / entry["file"]
                 state.put(key, version=entry["version"],
                           loader=lambda p=path, f=entry["format"], k=key: self._read(p, f, k, label, resume))
@@ -140,7 +143,7 @@ class TaskCacheFolder:
     def _read(self, path: Path, fmt: str, key: str, label: str, resume: str | None):
         try:
             return load_value(path, fmt)
-        except Exception as e:  # noqa: BLE001 - truncated or damaged: each format raises its own
+        except Exception as e:  # truncated or damaged: each format raises its own
             reason = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else 'unreadable'}"
             where = f"The cached state file {path} (key {key!r} of task `{label}`) cannot be read: {reason}."
             if resume is None:

@@ -43,7 +43,7 @@ class TaskRecord:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "TaskRecord":
+    def from_json(cls, data: dict) -> TaskRecord:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -68,7 +68,7 @@ def _make_stand_in(selector: str, signature):
     if signature is not None:
         stand_in.__name__, stand_in.__qualname__ = signature.name, signature.qualname
         stand_in.__module__ = signature.module
-    stand_in.__ginpipe_stand_in__ = True
+    stand_in.__ginpipe_stand_in__ = True  # type: ignore[attr-defined]  # our mark on our own function
     return stand_in
 
 

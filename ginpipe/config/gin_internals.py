@@ -19,29 +19,29 @@ __all__ = ["registered_selector", "registered_object", "forget", "registered_obj
 
 def registered_selector(name: str) -> str | None:
     """The complete selector gin would match `name` (`double`, `steps.double`) to, if any."""
-    match = gin.config._REGISTRY.get_match(name)  # noqa: SLF001
+    match = gin.config._REGISTRY.get_match(name)
     return match.selector if match else None
 
 
 def registered_object(selector: str):
     """The plain function or class registered under the complete `selector` (None when none)."""
-    configurable = gin.config._REGISTRY.get(selector)  # noqa: SLF001
+    configurable = gin.config._REGISTRY.get(selector)
     return None if configurable is None else configurable.wrapped
 
 
 def forget(selector: str) -> None:
     """Unregister `selector` (a stale registration: its module was reloaded)."""
-    gin.config._REGISTRY.pop(selector)  # noqa: SLF001
+    gin.config._REGISTRY.pop(selector)
 
 
 def registered_objects() -> dict[str, object]:
     """Complete selector -> the plain function or class, for everything registered now."""
-    return {s: c.wrapped for s, c in gin.config._REGISTRY.items()}  # noqa: SLF001
+    return {s: c.wrapped for s, c in gin.config._REGISTRY.items()}
 
 
 def constants() -> Mapping[str, object]:
     """gin's constants (`gin.constant`), which a `%NAME` may name as well as a macro."""
-    return gin.config._CONSTANTS  # noqa: SLF001
+    return gin.config._CONSTANTS
 
 
 def ensure_configurable(fn: Callable, name: str, module: str) -> None:
@@ -52,11 +52,11 @@ def ensure_configurable(fn: Callable, name: str, module: str) -> None:
 
 def operative_config() -> dict:
     """The dict gin records every configurable call into (see `ginpipe.config.usage_recorder`)."""
-    return gin.config._OPERATIVE_CONFIG  # noqa: SLF001
+    return gin.config._OPERATIVE_CONFIG
 
 
 def set_operative_config(replacement: dict) -> None:
-    gin.config._OPERATIVE_CONFIG = replacement  # noqa: SLF001
+    gin.config._OPERATIVE_CONFIG = replacement
 
 
 def reference(name: str, evaluate: bool):

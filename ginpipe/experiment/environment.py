@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["describe_environment", "installed_packages"]
 
@@ -48,7 +49,7 @@ def _git(*args: str, cwd: Path) -> str | None:
 def describe_environment(cwd: Path | None = None) -> dict:
     cwd = cwd or Path.cwd()
     uname = os.uname()
-    info = {
+    info: dict[str, Any] = {
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "platform": f"{uname.sysname}-{uname.release}-{uname.machine}",

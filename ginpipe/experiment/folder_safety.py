@@ -81,7 +81,7 @@ def marked_experiment_of(path: Path) -> Path | None:
 def nested_experiments(folder: Path, limit: int = 3) -> list[Path]:
     """Marked experiments strictly below `folder` (links not followed), at most `limit` of them."""
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    for root, _dirs, files in os.walk(folder, followlinks=False):
         if Path(root) != Path(folder) and MARKER in files:
             found.append(Path(root))
             if len(found) >= limit:

@@ -58,7 +58,8 @@ def read_folder_status(folder: Path) -> FolderStatus:
     last = tasks[-1] if tasks else None
     last_task = f"{last['label']} ({last.get('status')})" if last else None
     if last and status is RunStatus.INTERRUPTED:  # the task running at the kill was never journaled
-        last_task = (f"{last['label']} (interrupted)" if last.get("status") in (TaskStatus.RUNNING, TaskStatus.INTERRUPTED)
+        unfinished = (TaskStatus.RUNNING, TaskStatus.INTERRUPTED)
+        last_task = (f"{last['label']} (interrupted)" if last.get("status") in unfinished
                      else f"after {last['label']}")
     stamp = run.get("ended") or run.get("started")
     age = None

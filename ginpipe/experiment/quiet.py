@@ -3,8 +3,8 @@
 Lightning announces the hardware and prints tips through Python's `logging` at INFO, and draws
 progress bars; a quiet run shows none of them, nor the deprecation warnings libraries raise about
 each other (torch about Lightning's calls, say): the user cannot act on them. A project's own code
-(its `tasks` package, a script's `__main__`) still shows its deprecations. The setting travels to tasks (and sweep members)
-through the environment: `tasks.fit` turns the progress bar off when `quiet()` is true.
+(its `tasks` package, a script's `__main__`) still shows its deprecations. The setting travels to tasks
+(and sweep members) through the environment: `tasks.fit` turns the progress bar off when `quiet()` is true.
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..config import gin_internals
 from ..config.binding import is_stand_in
@@ -22,19 +23,19 @@ from ..config.resolution import ResolvedConfig
 from ..config.usage_recorder import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
-from ..experiment.statuses import Action, TaskStatus
-from ..log import logger
 from ..cache.data_paths import binding_paths
 from ..cache.declared import recording
 from ..cache.shared import ABSENT, State
 from ..cache.task_cache_folder import TaskCacheFolder
 from ..cache.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version
+from ..experiment.statuses import Action, TaskStatus
+from ..log import logger, use_loguru
 from .failures import resume_only
 from .task_names import original, task_identity, task_name
 
 __all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
 
-_engine: contextvars.ContextVar["Engine | None"] = contextvars.ContextVar("ginpipe_engine", default=None)
+_engine: contextvars.ContextVar[Engine | None] = contextvars.ContextVar("ginpipe_engine", default=None)
 _prefix: contextvars.ContextVar[str] = contextvars.ContextVar("ginpipe_prefix", default="")
 
 
@@ -98,7 +99,7 @@ class Engine:
     _forcing: bool = False
     _tokens: list = field(default_factory=list)
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         """Make this engine the one `execute_pipeline` uses, for the duration of a run."""
         self._tokens.append(_engine.set(self))
         return self
@@ -116,7 +117,9 @@ class Engine:
                 elif self._reuse(task, decision, state, cache):
                     self.cached.append(decision.label)
                 else:
+                    use_loguru()  # project code runs now: its loguru lines join ginpipe's console
                     if is_stand_in(original(task)):
+                        assert self.live_task is not None  # set wherever stand-ins are
                         task = self.live_task(position)  # a task runs: its module is imported now
                     state = self._execute_task(task, decision.label, state)
             return state
@@ -141,7 +144,8 @@ class Engine:
                 continue
             own = self.task_cache.record(label) if self.task_cache else None
             if not known:  # it runs unless a record turns out valid once earlier tasks ran: is there one?
-                hopeless = forcing or not caching or next(self.task_cache.candidates(label, self.share), None) is None
+                hopeless = (forcing or not caching or self.task_cache is None
+                            or next(self.task_cache.candidates(label, self.share), None) is None)
                 if hopeless:
                     reason = "forced" if forcing else "caching off" if not caching else "never ran"
                     decisions.append(Decision(label, Action.RUN, reason, own, source=self.task_cache))
@@ -159,10 +163,11 @@ class Engine:
                                                            {k: versions.get(k, ABSENT) for k in own.reads},
                                                            own.declared)
             reason = ("forced" if forcing else "caching off" if not caching
-                      else self._never_ran(task, label, versions) if own is None else _why(own, inputs, producers))
+                      else self._never_ran(task, label, versions) if own is None or inputs is None
+                      else _why(own, inputs, producers))
             missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
             decisions.append(Decision(label, Action.RUN, reason, own, missing, self.task_cache))
-            if own is None:
+            if own is None or inputs is None:
                 known = False
                 continue
             _apply(versions, own, {k: written_version(inputs.key, k) for k in own.writes})
@@ -172,6 +177,7 @@ class Engine:
 
     def _find_hit(self, task, label: str, versions: dict[str, str]):
         """The first stored record of this task (this experiment's, then its siblings') still valid."""
+        assert self.task_cache is not None  # asked only while caching
         for folder, record in self.task_cache.candidates(label, siblings=self.share):
             key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads},
                                record.declared).key
@@ -181,6 +187,7 @@ class Engine:
 
     def _never_ran(self, task, label: str, versions: dict[str, str]) -> str:
         """Why a task this experiment never ran is not taken from the latest sibling that ran it."""
+        assert self.task_cache is not None  # asked only while caching
         for source, record in self.task_cache.candidates(label, siblings=self.share):
             found = changes(record.inputs, self._inputs(task, record.used, {k: versions.get(k, ABSENT)
                                                                              for k in record.reads},
@@ -202,8 +209,9 @@ class Engine:
                 for producer in reversed(decisions[:i]):
                     if producer.action is not Action.CACHED:
                         continue
-                    unsaved = {k for k in producer.record.writes
-                               if not producer.source.restorable(producer.record, k)}
+                    record, source = producer.record, producer.source
+                    assert record is not None and source is not None  # a cached decision names both
+                    unsaved = {k for k in record.writes if not source.restorable(record, k)}
                     wanted = unsaved if needs is None else unsaved & needs
                     if wanted:
                         producer.action, producer.reason = Action.RUN, f"{sorted(wanted)} not saved"
@@ -216,7 +224,8 @@ class Engine:
     # -- executing -------------------------------------------------------------------------------
     def _reuse(self, task, decision: Decision, state: State, cache: bool) -> bool:
         """Restore a task's outputs instead of running it, if a stored record is still valid now."""
-        if decision.action not in (Action.CACHED, Action.DECIDE) or self.task_cache is None or self.no_cache or not cache:
+        if (decision.action not in (Action.CACHED, Action.DECIDE) or self.task_cache is None or self.no_cache
+                or not cache):
             return False
         if self._forcing or self._starts_forcing(task, decision.label):
             return False
@@ -249,7 +258,9 @@ class Engine:
         access = state.begin()
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            with (self.usage.task() if self.usage else contextlib.nullcontext(set())) as used, \
+            tracking: contextlib.AbstractContextManager = (self.usage.task() if self.usage
+                                                           else contextlib.nullcontext(set()))
+            with tracking as used, \
                     recording() as declared:
                 result = task(state)
         except BaseException as raised:
@@ -272,7 +283,8 @@ class Engine:
         used = set(used or ()) | {self._selector_of(task)} - {None}
         inputs = self._inputs(task, used, access.reads, declared)
         key = inputs.key
-        written = {k: {"version": written_version(key, k), "file": None, "format": None} for k in access.writes}
+        written: dict[str, dict[str, Any]] = {k: {"version": written_version(key, k), "file": None, "format": None}
+                                              for k in access.writes}
         for k, w in written.items():
             state.set_version(k, w["version"])
         record = TaskRecord(identity, key, sorted(used), dict(access.reads), written, sorted(access.deletes),
@@ -310,7 +322,7 @@ class Engine:
         """What the task's key is made of, from the config, the source (the same before and after
         the task's module is imported) and the data its bindings name or it declared."""
         own = self._selector_of(task)
-        selectors = set(used) | {own} - {None}
+        selectors = set(used) | ({own} if own else set())
         sites = [site for s in sorted(selectors) if (site := self._site(s)) is not None]
         task_site = self._site(own) if own else None
         if task_site is None and not is_stand_in(original(task)):

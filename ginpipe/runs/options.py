@@ -84,12 +84,12 @@ class RunOptions:
             object.__setattr__(self, "output_dir", str(self.output_dir))
 
     @classmethod
-    def from_argv(cls, argv: Sequence[str]) -> "RunOptions":
+    def from_argv(cls, argv: Sequence[str]) -> RunOptions:
         """Options of `ginpipe ARGV...` (the sweep flags are ignored); argparse exits on bad input."""
         return cls.from_namespace(build_parser().parse_args(list(argv)), command=command_line(["ginpipe", *argv]))
 
     @classmethod
-    def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> "RunOptions":
+    def from_namespace(cls, args: argparse.Namespace, command: str | None = None) -> RunOptions:
         trial = getattr(args, "trial", None)
         if trial:  # a search trial records the plain command that reruns it, without its study link
             plain = cls.from_namespace(argparse.Namespace(**{**vars(args), "trial": None, "track_parent": None}))
@@ -99,7 +99,7 @@ class RunOptions:
                    1 if args.verbose else -1 if args.quiet else 0, args.debug, command,
                    args.track, args.track_parent, getattr(args, "trial", None), getattr(args, "cluster", None))
 
-    def replace(self, **changes) -> "RunOptions":
+    def replace(self, **changes) -> RunOptions:
         return dataclasses.replace(self, **changes)
 
     @property
@@ -163,8 +163,9 @@ def _terminal_columns() -> int:
     except ValueError:
         columns = 0
     if columns <= 0:
+        stdout = sys.__stdout__  # None where Python runs without a console
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
         except (AttributeError, ValueError, OSError):
             columns = 0
     return columns if columns > 0 else 80

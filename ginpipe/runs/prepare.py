@@ -34,6 +34,7 @@ from ..config.checks.parameters import check_macros, check_task_lists
 from ..config.text.values import Ref, walk
 from ..errors import Where
 from ..experiment.naming import Naming, choose_naming
+from ..log import use_loguru
 from .engine import register_pipeline
 from .options import RunOptions
 
@@ -58,9 +59,11 @@ class Prepared:
     pipeline: str = "ginpipe.execute_pipeline"  # the complete selector of the top-level pipeline
     bound: bool = False  # the real objects are imported and registered
 
-    def bind(self) -> "Prepared":
+    def bind(self) -> Prepared:
         """Import and register the real objects and bind the config to them; a no-op when bound."""
         if not self.bound:
+            use_loguru()  # the project's modules are imported now, and may log as they are
+            assert self.registry is not None  # prepared, not yet bound: it has its registry
             objects = bind_objects(self.config, self.registry)
             self.tasks = _top_tasks()
             self._index(objects)

@@ -67,7 +67,10 @@ def run(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence
     """
     if isinstance(mods, str):  # one binding, not its characters
         mods = [mods]
-    options = RunOptions(configs, mods, module_lists, experiment_name, project_name, output_dir, resume,
+    if isinstance(configs, (str, os.PathLike)):  # one file
+        configs = [configs]
+    options = RunOptions(tuple(map(str, configs)), tuple(mods), tuple(module_lists), experiment_name, project_name,
+                         None if output_dir is None else str(output_dir), resume,
                          overwrite, from_task, no_cache, verbosity=1 if log_level.upper() == "DEBUG" else 0,
                          command=command, track=track)
     try:
@@ -126,12 +129,14 @@ def run_experiment(options: RunOptions, composition: Composition | None = None) 
 def _execute_tasks(prepared: Prepared, state: State, task_cache: TaskCacheFolder | None, record: RunRecord, hint: str,
              code: CodeDigests | None = None) -> State:
     options = prepared.options
+    usage = UsageRecorder()
     engine = Engine(prepared.config, task_cache, record, selectors=prepared.selectors, objects=prepared.objects,
-                    no_cache=options.no_cache or task_cache is None, from_task=options.from_task if task_cache else None,
-                    resume_hint=hint, usage=UsageRecorder(), live_task=prepared.live_task,
+                    no_cache=options.no_cache or task_cache is None,
+                    from_task=options.from_task if task_cache else None,
+                    resume_hint=hint, usage=usage, live_task=prepared.live_task,
                     code=code or CodeDigests(Path.cwd()))
     try:
-        with engine, engine.usage:
+        with engine, usage:
             state = gin.get_configurable(PIPELINE)(state)
         if task_cache is not None:
             task_cache.prune(set(engine.executed) | set(engine.cached))
@@ -184,7 +189,8 @@ def _all_cached(prepared: Prepared, state: State, task_cache: TaskCacheFolder, c
     options = prepared.options
     if options.no_cache or options.from_task or prepared.needs_import():
         return False
-    engine = Engine(prepared.config, task_cache, RunRecord(None), selectors=prepared.selectors, objects=prepared.objects,
+    engine = Engine(prepared.config, task_cache, RunRecord(None), selectors=prepared.selectors,
+                    objects=prepared.objects,
                     code=code)
     return all(d.action is Action.CACHED for d in engine.plan(prepared.tasks, State(dict(state))))
 
@@ -217,7 +223,7 @@ def _write_operative_config(experiment: Experiment, failed: bool) -> None:
     """operative_config.gin, at the end; when the run failed already, its error is the one to report."""
     try:
         experiment.write_text("operative_config.gin", gin.operative_config_str())
-    except Exception as e:  # noqa: BLE001 - reported, not raised, when another error is on its way
+    except Exception as e:  # reported, not raised, when another error is on its way
         if not failed:
             raise
         logger.bind(file_only=True).warning(f"operative_config.gin was not written: {type(e).__name__}: {e}")

@@ -62,7 +62,7 @@ def open_storage(url: str):
                 time.sleep(0.5 + attempt)
     except ConfigError:
         raise
-    except Exception as e:  # noqa: BLE001 - worded below; anything else is re-raised there
+    except Exception as e:  # worded below; anything else is re-raised there
         raise storage_error(url, e) from None
 
 

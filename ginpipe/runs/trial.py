@@ -15,9 +15,13 @@ import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import GinpipeError
 from .study_storage import open_storage
+
+if TYPE_CHECKING:
+    import optuna
 
 __all__ = ["TrialLink", "TrialPruned", "in_trial", "report_trial", "trial_environment", "current_trial",
            "open_storage", "make_pruner"]
@@ -39,7 +43,7 @@ class TrialLink:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_text(cls, text: str) -> "TrialLink":
+    def from_text(cls, text: str) -> TrialLink:
         return cls(**json.loads(text))
 
 
@@ -86,7 +90,7 @@ def make_pruner(name: str):
     return P.NopPruner()
 
 
-_trials: dict[str, object] = {}  # the optuna Trial of this process, opened once
+_trials: dict[str, optuna.trial.Trial] = {}  # the optuna Trial of this process, opened once
 
 
 def report_trial(metric: str, value: float, step: int) -> None:

@@ -14,6 +14,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExperimentError, GinpipeError, RunInterrupted, did_you_mean
 from ..files import read_json, write_json
@@ -22,6 +23,10 @@ from ..sweeps.plan import Member
 from .objective import MissingMetric, trial_value
 from .plan import StudyPlan
 from .records import check_records, check_storage_file, recorded_trials
+
+if TYPE_CHECKING:
+    import optuna
+
 from .study import SURPLUS_ATTR, WORKER_ATTR, asking, counts, fail_dead_trials, open_study, worker_identity
 
 __all__ = ["run_study", "StudyError", "TRIAL_RECORD", "MAX_FAILURES"]
@@ -39,10 +44,10 @@ class StudyError(GinpipeError):
 
 @dataclass
 class _Running:
-    trial: object  # optuna's Trial, as asked
+    trial: optuna.trial.Trial  # as asked
     number: int
     member: Member
-    handle: object | None = None  # None while the start gate holds it back
+    handle: Any = None  # the launcher's (poll, cancel); None while the start gate holds it back
     started: float = 0.0
     params: dict = field(default_factory=dict)
 
@@ -151,10 +156,10 @@ def _check_objective(study, plan: StudyPlan) -> None:
     for frozen in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         made = set(frozen.user_attrs.get("metrics", {})) | {frozen.user_attrs.get("reported_metric")} - {None}
         if made and plan.objective.metric not in made:
-            made = sorted(made)
+            names = sorted(made)
             raise MissingMetric(
                 f"The objective `{plan.objective.metric}` is not a metric the runs produce: trial-{frozen.number:04d}"
-                f" made {', '.join(made)}.{did_you_mean(plan.objective.metric, made)}",
+                f" made {', '.join(names)}.{did_you_mean(plan.objective.metric, names)}",
                 hint="Pass --objective with one of those (and --direction max or min), or give the new"
                      " objective a study of its own (--experiment-name NAME).")
         return

@@ -42,14 +42,17 @@ def choose_objective(composition: Composition, metric: str | None = None, direct
     bound = {b.arg: b.value for b in composition.bindings
              if not b.scope and b.selector.rsplit(".", 1)[-1] == "fit_model" and b.arg in ("monitor", "mode")}
     if metric is None:
-        metric = bound.get("monitor")
-        if not isinstance(metric, str):
+        monitor = bound.get("monitor")
+        if not isinstance(monitor, str):
             raise ConfigError("A search needs an objective, and no config binds `fit_model.monitor`.",
                               hint="Name the metric a trial is judged by: --objective METRIC --direction max"
                                    " (or min), e.g. --objective val_accuracy --direction max.")
+        metric = monitor
         if direction is None:
-            direction = bound.get("mode", "max") if metric == bound.get("monitor") else None
-    direction = _SHORT.get(direction, direction)  # optuna's words (and fit_model.mode's) as well
+            mode = bound.get("mode", "max")
+            direction = mode if isinstance(mode, str) else None
+    if direction is not None:
+        direction = _SHORT.get(direction, direction)  # optuna's words (and fit_model.mode's) as well
     if direction not in ("max", "min"):
         raise ConfigError(f"--objective {metric} needs --direction max or min.",
                           hint=f"E.g. --objective {metric} --direction max.")
@@ -75,10 +78,10 @@ def check_made_by_siblings(objective: Objective, config_text: str, project_folde
             continue  # it recorded no final metric: no evidence
         if objective.metric in made:
             return
-        made = sorted(made)
+        names = sorted(made)
         raise MissingMetric(
             f"The objective `{objective.metric}` is not a metric the runs produce: {folder.name}, an experiment of"
-            f" the same tasks, made {', '.join(made)}.{did_you_mean(objective.metric, made)}",
+            f" the same tasks, made {', '.join(names)}.{did_you_mean(objective.metric, names)}",
             hint="Pass --objective with one of those (and --direction max or min), or make a task write it"
                  " (the state key `metrics`, or metrics.json).")
 

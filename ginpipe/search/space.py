@@ -153,6 +153,8 @@ def _numbers(name: str, arguments: str, where: Where) -> tuple[float, float, dic
     allowed = {"int": ("step", "log"), "uniform": ("step",), "loguniform": ()}[name]
     try:
         call = ast.parse(f"f({arguments})", mode="eval").body
+        if not isinstance(call, ast.Call):  # `1) + g(2`: parses, but as no single call
+            raise ValueError(arguments)
         values = [ast.literal_eval(a) for a in call.args]
         options = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
     except (SyntaxError, ValueError):
@@ -171,7 +173,8 @@ def _gin_values(key: str, text: str, where: Where) -> tuple[str, ...]:
         bindings = compose([], [f"{key} = [{text}]"]).bindings
     except ConfigError as e:
         raise ConfigError(e.message, where, e.hint) from None
-    values = list(bindings[0].value) if len(bindings) == 1 else []
+    value = bindings[0].value if len(bindings) == 1 else None
+    values = list(value) if isinstance(value, (list, tuple)) else []
     if not values:
         raise ConfigError(f"`{key}`: a choice needs at least one value.", where,
                           "Write e.g. `fit_model.model = choice(@Resnet, @MLP)`.")

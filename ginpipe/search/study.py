@@ -67,12 +67,12 @@ def open_study(settings: StudySettings, params: list[Param], check=None):
         # A seeded sampler restarted on a study with history must not replay the first trials' draws.
         # The grid sampler's seed only shuffles the grid, which must stay the same in every command.
         seed = None if settings.seed is None else settings.seed + (done if settings.sampler != "grid" else 0)
-        return optuna.create_study(storage=storage, study_name=settings.name, direction=settings.direction,
+        return optuna.create_study(storage=storage, study_name=settings.name, direction=settings.direction,  # type: ignore[arg-type]  # "maximize" or "minimize"
                                    sampler=_sampler(settings.sampler, seed, params),
                                    pruner=make_pruner(settings.pruner), load_if_exists=True)
     except ConfigError:
         raise
-    except Exception as e:  # noqa: BLE001 - a storage that cannot be read or written, worded; else as it was
+    except Exception as e:  # a storage that cannot be read or written, worded; else as it was
         worded = storage_error(settings.storage, e)
         if worded is e:
             raise

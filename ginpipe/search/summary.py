@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
 from ..files import atomic_write, read_json, write_json
 from ..runs.options import command_line
@@ -90,14 +91,14 @@ def write_plots(study, folder: Path) -> list[Path]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # optuna marks its matplotlib views "experimental"
-                axes = draw(study)
+                axes: Any = draw(study)  # one Axes, or an array of them (a figure of several)
         except (ValueError, RuntimeError, ZeroDivisionError):
             continue
         figure = axes.figure if hasattr(axes, "figure") else axes.flat[0].figure
         figure.set_size_inches(8, 5)
         figure.tight_layout()
         path = folder / f"{name}.png"
-        atomic_write(path, lambda f: figure.savefig(f, format="png", dpi=110))
+        atomic_write(path, lambda f, figure=figure: figure.savefig(f, format="png", dpi=110))
         plt.close(figure)
         written.append(path)
     return written

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from typing import Any
 from dataclasses import dataclass, field
 
 from ..errors import GinpipeError, RunInterrupted
@@ -55,7 +56,7 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
     if share_prefix and launcher.capacity > 1 and len(todo) > 1:
         from .gate import StartGate
         gate = StartGate(todo)
-    running: dict[str, tuple[Member, object, float]] = {}
+    running: dict[str, tuple[Member, Any, float]] = {}  # the launcher's handles (poll, cancel)
     waiting: set[str] = set()  # members an earlier command's process still runs
     try:
         while todo or running:
@@ -94,7 +95,7 @@ def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float =
             if running or todo:
                 time.sleep(poll_s)
     except KeyboardInterrupt:
-        for member, handle, _ in running.values():
+        for _member, handle, _ in running.values():
             handle.cancel()
         if parent is not None:
             parent.finish("KILLED", members=len(sweep.members))
@@ -128,8 +129,8 @@ def _where_logs_are(failed: list[Outcome]) -> str:
     errors = [f"{o.member.name}: {o.error.splitlines()[0]}" for o, log in zip(failed, logs)
               if not log.is_file() and o.error]
     return (("Logs: " + ", ".join(present) + ". " if present else "")
-            + "Without a log (they stopped before opening their folder): " + "; ".join(errors or
-                                                                                      [o.member.name for o in failed]) + ".")
+            + "Without a log (they stopped before opening their folder): "
+            + "; ".join(errors or [o.member.name for o in failed]) + ".")
 
 
 def _start_parent_run(sweep: Sweep):

@@ -54,7 +54,7 @@ def visible_gpus(environ: Mapping[str, str] | None = None) -> list[str]:
         listing = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.TimeoutExpired):
         return []
-    return [str(i) for i, line in enumerate(l for l in listing.splitlines() if l.startswith("GPU "))]
+    return [str(i) for i, line in enumerate(row for row in listing.splitlines() if row.startswith("GPU "))]
 
 
 def _error_of(lines: list[str], fallback: str) -> str:
@@ -77,7 +77,7 @@ class LocalLauncher:
         self.cwd = cwd
         self._free = list(range(self.capacity))  # slots: slot k uses GPU gpus[k % len(gpus)]
 
-    def start(self, member) -> "_LocalHandle":
+    def start(self, member) -> _LocalHandle:
         slot = self._free.pop(0)
         env = dict(os.environ)
         if self.gpus:
@@ -96,6 +96,7 @@ class _LocalHandle:
         self.reader.start()
 
     def _copy(self, prefix: str) -> None:
+        assert self.process.stdout is not None  # started with stdout=PIPE
         for line in self.process.stdout:  # the member's console, shown as it comes
             self.tail.append(line.rstrip("\n"))
             sys.stderr.write(prefix + line)
@@ -220,7 +221,7 @@ class SubmititLauncher:
             raise ConfigError(f"submitit refused the launcher resources: {e}") from None
         self.capacity = jobs or 1_000_000  # the cluster's scheduler decides; --jobs caps submissions
 
-    def start(self, member) -> "_SubmititHandle":
+    def start(self, member) -> _SubmititHandle:
         self.executor.update_parameters(name=member.name)
         job = self.executor.submit(run_member, member.options, os.getcwd())
         return _SubmititHandle(job)

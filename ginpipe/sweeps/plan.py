@@ -87,7 +87,8 @@ def plan_sweep(options: RunOptions, sweeps: Sequence[str] = (),
     nothing to sweep. `composition` is the options' configs, when they were read already.
 
     Example:
-        >>> sweep = plan_sweep(RunOptions(["configs/base.gin"]), ["Resnet.n_layers=[8,14]", "LR=[1e-3,1e-4]"])  # doctest: +SKIP
+        >>> options = RunOptions(["configs/base.gin"])  # doctest: +SKIP
+        >>> sweep = plan_sweep(options, ["Resnet.n_layers=[8,14]", "LR=[1e-3,1e-4]"])  # doctest: +SKIP
         >>> [m.name for m in sweep.members]  # doctest: +SKIP
         ['base__n_layers=8__LR=0.001', 'base__n_layers=8__LR=0.0001', ...]
     """
@@ -151,7 +152,7 @@ def _parse_axis(text: str, where: Where, key: str) -> Axis:
         raise ConfigError(f"A sweep axis needs a non-empty list of values: {text.strip()!r}.", where,
                           "Write e.g. `Resnet.n_layers = [8, 14, 20]`.")
     binding = bindings[0]
-    values = list(binding.value)
+    values = list(binding.value)  # type: ignore[call-overload]  # a list or tuple: checked above
     if any(isinstance(v, str) and v.startswith("__ginpipe_expr_") for v in values):
         raise ConfigError("`$(...)` expressions cannot be swept values; write the numbers.", where)
     return Axis(key.strip(), binding.key, [repr(v) for v in values], [_label(v) for v in values], where)

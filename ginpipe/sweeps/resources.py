@@ -39,7 +39,7 @@ def submitit_resources(cluster: str | None = None, partition: str | None = None,
                "timeout_min": timeout_min, "nodes": nodes, "tasks_per_node": tasks_per_node}
     slurm = {"partition": partition, "account": account, "qos": qos, "constraint": constraint,
              "setup": setup, "additional_parameters": additional_parameters}
-    parameters = {k: v for k, v in generic.items() if v is not None}
+    parameters: dict[str, object] = {k: v for k, v in generic.items() if v is not None}
     parameters.update({f"slurm_{k}": v for k, v in slurm.items() if v is not None})
     return cluster, parameters
 

@@ -154,7 +154,7 @@ def _fork(argv: list[str], cwd, gpu: str | None) -> tuple[int, int]:
         code = run_command(argv)
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
-    except BaseException:  # noqa: BLE001 - a child must end here, whatever happened
+    except BaseException:  # a child must end here, whatever happened
         traceback.print_exc()
     finally:
         try:
@@ -193,6 +193,7 @@ class ForkedCommand:
         if self.code is None:
             _, status = os.waitpid(self.pid, 0)
             self._ended(status)
+        assert self.code is not None  # _ended set it
         return self.code
 
     def _ended(self, status: int) -> None:

@@ -64,8 +64,8 @@ def load_rows(paths: Sequence[str | Path]) -> list[Row]:
                         status.status, read_record(folder / "trial.json")))
     if not rows and len(damaged) == 1:
         raise damaged[0][1]
-    for folder, e in damaged:
-        print(f"note: skipped {folder}: {e.message}" + (f"\n  {e.hint}" if e.hint else ""), file=sys.stderr)
+    for folder, error in damaged:
+        print(f"note: skipped {folder}: {error.message}" + (f"\n  {error.hint}" if error.hint else ""), file=sys.stderr)
     if not rows:
         raise ConfigError("No experiment left to compare.", hint="See the notes above for why each was skipped.")
     return rows
@@ -121,7 +121,8 @@ def render(header: list[str], cells: list[list[str]], fmt: str = "text") -> str:
         writer.writerows([["" if c == _MISSING else c for c in row] for row in cells])
         return out.getvalue().rstrip("\n")
     if fmt == "markdown":
-        escape = lambda c: c.replace("|", r"\|")  # noqa: E731
+        def escape(c: str) -> str:
+            return c.replace("|", r"\|")
         lines = ["| " + " | ".join(map(escape, header)) + " |", "|" + "---|" * len(header)]
         return "\n".join(lines + ["| " + " | ".join(map(escape, row)) + " |" for row in cells])
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(header)]
@@ -148,7 +149,8 @@ def grouped_table(rows: list[Row], group_by: Sequence[str], fmt: str, sort: str 
     metrics = list(dict.fromkeys(m for r in done for m in r.metrics))
     if sort:
         sort_rows(done, sort)  # the same error for a metric no experiment has
-        value = lambda g: mean_std([r.metrics[sort] for r in g.rows if sort in r.metrics])[0]  # noqa: E731
+        def value(g) -> float:
+            return mean_std([r.metrics[sort] for r in g.rows if sort in r.metrics])[0]
         present = [g for g in groups if not math.isnan(value(g))]
         groups = sorted(present, key=value, reverse=reverse) + [g for g in groups if g not in present]
     exact = fmt == "csv"
@@ -169,10 +171,12 @@ def compare_command(paths: Sequence[str], sort: str | None = None, reverse: bool
         rows = sort_rows(rows, sort, reverse) if sort else rows
         print(render(*table(rows, show_all, exact=fmt == "csv"), fmt=fmt))
     for row in rows:
-        if row.status is not RunStatus.DONE and row.metrics and not group_by:  # e.g. a --resume with a new config that failed
+        # e.g. a --resume with a new config that failed
+        if row.status is not RunStatus.DONE and row.metrics and not group_by:
             print(f"note: {row.folder} is {row.status}: its metrics (and model/) are from an earlier,"
                   " finished run, not from its current config.", file=sys.stderr)
     if plot:
+        assert target is not None  # set above for --plot
         written, left_out = plot_curves(rows, plot, target)
         for item in left_out:
             print(f"note: left out of the plot: {item}", file=sys.stderr)
@@ -184,5 +188,7 @@ def _format(value: float, exact: bool = False) -> str:
     if math.isnan(value):
         return "nan"
     if exact:  # every digit that means something: not a float32's float64 noise, nor a mean's last bit
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(float(f"{plain_float(value):.15g}"))
+        if value.is_integer() and abs(value) < 1e15:
+            return repr(int(value))
+        return repr(float(f"{plain_float(value):.15g}"))
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"

@@ -28,7 +28,8 @@ class Curve:
 
 def read_curve(folder: Path, metric: str) -> Curve:
     """`metric`'s values in the experiment's `metrics.csv` files (none found: no points)."""
-    rows, columns = [], set()
+    rows: list = []
+    columns: set[str] = set()
     for log in training_logs(folder):
         with open(log, newline="") as f:
             reader = csv.DictReader(f)
@@ -53,7 +54,8 @@ def plot_curves(rows: list, metric: str, path: Path) -> tuple[Path, list[str]]:
         else:
             left_out.append(f"{row.name} ({'no metrics.csv' if not curve.columns else f'no `{metric}` column'})")
     if not curves:
-        raise ConfigError(f"No metrics.csv of these experiments has a `{metric}` column.{did_you_mean(metric, columns)}",
+        raise ConfigError(f"No metrics.csv of these experiments has a `{metric}` column."
+                          f"{did_you_mean(metric, columns)}",
                           hint="Columns: " + (", ".join(sorted(columns - {'step', 'epoch'})) or "no metrics.csv found"))
     import matplotlib
     matplotlib.use("Agg")

@@ -57,7 +57,7 @@ def final_metrics(folder: Path) -> dict[str, float]:
         except UnreadableStateFile as e:  # damaged: never read as "no metrics"
             raise UnreadableStateFile(f"The metrics of {folder} cannot be read. {e.message}",
                                       hint=_again(folder, e.label)) from None
-        except Exception:  # noqa: BLE001 - not saved (keys_not_saved): metrics.json may have them
+        except Exception:  # not saved (keys_not_saved): metrics.json may have them
             pass
     path = folder / "metrics.json"
     record = read_record(path)

@@ -186,6 +186,7 @@ def _remove(removal: Removal) -> None:
         discard(path)
         return
     experiment = path if removal.kind == "experiment" else removal.experiment
+    assert experiment is not None  # a set-aside folder's removal names its experiment
     lock = FolderLock(experiment)  # no run may start in it while a part of it goes
     try:
         lock.acquire()

@@ -34,7 +34,7 @@ def mentioned(experiment: Path, names: set[str]) -> set[str]:
                 found |= {name for name, raw in wanted.items() if raw in data}
             else:
                 found |= _search_file(path, {n: r for n, r in wanted.items() if n not in found})
-        except Exception:  # noqa: BLE001 - unreadable: it may mention anything, keep it all
+        except Exception:  # unreadable: it may mention anything, keep it all
             return set(names)
     return found
 

@@ -10,9 +10,9 @@ recorded files when they can be read. Every task
 runs (nothing from the cache: a sibling experiment must not stand in for the rerun), and the caches
 tasks keep across experiments (features, a generated dataset) recompute their values too
 (`ginpipe.io.must_recompute`), into a new folder of the same project; a reproduction that was
-killed or failed is resumed in its own folder, not started again in another. Before running, differences between the recorded `environment.json` and
-this environment (Python, package versions, git commit, uncommitted changes) are warned about;
-afterwards the final metrics are compared, exactly.
+killed or failed is resumed in its own folder, not started again in another. Before running, differences
+between the recorded `environment.json` and this environment (Python, package versions, git commit,
+uncommitted changes) are warned about; afterwards the final metrics are compared, exactly.
 """
 from __future__ import annotations
 
@@ -94,8 +94,9 @@ def reproduce(experiment: str | Path, experiment_name: str | None = None, comman
                 + (f" ({', '.join(f'{k} = {v}' for k, v in seeds.items())})" if seeds else ""))
     with recomputing():  # features and generated data are computed again, not read from their caches
         run_experiment(RunOptions(source["configs"], source["mods"], source["module_lists"], experiment_name=name,
-                           project_name=run_json.get("project"), output_dir=folder, resume=resume, no_cache=True,
-                           verbosity=verbosity, command=command or _command(original)))
+                                  project_name=run_json.get("project"), output_dir=str(folder), resume=resume,
+                                  no_cache=True,
+                                  verbosity=verbosity, command=command or _command(original)))
     report = Reproduction(original, folder, warnings, source=source)
     report.differences, compared = metric_differences(recorded, final_metrics(folder))
     report.metrics_match = None if not compared else not report.differences
@@ -151,7 +152,8 @@ def environment_differences(recorded: dict, current: dict) -> list[str]:
 def metric_differences(old: dict[str, float], new: dict[str, float]):
     """({metric: (recorded, reproduced)} for every metric not exactly equal, number compared)."""
     names = sorted(set(old) | set(new))
-    same = lambda a, b: a == b or (a is not None and b is not None and math.isnan(a) and math.isnan(b))  # noqa: E731
+    def same(a, b) -> bool:
+        return a == b or (a is not None and b is not None and math.isnan(a) and math.isnan(b))
     return {n: (old.get(n), new.get(n)) for n in names if not same(old.get(n), new.get(n))}, len(names)
 
 

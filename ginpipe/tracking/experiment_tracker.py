@@ -49,7 +49,7 @@ class ExperimentTracker:
             return None
         try:
             return call(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - any tracking failure: warn, never fail the experiment
+        except Exception as e:  # any tracking failure: warn, never fail the experiment
             self.broken = True
             active.deactivate()
             warn_failure(action, e)
@@ -92,7 +92,7 @@ def _final_metrics(folder: Path, state: Mapping | None) -> dict[str, float]:
     if state is not None:
         try:
             found.update(numeric_metrics(state.get("metrics")))
-        except Exception:  # noqa: BLE001 - an unreadable saved value: metrics.json may still have them
+        except Exception:  # an unreadable saved value: metrics.json may still have them
             pass
     found.update(numeric_metrics(read_json(folder / "metrics.json", None)))
     return {k: v for k, v in found.items() if v == v}  # MLflow stores NaN, but its UI cannot sort it
@@ -110,7 +110,8 @@ def start_experiment_run(uri: str, *, project: str, experiment: str, folder: Pat
         experiment_id = project_experiment(client, project, uri)
         digest = hashlib.sha1(config_text.encode()).hexdigest()
         run_id = _reusable_run(client, read_json(folder / RECORD, None), uri, digest)
-        tags = {"mlflow.runName": experiment, "ginpipe.folder": str(folder.resolve()), "ginpipe.status": RunStatus.RUNNING,
+        tags = {"mlflow.runName": experiment, "ginpipe.folder": str(folder.resolve()),
+                "ginpipe.status": RunStatus.RUNNING,
                 "ginpipe.command": (command or "")[:5000]}
         if parent:
             tags["mlflow.parentRunId"] = parent
@@ -123,7 +124,7 @@ def start_experiment_run(uri: str, *, project: str, experiment: str, folder: Pat
             client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
         write_json(folder / RECORD, {"uri": uri, "run_id": run_id, "experiment_id": experiment_id,
                                      "config_sha1": digest}, durable=False, tmp_dir=tmp_dir)
-    except Exception as e:  # noqa: BLE001 - server down, bad URI, mlflow missing: the run goes on
+    except Exception as e:  # server down, bad URI, mlflow missing: the run goes on
         warn_failure(f"starting the MLflow run at {uri}", e)
         return None
     run = active.TrackingRun(uri, run_id, experiment_id)

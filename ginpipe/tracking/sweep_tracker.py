@@ -28,7 +28,7 @@ class SweepTracker:
             self.client.log_batch(self.run_id, tags=[RunTag("ginpipe.failed_members", str(failed)),
                                                      RunTag("ginpipe.members", str(members))])
             self.client.set_terminated(self.run_id, status)
-        except Exception as e:  # noqa: BLE001 - the sweep's result stands without it
+        except Exception as e:  # the sweep's result stands without it
             warn_failure("recording the end of the sweep's MLflow run", e)
 
 
@@ -55,11 +55,12 @@ def start_sweep_run(uri: str, *, project: str, name: str, project_dir: Path, axe
             from mlflow.entities import Param
             run_id = client.create_run(experiment_id, run_name=name, tags={
                 "ginpipe.sweep": name, "ginpipe.command": (command or "")[:5000]}).info.run_id
-            params = [Param(f"sweep/{key}", ("[" + ", ".join(values) + "]")[:MAX_VALUE]) for key, values in axes.items()]
+            params = [Param(f"sweep/{key}", ("[" + ", ".join(values) + "]")[:MAX_VALUE])
+                      for key, values in axes.items()]
             for start in range(0, len(params), BATCH):
                 client.log_batch(run_id, params=params[start:start + BATCH])
             write_json(record_path, {"uri": uri, "run_id": run_id, "experiment_id": experiment_id}, durable=False)
-    except Exception as e:  # noqa: BLE001 - server down, bad URI, mlflow missing
+    except Exception as e:  # server down, bad URI, mlflow missing
         warn_failure(f"starting the sweep's MLflow run at {uri}", e)
         return None
     return SweepTracker(client, run_id)

@@ -92,7 +92,8 @@ def _trusted_rows(metadata: pd.DataFrame) -> np.ndarray:
     return (frames > 0) & (rates > 0)
 
 
-def _with_audio_info(metadata: pd.DataFrame, n_jobs: int | None, engine: Any = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _with_audio_info(metadata: pd.DataFrame, n_jobs: int | None,
+                     engine: Any = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The metadata with `frames`, `sample_rate`, `channels` and `duration`; which rows are unusable, and why.
 
     Rows a reader already described are trusted; only the others are probed (their headers read),

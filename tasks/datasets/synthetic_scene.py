@@ -26,8 +26,9 @@ SNR_DB = (0.0, 20.0)
 OTHER_EVENT_DB = (4.0, 16.0)
 
 
-def _source_event(rng: np.random.Generator, label: str, t: np.ndarray, sr: int) -> np.ndarray:
-    """One event of `label` with its own pitch and tempo, filling 50-100 % of the clip, unit RMS."""
+def _source_event(rng: np.random.Generator, label: str, t: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """One event of `label` with its own pitch and tempo, filling 50-100 % of the clip, unit RMS; and
+    where it sounds (a boolean per sample)."""
     pitch = 2 ** (rng.uniform(-3, 3) / 12)
     tempo = rng.uniform(0.8, 1.25)
     length = rng.uniform(0.5, 1.0) * t[-1]

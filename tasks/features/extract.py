@@ -92,7 +92,7 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     errors = located["error"].fillna("").astype(str).to_numpy()
     _raise_non_finite(paths, errors)
     keep = np.ones(len(paths), bool)
-    undecodable = [(i, f"  {paths[i]}: {errors[i]}") for i in np.flatnonzero(errors != "")]
+    undecodable = [(int(i), f"  {paths[i]}: {errors[i]}") for i in np.flatnonzero(errors != "")]
     if undecodable:  # the same rule as files unreadable at load time: load_dataset.on_bad_files
         keep = _drop_or_raise(undecodable, len(paths))
         metadata = metadata.loc[keep].reset_index(drop=True)
@@ -190,7 +190,8 @@ def _drop_or_raise(undecodable: list[tuple[int, str]], total: int) -> np.ndarray
     except ValueError:  # not bound: load_dataset's default
         rule = "drop"
     listing = "\n".join(line for _, line in undecodable[:20]) + ("\n  ..." if len(undecodable) > 20 else "")
-    what = "cannot be decoded" if all(": cannot be decoded" in line for _, line in undecodable) else "cannot be read or decoded"
+    decoding_only = all(": cannot be decoded" in line for _, line in undecodable)
+    what = "cannot be decoded" if decoding_only else "cannot be read or decoded"
     message = f"{len(undecodable)} of {total} audio files {what}:\n{listing}"
     if rule == "raise":
         raise UndecodableAudioError(message + "\nReplace or remove them, or set"

@@ -9,7 +9,7 @@ and the runner's state only carry the settings. Torch models run in batches: `mo
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -49,7 +49,9 @@ class Extractor:
     """
 
     sample_rate: int
-    frame_rate: float  # feature frames per second
+    if TYPE_CHECKING:  # an attribute, or a property as the extractors here make it
+        @property
+        def frame_rate(self) -> float: ...  # feature frames per second
 
     def settings(self) -> dict[str, Any]:
         """Class name, format version and every public attribute: the store's key, the bundle's bindings."""

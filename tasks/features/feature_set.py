@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
+
+if TYPE_CHECKING:  # torch, imported by the extractors, is not needed to hold their features
+    from .extractors import Extractor
 
 
 @dataclass
 class FeatureSet:
     """Features for every metadata row, cached on disk or computed on the fly."""
 
-    extractor: object  # the callable `(1, T) waveform -> (feature_dim, frames)`, with `settings()`
+    extractor: Extractor  # the callable `(1, T) waveform -> (feature_dim, frames)`, with `settings()`
     on_the_fly: bool  # True: the Dataset decodes audio and extracts per item (random crops of audio)
     audio_paths: pa.Array  # source audio per row, aligned with the metadata it was built from
     source_rates: np.ndarray  # int: sample rate of each source file

@@ -1,6 +1,8 @@
 """`CNN1D`: strided 1D convolutions on raw waveforms (use with `RawWaveform` features)."""
 from __future__ import annotations
 
+import typing
+
 import torch
 from torch import nn
 
@@ -50,7 +52,8 @@ class CNN1D(AudioClassifier):
         self.classifier = nn.Linear(channels, num_classes)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        for (conv, norm), (kernel, stride, padding) in zip(self.layers, self.specs):
+        for layer, (kernel, stride, padding) in zip(self.layers, self.specs):
+            conv, norm = typing.cast(nn.ModuleList, layer)
             lengths = conv_output_lengths(lengths, kernel, stride, padding)
             x = torch.relu(norm(conv(x)))
             x = x * time_mask(lengths, x.shape[-1])[:, None, :].to(x.dtype)

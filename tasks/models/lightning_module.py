@@ -15,7 +15,7 @@ SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
 # Arguments that are code, not numbers: kept out of `hparams` (and so out of checkpoints).
 _NOT_HYPERPARAMETERS = ["optimizer", "lr_scheduler", "loss_fn", "metrics"]
-_DEFAULT_METRICS = {
+_DEFAULT_METRICS: dict[str, Callable] = {
     "accuracy": functools.partial(MulticlassAccuracy, average="micro"),
     "f1": functools.partial(MulticlassF1Score, average="macro"),
 }
@@ -104,7 +104,7 @@ class AudioClassifier(pl.LightningModule):
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
         return {"optimizer": optimizer, "lr_scheduler": {
-            "scheduler": scheduler, "interval": self.hparams.scheduler_interval, "monitor": "val_loss"}}
+            "scheduler": scheduler, "interval": self.hparams["scheduler_interval"], "monitor": "val_loss"}}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # Lets `evaluate_model` (and a later demo) rebuild the right class from the file alone.

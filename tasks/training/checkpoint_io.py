@@ -38,8 +38,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike,
                         storage_options: Any | None = None) -> None:
-        if not isinstance(get_filesystem(path), LocalFileSystem):
-            return super().save_checkpoint(checkpoint, path, storage_options)  # s3:// and the like
+        if not isinstance(get_filesystem(os.fspath(path)), LocalFileSystem):
+            return super().save_checkpoint(checkpoint, os.fspath(path), storage_options)  # s3:// and the like
         if storage_options is not None:
             raise TypeError(f"{type(self).__name__} takes no storage_options.")
         buffer = io.BytesIO()  # serialise first: a failing torch.save leaves no file at all

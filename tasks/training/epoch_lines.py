@@ -26,7 +26,8 @@ class EpochLines(Callback):
     (and the best value so far) and how long it took.
 
     Example:
-        >>> trainer = pl.Trainer(callbacks=[EpochLines("val_accuracy", "max")], enable_progress_bar=False)  # doctest: +SKIP
+        >>> lines = EpochLines("val_accuracy", "max")  # doctest: +SKIP
+        >>> trainer = pl.Trainer(callbacks=[lines], enable_progress_bar=False)  # doctest: +SKIP
     """
 
     def __init__(self, monitor: str, mode: str = "max"):

@@ -12,12 +12,12 @@ def pending_epoch_metrics(trainer) -> dict[str, Any] | None:
     """The training epoch's metrics that Lightning has computed but not logged yet, while a checkpoint
     is written at the epoch's end (`_LoggerConnector.update_train_epoch_metrics` runs after the
     checkpoint callbacks); None outside that moment."""
-    connector = trainer._logger_connector  # noqa: SLF001 - the only place these values exist yet
-    if not trainer.training or getattr(connector, "_first_loop_iter", 0) is not None or trainer._results is None:  # noqa: SLF001
+    connector = trainer._logger_connector
+    if not trainer.training or getattr(connector, "_first_loop_iter", 0) is not None or trainer._results is None:
         return None
     return dict(connector.metrics["log"])
 
 
 def batches_that_stepped(trainer) -> int:
     """The optimizer steps of this fit so far, as the epoch loop counts them for its logging step."""
-    return trainer.fit_loop.epoch_loop._batches_that_stepped  # noqa: SLF001
+    return trainer.fit_loop.epoch_loop._batches_that_stepped

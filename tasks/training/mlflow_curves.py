@@ -47,7 +47,7 @@ class MLflowCurves(Logger):
             return
         try:
             call(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - tracking must never stop a training
+        except Exception as e:  # tracking must never stop a training
             self._failed = True
             logger.warning(f"tracking: logging the training curves to MLflow failed ({type(e).__name__}: "
                            f"{str(e).strip()[:300]}); training goes on without it.")

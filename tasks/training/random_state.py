@@ -29,7 +29,9 @@ class RandomStateCheckpoint(Callback):
     """
 
     def state_dict(self) -> dict[str, Any]:
-        kind, keys, position, has_gauss, cached = np.random.get_state()
+        legacy = np.random.get_state()  # legacy=True: (kind, keys, position, has_gauss, cached)
+        assert isinstance(legacy, tuple)
+        kind, keys, position, has_gauss, cached = legacy
         state = {"python": random.getstate(), "torch": torch.get_rng_state(),
                  # Plain types and tensors, so `torch.load(weights_only=True)` can read them too.
                  "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached]}

@@ -1,1 +1,2 @@
-"""What feeds training: torch datasets over the feature store, collation, streaming shards and the `get_dataloaders` task (the readers of dataset folders are `tasks/datasets/`)."""
+"""What feeds training: torch datasets over the feature store, collation, streaming shards and the `get_dataloaders`
+task (the readers of dataset folders are `tasks/datasets/`)."""

@@ -50,6 +50,7 @@ class AudioFeatureDataset(Dataset):
     def _load(self, row: int) -> np.ndarray:
         fs = self.features
         if fs.sharded:  # a view of the memory-mapped shard: the page cache is the RAM cache
+            assert fs.shard_files is not None and fs.shard_of_row is not None and fs.row_in_shard is not None
             shard = int(fs.shard_of_row[row])
             arrays = self._shards.get(shard)
             if arrays is None:
@@ -57,7 +58,8 @@ class AudioFeatureDataset(Dataset):
             return arrays.item(int(fs.row_in_shard[row]))
         array = self._memory.get(row)
         if array is None:
-            array = np.load(self.features.feature_paths[row].as_py())
+            assert fs.feature_paths is not None  # not sharded: a file per row
+            array = np.load(fs.feature_paths[row].as_py())
             if self._memory_used + array.nbytes <= self.memory_cache_bytes:
                 self._memory[row] = array
                 self._memory_used += array.nbytes

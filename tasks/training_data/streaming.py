@@ -47,6 +47,7 @@ class ShardStream(IterableDataset):
     def rank_positions(self, rank: int, world: int) -> np.ndarray:
         """Positions (into the split) that `rank` of `world` reads, in shard order."""
         fs = self.dataset.features
+        assert fs.shard_of_row is not None and fs.row_in_shard is not None  # streamed: sharded
         rows = self.dataset.indices
         order = np.lexsort((fs.row_in_shard[rows], fs.shard_of_row[rows]))
         per = math.ceil(len(order) / world)
@@ -56,7 +57,9 @@ class ShardStream(IterableDataset):
     def __iter__(self):
         rank, world = _rank_and_world()
         mine = self.rank_positions(rank, world)
-        shards = self.dataset.features.shard_of_row[self.dataset.indices[mine]]
+        shard_of_row = self.dataset.features.shard_of_row
+        assert shard_of_row is not None  # streamed: sharded
+        shards = shard_of_row[self.dataset.indices[mine]]
         pieces = np.split(mine, np.flatnonzero(np.diff(shards)) + 1) if len(mine) else []
         rng = np.random.default_rng(_epoch_seed())
         if self.shuffle:

@@ -36,7 +36,8 @@ def check_values(config: ResolvedConfig) -> None:
         if isinstance(value, MacroRef):
             if value.name not in config.macros:
                 continue
-            value, origin = config.macros[value.name], macros.get(value.name)
+            name = value.name
+            value, origin = config.macros[name], macros.get(name)
         if isinstance(value, (Ref, MacroRef)) or any(isinstance(leaf, Ref) for leaf in walk(value)):
             continue
         expected, none_default = _annotation(b, config)
@@ -80,7 +81,7 @@ def _parse_type(text: str):
 
 def _tree(node):
     if isinstance(node, ast.BinOp):
-        parts = []
+        parts: list = []
         for side in (_tree(node.left), _tree(node.right)):
             parts.extend(side[1] if side[0] == "union" else [side])
         return "union", parts

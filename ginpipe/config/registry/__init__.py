@@ -1,1 +1,2 @@
-"""Names in a config to configurables: found without importing (source, cached library signatures), registered with gin on demand."""
+"""Names in a config to configurables: found without importing (source, cached library signatures), registered with
+gin on demand."""

@@ -15,7 +15,7 @@ from ...errors import ConfigError, Where, did_you_mean
 __all__ = ["import_object", "imported_module", "missing_module_hint"]
 
 
-def import_object(path: str, where: Where, selector: str, must_exist: bool = True):
+def import_object(path: str, where: Where | None, selector: str, must_exist: bool = True):
     """Import the module part of `path` and return the object it names (None if absent)."""
     parts = path.split(".")
     for n in range(len(parts), 0, -1):

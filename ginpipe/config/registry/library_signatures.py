@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -97,7 +98,6 @@ def installed_version(distribution: str) -> str | None:
 
 def distribution_of(file: str) -> tuple[str, str] | None:
     """(distribution name, version) that installed the top-level package of `file`, if any."""
-    import importlib.metadata
     top = _top_level_name(file)
     if top is None:
         return None
@@ -113,7 +113,7 @@ def distribution_of(file: str) -> tuple[str, str] | None:
 
 
 @lru_cache(maxsize=1)
-def _packages_distributions() -> dict:
+def _packages_distributions() -> Mapping[str, list[str]]:
     """Import name -> distributions (read once per process: it reads every installed RECORD). Only a
     record's distribution *name* comes from here; its validity is its version, read every run."""
     import importlib.metadata

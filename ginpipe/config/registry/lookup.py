@@ -36,11 +36,12 @@ class Lookup:
     # -- what the registry asks -----------------------------------------------------------------
     def object(self, path: str, where: Where | None, selector: str, must_exist: bool = True) -> Signature | None:
         """The signature of what `path` names; None (or ConfigError when `must_exist`) when absent."""
+        found: Signature | tuple[Located] | _Unsure | None
         try:
             found = self._find(path, 0)
         except Unsure:
             found = _UNSURE
-        if found is _UNSURE or (found is None and must_exist):
+        if isinstance(found, _Unsure) or (found is None and must_exist):
             obj = import_object(path, where, selector, must_exist)  # says exactly what is wrong
             return None if obj is None else signature_of_object(obj)
         if isinstance(found, tuple):  # a library object: cached, or imported now and cached
@@ -61,6 +62,7 @@ class Lookup:
                 yield sig.name, target, sig.site
             return
         located = find_module(target)
+        assert located is not None  # is_module found it
         loaded, project = target in sys.modules, is_project_file(located.file, self.root)
         if not loaded and project:
             try:
@@ -81,8 +83,8 @@ class Lookup:
             yield name, path, tuple(site) if site else None
 
     # -- finding --------------------------------------------------------------------------------
-    def _find(self, path: str, depth: int):
-        """Signature, None (absent), or (Located, library path) to read from the cache; raises Unsure."""
+    def _find(self, path: str, depth: int) -> Signature | tuple[Located] | None:
+        """Signature, None (absent), or (Located,) of a library object to read from the cache; raises Unsure."""
         if depth > _DEPTH:
             raise Unsure("too many re-exports")
         parts = path.split(".")

@@ -26,7 +26,7 @@ __all__ = ["SameFileFinder", "install", "one_module_per_file", "definition_site"
            "importable_anywhere", "installed_name"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _real(path) -> str:
     # Cached: each project import compares against every loaded module's file, thousands with torch,
     # and an uncached realpath (an lstat per path component) made a run's imports take minutes.
@@ -70,7 +70,8 @@ class SameFileFinder:
             file = getattr(module, "__file__", None)
             if (loaded_name != name and file and os.path.basename(file) in names
                     and _real(file) == origin):
-                return importlib.machinery.ModuleSpec(name, _ExistingModule(module), origin=spec.origin,
+                loader = _ExistingModule(module)  # a loader by duck typing (see the class)
+                return importlib.machinery.ModuleSpec(name, loader, origin=spec.origin,  # type: ignore[arg-type]
                                                       is_package=spec.submodule_search_locations is not None)
         return spec
 
@@ -131,7 +132,7 @@ def _installed_locations(package: str, here: str) -> set[str]:
             specs.append(getattr(finder, "find_spec", lambda *a: None)(package, None))
         except Exception:  # a finder that fails to look does not find it
             continue
-    return {_location(spec) for spec in specs if spec is not None}
+    return {where for spec in specs if spec is not None and (where := _location(spec)) is not None}
 
 
 def _location(spec) -> str | None:
@@ -149,11 +150,11 @@ def definition_site(obj) -> tuple[str, str] | None:
     return (_real(file), qualname) if file and qualname else None
 
 
-def copies_error(first: str, second: str, site: tuple[str, str], where) -> ConfigError:
+def copies_error(first: str, second: str, site: tuple[str, str] | None, where) -> ConfigError:
     """Two configurables that are distinct copies of one definition: the file was imported twice."""
     return ConfigError(
         f"`{first}` and `{second}` are two different objects made from one definition"
-        f" ({site[1]} in {site[0]}): that file was imported twice, so bindings to one never"
+        f"{f' ({site[1]} in {site[0]})' if site else ''}: that file was imported twice, so bindings to one never"
         " reach the other.", where,
         "Import the package under one name only (its installed name, or the working"
         " folder's), e.g. drop the loader that execs the file by path.")

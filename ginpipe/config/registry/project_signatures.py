@@ -15,7 +15,8 @@ from .source_modules import Located, Unsure, parse_file
 
 __all__ = ["top_level_binding", "signature_from_source", "imported_path", "module_signature"]
 
-_COMPOUND = (ast.If, ast.Try, ast.For, ast.While, ast.With, ast.AsyncFor, ast.AsyncWith, ast.Match)
+_COMPOUND: tuple[type[ast.stmt], ...] = (ast.If, ast.Try, ast.For, ast.While, ast.With, ast.AsyncFor,
+                                         ast.AsyncWith, ast.Match)
 if hasattr(ast, "TryStar"):
     _COMPOUND += (ast.TryStar,)
 
@@ -26,7 +27,7 @@ def top_level_binding(tree: ast.Module, name: str):
     Raises Unsure when `name` may be bound some other way: inside an `if`/`try`, by `import *`, by
     an assignment (`Model = make_model()`), or by a module `__getattr__`.
     """
-    found = None
+    found: ast.stmt | tuple[ast.stmt, ast.alias] | None = None
     for statement in tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if statement.name == name:
@@ -85,7 +86,7 @@ def signature_from_source(located: Located, node, resolve_class) -> Signature:
     """The record of a top-level `def` or `class` of a module (`resolve_class(located, base)` finds a
     project base class's (Located, ClassDef), or None for a library's)."""
     module = located.name
-    site = (os.path.realpath(located.file), node.name)
+    site = (os.path.realpath(located.file or ""), node.name)  # a module with source has a file
     if node.decorator_list:
         raise Unsure("decorated")  # a decorator may change the signature or replace the object
     if isinstance(node, ast.ClassDef):
@@ -117,7 +118,8 @@ def _class_parts(located: Located, node: ast.ClassDef, resolve_class, depth: int
             raise Unsure("special method bound at run time")
     if "__new__" in own or "__signature__" in own:
         raise Unsure("__new__")
-    init, has_call = own.get("__init__"), "__call__" in own
+    init = own.get("__init__")
+    has_call: bool | None = "__call__" in own
     if init is not None and init.decorator_list:
         raise Unsure("decorated __init__")
     for base in node.bases:
@@ -128,7 +130,8 @@ def _class_parts(located: Located, node: ast.ClassDef, resolve_class, depth: int
             if init is None:
                 raise Unsure("constructor from a library base")
             return init, True if has_call else None  # None: a library base may define __call__
-        base_init, base_call = _class_parts(*found, resolve_class, depth + 1)
+        base_located, base_node = found
+        base_init, base_call = _class_parts(base_located, base_node, resolve_class, depth + 1)
         init = init or base_init
         has_call = True if has_call or base_call else (None if None in (has_call, base_call) else False)
     return init, has_call

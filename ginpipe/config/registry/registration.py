@@ -32,8 +32,8 @@ from .lookup import Lookup
 from .module_identity import copies_error, definition_site, importable_anywhere, installed_name
 from .signature import Signature, signature_of_object
 
-__all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list", "parse_module_list",
-           "missing_module_hint"]
+__all__ = ["Registry", "register_objects", "forget_registered", "import_object", "read_module_list",
+           "parse_module_list", "missing_module_hint"]
 
 
 @dataclass
@@ -69,6 +69,7 @@ class Registry:
             raise self._unknown(selector, where)
         path, module_name = located
         signature = self.lookup.object(path, where, selector)
+        assert signature is not None  # must_exist: an absent object raised
         name = selector.rsplit(".", 1)[-1]
         module_name = module_name or signature.module or None  # gin's own default
         complete = f"{module_name}.{name}" if module_name else name
@@ -187,7 +188,8 @@ class Registry:
         return ConfigError(
             f"No configurable matching `{selector}`: it is neither an importable dotted path"
             f" {searched}.{hint}", where,
-            "Put your task functions in tasks/*.py of the working folder, use a full dotted path (`@torch.optim.AdamW`), declare an alias"
+            "Put your task functions in tasks/*.py of the working folder, use a full dotted path"
+            " (`@torch.optim.AdamW`), declare an alias"
             " (`import lightning.pytorch as pl`), or add an import list (`--module_list`).")
 
     def index(self) -> dict[str, list[str]]:

@@ -51,7 +51,7 @@ class Signature:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Signature":
+    def from_json(cls, data: dict) -> Signature:
         data = dict(data)
         for key in ("parameters", "none_defaults", "site"):
             if data.get(key) is not None:
@@ -72,7 +72,7 @@ def signature_of_object(obj) -> Signature:
         annotations=annotations, none_defaults=none_defaults,
         takes_state=_takes_state(obj) if kind in ("function", "routine") else True,
         instances_callable=kind == "class" and any("__call__" in vars(c) for c in obj.__mro__),
-        site=tuple(site) if site else None)
+        site=(site[0], site[1]) if site else None)
 
 
 def _parameters(obj) -> tuple[str, ...] | None:
@@ -121,7 +121,8 @@ def type_text(hint) -> str | None:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         parts = [type_text(a) for a in typing.get_args(hint)]
-        return None if None in parts else " | ".join(parts)  # an unknown member accepts anything
+        known = [part for part in parts if part is not None]
+        return None if len(known) < len(parts) else " | ".join(known)  # an unknown member accepts anything
     if origin is typing.Literal:
         args = typing.get_args(hint)
         if all(isinstance(a, (int, float, str, bool, type(None))) for a in args):
@@ -154,9 +155,11 @@ def annotation_text(node: ast.expr | None) -> str | None:
             return None if inner is None else f"{inner} | None"
         if outer == "Union":
             parts = [annotation_text(i) for i in items]
-            return None if None in parts else " | ".join(parts)
-        if outer == "Literal" and all(isinstance(i, ast.Constant) for i in items):
-            return "Literal[" + ", ".join(repr(i.value) for i in items) + "]"
+            known = [part for part in parts if part is not None]
+            return None if len(known) < len(parts) else " | ".join(known)
+        constants = [i for i in items if isinstance(i, ast.Constant)]
+        if outer == "Literal" and len(constants) == len(items):
+            return "Literal[" + ", ".join(repr(i.value) for i in constants) + "]"
     return None
 
 

@@ -1,1 +1,2 @@
-"""Config text to bindings: files decoded, GinPipe's syntax expanded, `$()` evaluated, parsed into a `Composition` of values."""
+"""Config text to bindings: files decoded, GinPipe's syntax expanded, `$()` evaluated, parsed into a `Composition`
+of values."""

@@ -108,7 +108,8 @@ def _add_file(composition: Composition, path: str, where: Where, depth: int) -> 
     if depth > 30:
         raise ConfigError(f"`include` nests more than 30 deep at {path} (a file includes itself?).", where)
     composition.files.append(str(path))
-    _add_source(composition, expand(read_config_text(file, where if where.line else None), str(path)), file.parent, depth)
+    text = read_config_text(file, where if where.line else None)
+    _add_source(composition, expand(text, str(path)), file.parent, depth)
 
 
 def _add_source(composition: Composition, source: ExpandedSource, base: Path, depth: int,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
-from typing import Callable, Mapping
+from typing import Callable, Protocol
 
 __all__ = ["evaluate", "ExpressionError"]
 
@@ -34,7 +34,15 @@ class ExpressionError(ValueError):
     """The expression is not plain arithmetic, or it cannot be computed."""
 
 
-def evaluate(expression: str, macros: Mapping[str, object]) -> int | float:
+class Macros(Protocol):
+    """Where an expression reads its macros: a dict, or the resolver's view of resolved values."""
+
+    def __contains__(self, name: object, /) -> bool: ...
+
+    def __getitem__(self, name: str, /) -> object: ...
+
+
+def evaluate(expression: str, macros: Macros) -> int | float:
     """Compute `expression`, where `%NAME` stands for the value of macro NAME.
 
     Example:
@@ -51,7 +59,7 @@ def evaluate(expression: str, macros: Mapping[str, object]) -> int | float:
         raise ExpressionError(f"`$({expression[:60]}...)` is nested too deeply.") from None
 
 
-def _eval(node: ast.AST, expression: str, macros: Mapping[str, object]):
+def _eval(node: ast.AST, expression: str, macros: Macros):
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
     if isinstance(node, ast.Name) and node.id.startswith("__macro__"):
