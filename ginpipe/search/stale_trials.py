@@ -35,8 +35,8 @@ def refuse_stale_trials(study, plan) -> None:
         if member is None:
             continue
         rerun = tasks_to_rerun(member)
-        if rerun:
-            stale[member.name] = rerun
+        if rerun:  # the first task that reruns says what changed (the later ones rerun after it)
+            stale[member.name] = rerun[:1]
     if not stale:
         return
     names = sorted(stale)
