@@ -250,3 +250,26 @@ def test_a_damaged_store_index_is_named_and_rebuilt_from_its_shards_computing_no
         f"feature store index {index} is damaged ({why}): rebuilt from its shards"]
     for a, b in zip(items(again), reference):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_a_shard_damaged_after_a_run_is_recomputed_by_the_next_run_that_reads_it(tmp_path):
+    """The feature set a finished run cached names its shards: a later run that trains on them (here a
+    new experiment of another model width, which adopts the cached features) sees the damage first,
+    reruns the extraction, which names the shard and extracts its files again; nothing reads it."""
+    from tests.sweeps.test_audio_sweep import ROOT, ginpipe
+
+    if not (ROOT / "configs" / "debug" / "fast.gin").is_file():
+        pytest.skip("the audio project's configs/debug/fast.gin is not there yet")
+    for name in ("tasks", "configs"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    configs = ["configs/base.gin", "configs/debug/fast.gin"]
+    ginpipe(tmp_path, *configs, "--experiment-name", "a", "-q")
+    (shard,) = (tmp_path / "data/generated/features").glob("store-*/shards/*.arrow")
+    with open(shard, "r+b") as f:
+        f.truncate(os.path.getsize(shard) // 2)
+    done = ginpipe(tmp_path, *configs, "--mods", "Resnet.width=4", "--experiment-name", "b")
+    assert f"feature shard {shard} is damaged (Not an Arrow file); its 60 files are extracted again." in done.stderr
+    import json
+    run = json.loads((tmp_path / "experiments/audio/b/run.json").read_text())
+    assert {t["label"]: t["status"] for t in run["tasks"]}["05-extract_features"] == "done"
