@@ -22,6 +22,7 @@ from ..log import logger
 from ..sweeps.plan import Member
 from .objective import MissingMetric, trial_value
 from .plan import StudyPlan
+from .stale_trials import refuse_stale_trials
 from .records import check_records, check_storage_file, recorded_trials
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
                        check=lambda existing: check_records(plan.folder, plan.settings.storage, recorded, existing))
     fail_dead_trials(study)
     _check_objective(study, plan)
+    refuse_stale_trials(study, plan)  # before a finished trial's value counts again
     logger.info(plan.describe())
     mine: dict[int, _Running] = {}
     gate = None

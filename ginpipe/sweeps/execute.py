@@ -183,22 +183,9 @@ def _adoptable(member: Member) -> bool:
 
 def _all_cached(member: Member) -> bool:
     """The runner's own plan of the member takes every task from its folder's cache."""
-    from ..experiment.run_record import RunRecord
-    from ..runs.engine import Engine
-    from ..runs.prepare import prepare, run_scope
-    from ..cache.shared import State
-    from ..cache.task_cache_folder import TaskCacheFolder
+    from .member_cache import tasks_to_rerun
 
-    try:
-        with run_scope():
-            prepared = prepare(member.options)
-            store = TaskCacheFolder(member.folder)
-            engine = Engine(prepared.config, store, RunRecord(None), selectors=prepared.selectors,
-                            objects=prepared.objects, share=False)
-            state = State({"output_dir": str(member.folder), **prepared.initial})
-            return all(d.action == "cached" for d in engine.plan(prepared.tasks, state))
-    except GinpipeError:  # the member's own run says what is wrong
-        return False
+    return not tasks_to_rerun(member)
 
 
 def summary(outcomes: list[Outcome]) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 from loguru import logger
 
-from ginpipe.io import must_recompute
+from ginpipe.io import declare_input, must_recompute
 
 from ..engine import DataEngine
 from .audio_io import load_audio
@@ -104,6 +104,8 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     shard_names, shard_of_row = np.unique(located["shard"].astype(str).to_numpy(), return_inverse=True)
     feature_set = _feature_set(extractor, metadata, on_the_fly=False, feature_dim=int(dims.pop()))
     feature_set.shard_files = [str(store.shard_path(n)) for n in shard_names]
+    for shard in feature_set.shard_files:  # the later tasks read them: one damaged since reruns this task
+        declare_input(shard)  # (the store then names it and extracts its files again)
     feature_set.shard_of_row = shard_of_row.astype(np.int32)
     feature_set.row_in_shard = located["row"].to_numpy(np.int32)
     feature_set.num_frames = located["frames"].to_numpy(np.int64)

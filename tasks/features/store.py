@@ -81,8 +81,11 @@ class FeatureStore:
         index = _empty_index()
         if self.index_path.is_file():
             try:
-                index = pa.ipc.open_file(pa.memory_map(str(self.index_path), "r")).read_all().to_pandas()
-            except (pa.ArrowInvalid, OSError) as e:
+                found = pa.ipc.open_file(pa.memory_map(str(self.index_path), "r")).read_all().to_pandas()
+                if not set(_empty_index().columns) <= set(found.columns):  # another Arrow file copied over it
+                    raise ValueError(f"not a feature store index (columns {', '.join(map(str, found.columns))})")
+                index = found
+            except (pa.ArrowInvalid, OSError, ValueError) as e:
                 logger.warning(f"feature store index {self.index_path} is damaged ({e}): rebuilt from its shards")
         on_disk = {p.name for p in self.shards.glob("*.arrow")}
         listed = set(index["shard"].unique())

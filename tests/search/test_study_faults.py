@@ -33,8 +33,8 @@ def trials_of(project, storage: str | None = None):
 
 # --- class 3: a study folder whose records disagree with its storage -------------------------------------
 
-@pytest.mark.parametrize("change", ["another --storage", "study.db deleted", "study.db emptied",
-                                    "study.db of another study"])
+@pytest.mark.parametrize("change", ["another --storage", "another existing --storage", "study.db deleted",
+                                    "study.db emptied", "study.db of another study"])
 def test_a_study_whose_storage_lacks_its_trials_is_refused_and_no_byte_changes(project, change):
     project.cli(*_args(2), check=True)
     folder = project.root / STUDY
@@ -43,6 +43,11 @@ def test_a_study_whose_storage_lacks_its_trials_is_refused_and_no_byte_changes(p
     if change == "another --storage":
         storage = f"sqlite:///{project.root / 'other.db'}"
         extra = ["--storage", storage]
+    elif change == "another existing --storage":  # a database that holds another study, not this one
+        other = [a if a != "s" else "t" for a in GRID]
+        storage = f"sqlite:///{project.root / 'other.db'}"
+        extra = ["--storage", storage]
+        project.cli(*other, "--trials", "1", *extra, check=True)
     elif change == "study.db deleted":
         db.unlink()
     elif change == "study.db emptied":
@@ -56,20 +61,25 @@ def test_a_study_whose_storage_lacks_its_trials_is_refused_and_no_byte_changes(p
         connection.commit()
         connection.close()
         shutil.copyfile(folder.parent / "t" / "study.db", db)
-    before = Snapshot(folder)
+    other_db = project.root / "other.db"
+    before, other_bytes = Snapshot(folder), other_db.read_bytes() if other_db.exists() else None
     done = project.cli(*_args(3), *extra)
     assert done.returncode == 2, done.stderr
     why = {"another --storage": f"its storage {project.root / 'other.db'} does not exist",
            "study.db deleted": f"its storage {db} does not exist",
            "study.db emptied": f"its storage {db} was emptied",
+           "another existing --storage": f"its storage {storage} does not hold them: trial-0000 (not in the"
+                                         " storage), trial-0001 (not in the storage)",
            "study.db of another study": f"its storage {storage} does not hold them: trial-0000 (other parameters"
                                         " in the storage), trial-0001 (not in the storage)"}[change]
-    made_in = " (study.json names it: --storage sqlite:///" + str(db) + ")" if change == "another --storage" else ""
+    made_in = " (study.json names it: --storage sqlite:///" + str(db) + ")" if extra else ""
     assert done.stderr == (f"error: The study folder {STUDY} records 2 trial(s), but {why}.\n"
                            f"Run the search with the storage its trials were made in{made_in}, or give this search"
                            " a folder of its own: --experiment-name NAME. Nothing was written.\n")
-    assert before.changes() == []
-    assert project.calls().count("quadratic") == 2 + (change == "study.db of another study")
+    assert before.changes() == []  # not one byte of a finished trial (nor of the study's own storage)
+    assert (other_db.read_bytes() if other_db.exists() else None) == other_bytes  # nor of the storage it was pointed at
+    assert project.calls().count("quadratic") == 2 + (change in ("study.db of another study",
+                                                                 "another existing --storage"))
 
 
 def test_the_original_storage_still_extends_the_study_after_a_refused_one(project):
