@@ -109,7 +109,8 @@ class DataEngine:
 
         client = connect(address, self.connect_timeout)
         if progress:
-            logger.info(f"{len(items)} jobs on the Dask cluster {address};"
+            jobs = f"{len(items)} job" + ("s" if len(items) != 1 else "")
+            logger.info(f"{jobs} on the Dask cluster {address};"
                         f" its dashboard: {client.dashboard_link}")
         # Each job travels as opaque bytes run by `pickle.loads` (see `_SealedCall`): the scheduler
         # unpickles every task it receives, and a task naming `fn` and its item would make it import

@@ -41,9 +41,9 @@ class LocalCluster:
         self.folder = folder
         dask = str(Path(sys.executable).parent / "dask")
         env = {**os.environ, "PYTHONPATH": str(REPO)}  # workers import the project's job functions
-        port = self.address.rsplit(":", 1)[1]
+        port, self.dashboard_port = self.address.rsplit(":", 1)[1], free_port()
         self.scheduler = self._start("scheduler", [dask, "scheduler", "--host", "127.0.0.1", "--port", port,
-                                                   "--dashboard-address", f"127.0.0.1:{free_port()}"], env)
+                                                   "--dashboard-address", f"127.0.0.1:{self.dashboard_port}"], env)
         self.workers = [self._start(f"worker{i}", [dask, "worker", self.address, "--nthreads", "1",
                                                    "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], env)
                         for i in range(workers)]
@@ -114,8 +114,19 @@ def test_the_scheduler_dispatches_jobs_without_the_projects_libraries(cluster, t
     _project_modules_loaded = lambda: sorted(m for m in ("torch", "torchaudio", "soundfile", "tasks")  # noqa: E731
                                              if m in sys.modules)
     assert client.run_on_scheduler(_project_modules_loaded) == []
-    assert all(loaded == ["soundfile", "tasks", "torch", "torchaudio"]
-               for loaded in client.run(_project_modules_loaded).values())
+    assert ["soundfile", "tasks", "torch", "torchaudio"] in client.run(_project_modules_loaded).values()
+
+
+def test_a_cluster_run_names_the_dashboard_to_follow_it_on(cluster, tmp_path):
+    metadata = tones(tmp_path / "audio", 30)
+    lines: list[str] = []
+    sink = logger.add(lambda m: lines.append(str(m).rstrip("\n")), format="{message}", level="INFO")
+    try:
+        extract(metadata, tmp_path / "store", engine=DataEngine(cluster=cluster.address))
+    finally:
+        logger.remove(sink)
+    assert (f"2 jobs on the Dask cluster {cluster.address};"
+            f" its dashboard: http://127.0.0.1:{cluster.dashboard_port}/status") in lines
 
 
 def test_a_worker_killed_mid_extraction_costs_only_its_unfinished_shards(own_cluster, tmp_path):
