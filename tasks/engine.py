@@ -5,7 +5,10 @@ dask import, nothing more to start than the processes themselves. Given a schedu
 `--cluster` flag, or `DataEngine.cluster` in a gin file) the same job functions run on that cluster's
 workers through `dask.distributed`, which reschedules the jobs of a lost worker on the others: a job
 must therefore be a module-level function of its inputs alone (workers hold no ginpipe state), and
-rerunning one must be harmless (a shard job finds its file already written and returns).
+rerunning one must be harmless (a shard job finds its file already written and returns). Jobs
+reach the scheduler sealed (bytes only the workers unpickle): it dispatches them without importing
+torch or the project, and a worker sends back only the job's small result (a shard job writes its
+shard file itself and returns whether it computed it).
 
 A cluster can also be created by a gin file, e.g. a `dask_jobqueue.SLURMCluster` (see
 configs/launcher/dask_slurm.gin): `DataEngine.cluster = @SLURMCluster()`.
