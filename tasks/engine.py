@@ -5,7 +5,10 @@ dask import, nothing more to start than the processes themselves. Given a schedu
 `--cluster` flag, or `DataEngine.cluster` in a gin file) the same job functions run on that cluster's
 workers through `dask.distributed`, which reschedules the jobs of a lost worker on the others: a job
 must therefore be a module-level function of its inputs alone (workers hold no ginpipe state), and
-rerunning one must be harmless (a shard job finds its file already written and returns).
+rerunning one must be harmless (a shard job finds its file already written and returns). Jobs
+reach the scheduler sealed (bytes only the workers unpickle): it dispatches them without importing
+torch or the project, and a worker sends back only the job's small result (a shard job writes its
+shard file itself and returns whether it computed it).
 
 A cluster can also be created by a gin file, e.g. a `dask_jobqueue.SLURMCluster` (see
 configs/launcher/dask_slurm.gin): `DataEngine.cluster = @SLURMCluster()`.
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import uuid
 from typing import Any, Callable, Iterator, Sequence
 
 from loguru import logger
@@ -81,7 +86,7 @@ class DataEngine:
         bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
         with bar:
             if address is not None:
-                jobs = self._on_cluster(address, fn, items, progress)
+                jobs = self._on_cluster(address, fn, items, progress, desc)
             elif in_process or self._processes(len(items)) == 0:
                 jobs = ((i, fn(item)) for i, item in enumerate(items))
             else:
@@ -102,14 +107,26 @@ class DataEngine:
             yield from pool.imap_unordered(_Indexed(fn), list(enumerate(items)), chunksize=1)
 
     def _on_cluster(self, address: str, fn: Callable, items: Sequence,
-                    progress: bool) -> Iterator[tuple[int, Any]]:
+                    progress: bool, desc: str = "job") -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
         client = connect(address, self.connect_timeout)
         if progress:
-            logger.info(f"{len(items)} jobs on the Dask cluster {address};"
+            jobs = f"{len(items)} job" + ("s" if len(items) != 1 else "")
+            logger.info(f"{jobs} on the Dask cluster {address};"
                         f" its dashboard: {client.dashboard_link}")
-        futures = client.map(_Indexed(fn), list(enumerate(items)), pure=False)
+        # Each job travels as opaque bytes run by `pickle.loads` (see `_SealedCall`): the scheduler
+        # unpickles every task it receives, and a task naming `fn` and its item would make it import
+        # their modules (torch, torchaudio, ...) before dispatching the first one: seconds of
+        # scheduler start-up that measured as most of a 10,000-clip job (issue 24). Sealed, the
+        # scheduler needs nothing of the project; only the workers, which run the jobs, import it.
+        # Keys carry the job's position (zero-padded), so the scheduler hands the jobs out in the
+        # order given (largest shard first) and the dashboard names them.
+        run = uuid.uuid4().hex[:8]
+        slug = "-".join(desc.split()) or "job"
+        keys = [f"{slug}-{i:06d}-{run}" for i in range(len(items))]
+        sealed = [_seal(fn, i, item) for i, item in enumerate(items)]
+        futures = client.map(pickle.loads, sealed, key=keys, pure=False)
         try:
             for future in as_completed(futures, loop=client.loop):
                 yield future.result()
@@ -145,6 +162,24 @@ def disconnect(address: str) -> None:
     client = _clients.pop(address, None)
     if client is not None:
         client.close()
+
+
+def _seal(fn: Callable, index: int, item: Any) -> bytes:
+    import cloudpickle  # dask's own serializer: also carries functions defined in a notebook
+
+    return cloudpickle.dumps(_SealedCall(_Indexed(fn), (index, item)))
+
+
+class _SealedCall:
+    """`pickle.loads(pickle.dumps(_SealedCall(fn, arg)))` returns `fn(arg)`: unpickling makes the
+    call (pickle rebuilds an object by calling what `__reduce__` names). The worker's `pickle.loads`
+    runs the job; anything that merely stores or forwards the bytes imports nothing."""
+
+    def __init__(self, fn: Callable, arg: Any):
+        self.fn, self.arg = fn, arg
+
+    def __reduce__(self):
+        return self.fn, (self.arg,)
 
 
 class _Indexed:
