@@ -1,13 +1,14 @@
-"""Every `ginpipe` command README.md and the `--help` texts show works as printed.
+"""Every `ginpipe` command README.md, the manual (docs/*.md) and the `--help` texts show works as printed.
 
-The commands are read when the tests are collected, from README.md's code blocks and from the
+The commands are read when the tests are collected, from the code blocks of README.md and of the
+manual's pages (in the order of mkdocs.yml's nav, then any page it does not list) and from the
 `examples:` sections of `ginpipe --help` and of each subcommand's `--help`, so a command added to
-either is tested without touching this file. They run in README's order (later ones use what earlier
+any of them is tested without touching this file. They run in that order (later ones use what earlier
 ones made: `ginpipe compare experiments/audio/*` compares the experiments trained above it), through
 bash (globs and redirections as a user's shell does them), in two copies of the project:
 
-* README's first example (`tasks/steps.py`, `experiment.gin`, written from README's own code blocks
-  that begin with `# PATH`, those of files the repository does not have);
+* README's first example (`tasks/steps.py`, `experiment.gin`, written from the code blocks of README
+  and the manual that begin with `# PATH`, those of files the repository does not have);
 * the audio project (`configs/`, `tasks/`), where `configs/base.gin` ends with
   `include 'debug/fast.gin'`: every training is the tiny debug one, and the commands stay as printed.
 
@@ -35,7 +36,7 @@ _FILE_BLOCK = re.compile(r"^```\w*\n# (\S+)\n(.*?)^```", re.MULTILINE | re.DOTAL
 
 @dataclass(frozen=True)
 class Command:
-    where: str  # README.md:LINE, or the --help that shows it
+    where: str  # README.md:LINE, docs/PAGE.md:LINE, or the --help that shows it
     text: str  # as printed, comment removed, continuation lines joined
 
     @property
@@ -56,7 +57,7 @@ def _without_comment(line: str) -> str:
     return line.rstrip()
 
 
-def _commands(lines: list[str], where) -> list[Command]:
+def _commands(lines: list[str], where, page: str = "README.md") -> list[Command]:
     """`ginpipe ...` lines of code (indented, or inside a fence), backslash continuations joined."""
     found, fenced, i = [], False, 0
     while i < len(lines):
@@ -71,7 +72,7 @@ def _commands(lines: list[str], where) -> list[Command]:
                 text = text[:-1].rstrip() + " " + lines[i].strip()
             text = _without_comment(text)
             if not _PLACEHOLDER.search(text):
-                found.append(Command(where or f"README.md:{start + 1}", text))
+                found.append(Command(where or f"{page}:{start + 1}", text))
         i += 1
     return found
 
@@ -88,10 +89,18 @@ def _help_examples() -> list[Command]:
     return found
 
 
+def documented_pages() -> list[str]:
+    """README.md, then the manual's pages in the order of mkdocs.yml's nav, then those it leaves out."""
+    nav = re.findall(r"([\w-]+\.md)\s*$", (REPO / "mkdocs.yml").read_text(), re.MULTILINE)
+    pages = [f"docs/{name}" for name in nav]
+    return ["README.md", *pages, *sorted(str(p.relative_to(REPO)) for p in (REPO / "docs").glob("*.md")
+                                         if str(p.relative_to(REPO)) not in pages)]
+
+
 def documented_commands() -> list[Command]:
-    """README's in its order (a command shown twice runs twice: the second run is the cached one),
-    then the --help examples README does not show."""
-    readme = _commands((REPO / "README.md").read_text().splitlines(), None)
+    """README's and the manual's in their order (a command shown twice runs twice: the second run is
+    the cached one), then the --help examples they do not show."""
+    readme = [c for page in documented_pages() for c in _commands((REPO / page).read_text().splitlines(), None, page)]
     shown = {c.text for c in readme}
     helps = [c for c in _help_examples() if c.text not in shown]
     return readme + [c for i, c in enumerate(helps) if c.text not in {h.text for h in helps[:i]}]
@@ -127,7 +136,8 @@ def sandboxes(tmp_path_factory) -> dict[str, Path]:
     with open(audio / "configs" / "base.gin", "a") as base:
         base.write("\n# Every training of these tests is the tiny debug one.\ninclude 'debug/fast.gin'\n")
     example = tmp_path_factory.mktemp("example")
-    for path, text in _FILE_BLOCK.findall((REPO / "README.md").read_text()):
+    blocks = [block for page in documented_pages() for block in _FILE_BLOCK.findall((REPO / page).read_text())]
+    for path, text in blocks:
         if (REPO / path).exists():
             continue  # a file of the audio project, shown: its commands run there
         (example / path).parent.mkdir(parents=True, exist_ok=True)
@@ -157,9 +167,10 @@ def test_a_documented_command_works_as_printed(command, sandboxes):
 
 
 def test_the_commands_are_found():
-    """README's and --help's commands are read: a parser that found none would test nothing."""
+    """README's, the manual's and --help's commands are read: a parser that found none would test nothing."""
     texts = [c.text for c in COMMANDS]
     assert "ginpipe experiment.gin --experiment-name first" in texts
     assert any(c.where == "ginpipe --help" for c in COMMANDS)
-    assert any(c.where.startswith("README.md:") and "--sweep" in c.text for c in COMMANDS)
+    assert any(c.where.startswith("docs/sweeps.md:") and "--sweep" in c.text for c in COMMANDS)
+    assert any(c.where.startswith("docs/tools.md:") and c.text.startswith("ginpipe compare") for c in COMMANDS)
     assert not any(_PLACEHOLDER.search(t) for t in texts)
