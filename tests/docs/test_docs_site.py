@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,3 +107,25 @@ def test_a_broken_link_or_anchor_fails_the_strict_build(tmp_path, link, complain
     assert f"Doc file 'index.md' contains a link '{link.split('(')[1][:-1]}', but" in built.stdout
     assert complaint in built.stdout, built.stdout[-2000:]
     assert "Aborted with 1 warnings in strict mode!" in built.stdout
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors of a page's headings (lower case, punctuation dropped, blanks as hyphens),
+    code blocks left out (their `# comments` are no headings)."""
+    prose = re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)
+    headings = re.findall(r"^#{1,6} (.+)$", prose, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+def test_readmes_links_lead_somewhere():
+    """README is outside the site mkdocs checks: each of its relative links names a file of the
+    repository, and each anchor a heading of the page it points to."""
+    readme = (REPO / "README.md").read_text()
+    links = re.findall(r"\]\((?!https?://)([^)\s]+)\)", readme)
+    assert "docs/sweeps.md" in links and "docs/architecture.md" in links
+    for link in links:
+        path, _, anchor = link.partition("#")
+        target = REPO / path if path else REPO / "README.md"
+        assert target.exists(), f"README links to {link}: no such file"
+        if anchor:
+            assert anchor in _anchors(target.read_text()), f"README links to {link}: no such heading"
