@@ -38,7 +38,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # where the environment's `ginpipe` script is
 _PLACEHOLDER = re.compile(r"<[\w -]+>|\bCONFIG\.\.\.|\[--")
-_FILE_BLOCK = re.compile(r"^```\w*\n# (\S+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# A code block whose first line names a file (`# PATH`, perhaps followed by a remark) shows that file.
+_FILE_BLOCK = re.compile(r"^```\w*\n# ([\w./-]+\.\w+):?(?:[ \t][^\n]*)?\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,16 @@ def why_not_here(command: Command) -> str | None:
         return "a server that runs until stopped (tests/demo start it)"
     if "gpu.gin" in text and shutil.which("nvidia-smi") is None:
         return "needs a GPU"
-    if "submitit" in text or "NUM_NODES" in text:
+    if "submitit" in text or "NUM_NODES" in text or "slurm.gin" in text:
         return "needs SLURM"
     if "http://" in text:
         return "needs an MLflow server at that address"
-    if "/data/" in text or "'/sounds'" in text:
+    if "tcp://" in text:
+        return "needs a Dask scheduler at that address"
+    if "/data/" in text or "'/sounds'" in text or "'/shared/" in text:
         return "needs the user's own data folder"
+    if command.words[1] == "predict" and any(word.endswith("/") for word in command.words[3:]):
+        return "needs the user's own folder of recordings"
     devices = re.search(r"DEVICES=(\d+)", text)
     if devices and int(devices[1]) > (os.cpu_count() or 1):
         return f"{devices[1]} DDP processes on {os.cpu_count()} cores"
@@ -162,7 +167,10 @@ COMMANDS = documented_commands()
 
 
 def make_sandboxes(tmp_path_factory) -> dict[str, Path]:
-    """The two copies of the project a group's commands run in (see the module's docstring)."""
+    """The copies of the project a group's commands run in (see the module's docstring). A shown file
+    in a folder the repository has (`tasks/features/band_energy.py`) is added to the audio project
+    too; one of a folder of your own (`mylab/tiny.py`, beside `tiny.gin`) makes the folder "own",
+    whose commands find the audio project at `$REPO`."""
     audio = tmp_path_factory.mktemp("audio")
     for folder in ("configs", "tasks"):
         shutil.copytree(REPO / folder, audio / folder, ignore=shutil.ignore_patterns("__pycache__"))
@@ -170,16 +178,27 @@ def make_sandboxes(tmp_path_factory) -> dict[str, Path]:
         base.write("\n# Every training of these tests is the tiny debug one.\ninclude 'debug/fast.gin'\n")
     example = tmp_path_factory.mktemp("example")
     blocks = [block for page in documented_pages() for block in _FILE_BLOCK.findall((REPO / page).read_text())]
+    own = tmp_path_factory.mktemp("own")
+    own_files = {path for path, _ in blocks if "/" in path and not (REPO / path).parent.exists()}
+    for path in [p for p in own_files if p.endswith(".py")]:  # its package, "with an empty __init__.py"
+        (own / path).parent.mkdir(parents=True, exist_ok=True)
+        (own / path).parent.joinpath("__init__.py").touch()
+    own_files |= {path for path, _ in blocks if "/" not in path and path.endswith(".gin")
+                  and any(Path(p).stem == Path(path).stem for p in own_files)}
     for path, text in blocks:
         if (REPO / path).exists():
             continue  # a file of the audio project, shown: its commands run there
-        (example / path).parent.mkdir(parents=True, exist_ok=True)
-        (example / path).write_text(text)
-    return {"audio": audio, "example": example}
+        targets = [own] if path in own_files else [example, *([audio] if "/" in path and (REPO / path).parent.exists() else [])]
+        for root in targets:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text)
+    return {"audio": audio, "example": example, "own": own}
 
 
 def _sandbox(command: Command, sandboxes: dict[str, Path]) -> Path:
-    example = sandboxes["example"]
+    example, own = sandboxes["example"], sandboxes["own"]
+    if "$REPO" in command.text or any((own / word).exists() for word in command.words[1:3]):
+        return own
     if any((example / word).is_file() for word in command.words[1:2]) or "my_project" in command.text:
         return example
     return sandboxes["audio"]
@@ -190,7 +209,7 @@ def run_as_printed(command: Command, sandboxes: dict[str, Path]) -> None:
     reason = why_not_here(command)
     if reason:
         pytest.skip(f"{command.text}: {reason}")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "REPO": str(sandboxes["audio"])}
     env.pop("COLUMNS", None)
     done = subprocess.run(["bash", "-c", command.text], cwd=_sandbox(command, sandboxes), capture_output=True,
                           text=True, env=env, timeout=3600, stdin=subprocess.DEVNULL)
