@@ -12,16 +12,18 @@ so that pytest-xdist (`--dist loadfile`) runs the groups side by side. A group h
 commands use what each other made (`ginpipe compare experiments/audio/*` compares the sweeps trained
 above it; `ginpipe reproduce` reruns one of their members), in their order; a page no group names is
 in the first. A `--help` example goes to the group of the option it shows (`--sweep`, `--search`).
-Commands run through bash (globs and redirections as a user's shell does them), in two copies of the
-project:
+Commands run through bash (globs and redirections as a user's shell does them), in three folders:
 
 * README's first example (`tasks/steps.py`, `experiment.gin`, written from the code blocks of README
   and the manual that begin with `# PATH`, those of files the repository does not have);
 * the audio project (`configs/`, `tasks/`), where `configs/base.gin` ends with
   `include 'debug/fast.gin'`: every training is the tiny debug one, and the commands stay as printed.
+* a folder of your own (`mylab/tiny.py`, `tiny.gin` of "Writing your own model"), whose commands find
+  the audio project's copy at `$REPO`.
 
 A command that cannot run on this machine is skipped with the reason: one needing a GPU, SLURM, an
-MLflow server, the user's own data folder, or a server that runs until stopped (`ginpipe-demo`).
+MLflow server, a Dask scheduler, the user's own data or recordings, or a server that runs until
+stopped (`ginpipe-demo`).
 """
 from __future__ import annotations
 
