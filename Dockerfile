@@ -6,7 +6,7 @@
 #         -v "$PWD/experiments:/app/experiments" -v "$PWD/data:/app/data" ginpipe
 #
 # On a GPU host add `--gpus all`: the PyPI torch wheels carry CUDA, the host needs only the NVIDIA driver
-# and the NVIDIA Container Toolkit. README.md, section "Docker", has the rest (datasets, demo, compose).
+# and the NVIDIA Container Toolkit. docs/demo-and-docker.md, section "Docker", has the rest (datasets, demo, compose).
 # Needs BuildKit (the default builder since Docker Engine 23) for the uv cache mounts.
 FROM python:3.11-slim
 

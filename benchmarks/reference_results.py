@@ -27,7 +27,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name -> (label in the table, config files, bindings): the README's reference configurations.
+# name -> (label in the table, config files, bindings): the reference configurations of docs/audio-project.md.
 CONFIGURATIONS = {
     "default": ("ResNet-10 on log-mel (default)", ["configs/base.gin"], []),
     "resnet20": ("ResNet-20 on log-mel (design card)", ["configs/base.gin", "configs/models/resnet.gin"],

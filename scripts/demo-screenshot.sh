@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Writes docs/images/demo.png, README's screenshot of the demo, from a model of the default pipeline:
+# Writes docs/images/demo.png, the manual's screenshot of the demo (docs/demo-and-docker.md), from a model of the default pipeline:
 #     bash scripts/demo-screenshot.sh               # trains configs/base.gin as experiments/audio/demo-screenshot
 #     bash scripts/demo-screenshot.sh EXPERIMENT    # uses that experiment (trained already) instead
 # then runs the demo's browser test on it (Debian's Chromium at /usr/bin/chromium, driven by

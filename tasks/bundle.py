@@ -158,7 +158,7 @@ def load_model_bundle(folder: str | os.PathLike) -> ModelBundle:
     weights with `weights_only=True`: no pickle from the bundle is ever executed. A gin file can call
     anything it names, so the config is first checked to name only a model class (a torch module)
     and a feature extractor class of this repository's `tasks` package or of the project in the
-    working folder (a model of your own, see README "Writing your own model"), and to bind only literals.
+    working folder (a model of your own, see docs/extending.md, "Writing your own model"), and to bind only literals.
 
     Raises:
         BundleError: the folder holds no complete bundle, or the weights do not fit the model.

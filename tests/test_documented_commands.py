@@ -1,185 +1,47 @@
-"""Every `ginpipe` command README.md and the `--help` texts show works as printed.
-
-The commands are read when the tests are collected, from README.md's code blocks and from the
-`examples:` sections of `ginpipe --help` and of each subcommand's `--help`, so a command added to
-either is tested without touching this file. They run in README's order (later ones use what earlier
-ones made: `ginpipe compare experiments/audio/*` compares the experiments trained above it), through
-bash (globs and redirections as a user's shell does them), in two copies of the project:
-
-* README's first example (`tasks/steps.py`, `experiment.gin`, written from README's own code blocks
-  that begin with `# PATH`, those of files the repository does not have);
-* the audio project (`configs/`, `tasks/`), where `configs/base.gin` ends with
-  `include 'debug/fast.gin'`: every training is the tiny debug one, and the commands stay as printed.
-
-A command that cannot run on this machine is skipped with the reason: one needing a GPU, SLURM, an
-MLflow server, the user's own data folder, or a server that runs until stopped (`ginpipe-demo`). Run
-the whole module: a single command selected alone may lack what earlier commands make.
+"""Every `ginpipe` command README.md, the manual (docs/*.md) and the `--help` texts show works as printed:
+the group "project" here (README's first example, the audio project's pages, ...); the groups that
+build on sweeps and on a search run beside it in test_documented_commands_sweeps.py and
+test_documented_commands_search.py. How the commands are read, grouped and run:
+tests/support/documented_commands.py. Run a whole file: a command selected alone may lack what
+earlier commands of its group make.
 """
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent  # where the environment's `ginpipe` script is
-_PLACEHOLDER = re.compile(r"<[\w -]+>|\bCONFIG\.\.\.|\[--")
-_FILE_BLOCK = re.compile(r"^```\w*\n# (\S+\.\w+)\b[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-# Folders of new audio that `ginpipe predict` examples classify: the user's own clips, made here.
-_AUDIO_INPUTS = ("recordings", "new_clips", "new_recordings")
+from tests.support.documented_commands import (_PLACEHOLDER, COMMANDS, GROUPS, command_ids, commands_of,
+                                               group_of, make_sandboxes, run_as_printed)
 
-
-@dataclass(frozen=True)
-class Command:
-    where: str  # README.md:LINE, or the --help that shows it
-    text: str  # as printed, comment removed, continuation lines joined
-
-    @property
-    def words(self) -> list[str]:
-        return self.text.split()
-
-
-def _without_comment(line: str) -> str:
-    """The line up to a shell comment (a `#` after a blank, outside quotes)."""
-    quote = None
-    for i, char in enumerate(line):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (i == 0 or line[i - 1].isspace()):
-            return line[:i].rstrip()
-    return line.rstrip()
-
-
-def _commands(lines: list[str], where) -> list[Command]:
-    """`ginpipe ...` lines of code (indented, or inside a fence), backslash continuations joined."""
-    found, fenced, i = [], False, 0
-    while i < len(lines):
-        line = lines[i]
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-        text = line.strip().removeprefix("$ ")
-        if (fenced or line.startswith("    ") or where is not None) and re.match(r"ginpipe(-demo)?\s", text):
-            start = i
-            while text.endswith("\\") and i + 1 < len(lines):
-                i += 1
-                text = text[:-1].rstrip() + " " + lines[i].strip()
-            text = _without_comment(text)
-            if not _PLACEHOLDER.search(text):
-                found.append(Command(where or f"README.md:{start + 1}", text))
-        i += 1
-    return found
-
-
-def _help_examples() -> list[Command]:
-    from ginpipe.cli import SUBCOMMANDS
-
-    found = []
-    for sub in ("", *SUBCOMMANDS):
-        shown = subprocess.run([str(BIN / "ginpipe"), *([sub] if sub else []), "--help"], capture_output=True,
-                               text=True, timeout=120, env={**os.environ, "COLUMNS": "200"}).stdout
-        if "examples:" in shown:
-            found += _commands(shown.split("examples:", 1)[1].splitlines(), f"ginpipe {sub} --help".replace("  ", " "))
-    return found
-
-
-def documented_commands() -> list[Command]:
-    """README's in its order (a command shown twice runs twice: the second run is the cached one),
-    then the --help examples README does not show."""
-    readme = _commands((REPO / "README.md").read_text().splitlines(), None)
-    shown = {c.text for c in readme}
-    helps = [c for c in _help_examples() if c.text not in shown]
-    return readme + [c for i, c in enumerate(helps) if c.text not in {h.text for h in helps[:i]}]
-
-
-def why_not_here(command: Command) -> str | None:
-    """Why this machine cannot run the command as printed (None: it can)."""
-    text = command.text
-    if text.startswith("ginpipe-demo"):
-        return "a server that runs until stopped (tests/demo start it)"
-    if "gpu.gin" in text and shutil.which("nvidia-smi") is None:
-        return "needs a GPU"
-    if "submitit" in text or "NUM_NODES" in text:
-        return "needs SLURM"
-    if "http://" in text:
-        return "needs an MLflow server at that address"
-    if "/data/" in text or "/shared/" in text or "'/sounds'" in text:
-        return "needs the user's own data folder"
-    if "HOST:" in text:
-        return "needs the user's running Dask cluster"
-    devices = re.search(r"DEVICES=(\d+)", text)
-    if devices and int(devices[1]) > (os.cpu_count() or 1):
-        return f"{devices[1]} DDP processes on {os.cpu_count()} cores"
-    return None
-
-
-COMMANDS = documented_commands()
+GROUP = commands_of("project")
 
 
 @pytest.fixture(scope="module")
-def sandboxes(tmp_path_factory) -> dict[str, Path]:
-    audio = tmp_path_factory.mktemp("audio")
-    for folder in ("configs", "tasks"):
-        shutil.copytree(REPO / folder, audio / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(audio / "configs" / "base.gin", "a") as base:
-        base.write("\n# Every training of these tests is the tiny debug one.\ninclude 'debug/fast.gin'\n")
-    example = tmp_path_factory.mktemp("example")
-    for path, text in _FILE_BLOCK.findall((REPO / "README.md").read_text()):
-        if (REPO / path).exists():
-            continue  # a file of the audio project, shown: its commands run there
-        for sandbox in (example, audio):  # a file of the user's own, beside either project
-            (sandbox / path).parent.mkdir(parents=True, exist_ok=True)
-            (sandbox / path).write_text(text)
-    for sandbox in (example, audio):
-        _write_clips(sandbox)
-    return {"audio": audio, "example": example}
-
-
-def _write_clips(sandbox: Path) -> None:
-    """A few one-second tones in each folder a `predict` example reads."""
-    import numpy as np
-    import soundfile as sf
-
-    for name in _AUDIO_INPUTS:
-        (sandbox / name).mkdir()
-        for i, pitch in enumerate((220.0, 440.0, 880.0)):
-            t = np.arange(16000) / 16000
-            sf.write(sandbox / name / f"clip{i}.wav", 0.3 * np.sin(2 * np.pi * pitch * t), 16000)
-
-
-def _sandbox(command: Command, sandboxes: dict[str, Path]) -> Path:
-    example = sandboxes["example"]
-    if any((example / word).is_file() for word in command.words[1:2]) or "my_project" in command.text:
-        return example
-    return sandboxes["audio"]
+def sandboxes(tmp_path_factory):
+    return make_sandboxes(tmp_path_factory)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", COMMANDS, ids=[f"{c.where}: {c.text[:60]}" for c in COMMANDS])
+@pytest.mark.parametrize("command", GROUP, ids=command_ids(GROUP))
 def test_a_documented_command_works_as_printed(command, sandboxes):
-    reason = why_not_here(command)
-    if reason:
-        pytest.skip(f"{command.text}: {reason}")
-    # $REPO, as README uses it: this repository's folder, here its copy
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "REPO": str(sandboxes["audio"])}
-    env.pop("COLUMNS", None)
-    done = subprocess.run(["bash", "-c", command.text], cwd=_sandbox(command, sandboxes), capture_output=True,
-                          text=True, env=env, timeout=3600, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, f"{command.where}: {command.text}\nexit {done.returncode}\n{done.stderr[-4000:]}"
-    assert "Traceback" not in done.stderr, done.stderr[-4000:]
+    run_as_printed(command, sandboxes)
 
 
 def test_the_commands_are_found():
-    """README's and --help's commands are read: a parser that found none would test nothing."""
+    """README's, the manual's and --help's commands are read: a parser that found none would test nothing."""
     texts = [c.text for c in COMMANDS]
     assert "ginpipe experiment.gin --experiment-name first" in texts
     assert any(c.where == "ginpipe --help" for c in COMMANDS)
-    assert any(c.where.startswith("README.md:") and "--sweep" in c.text for c in COMMANDS)
+    assert any(c.where.startswith("docs/sweeps.md:") and "--sweep" in c.text for c in COMMANDS)
+    assert any(c.where.startswith("docs/tools.md:") and c.text.startswith("ginpipe compare") for c in COMMANDS)
     assert not any(_PLACEHOLDER.search(t) for t in texts)
+
+
+def test_each_command_runs_once_in_one_group():
+    """The groups split the commands without losing one; a command printed on two pages runs once,
+    one printed twice on a page (the first example's cached rerun) twice."""
+    split = [c for name in ("project", *GROUPS) for c in commands_of(name)]
+    assert sorted(split, key=repr) == sorted(COMMANDS, key=repr)
+    assert {group_of(c) for c in COMMANDS} == {"project", *GROUPS}
+    texts = [c.text for c in COMMANDS]
+    assert texts.count('ginpipe configs/base.gin configs/models/resnet.gin --mods "Resnet.n_layers=20"') == 1
+    assert texts.count("ginpipe experiment.gin --experiment-name first") == 2

@@ -5,7 +5,7 @@ those bindings name is on disk, outside the config. This module reads it as make
 the file system's listing alone (names, sizes, modification times), never a file's bytes: a folder
 of 100,000 clips is one `stat` per file, not one read.
 
-Which bindings name data (the rule README states): an argument named `path`, `root`, `dir`,
+Which bindings name data (the rule docs/caching.md states): an argument named `path`, `root`, `dir`,
 `directory`, `file`, `folder` (or a plural), or ending in `_path`, `_root`, `_dir`, ... (`audio_root`,
 `cache_dir`, `manifest_path`), whose value is a string or a list of strings. Each string is a path
 relative to the working folder (or absolute, or `~`). Project code declares what it opens by a

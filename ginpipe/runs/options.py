@@ -47,7 +47,7 @@ EXAMPLES = """examples:
   ginpipe compare experiments/audio/* --sort test_accuracy --reverse
   ginpipe reproduce experiments/audio/seed3
   ginpipe predict experiments/audio/seed3 new_clips/ --output predictions.csv   # classify new files
-  ginpipe configs/base.gin --track http://127.0.0.1:5000   # an MLflow run (see README: Tracking)
+  ginpipe configs/base.gin --track http://127.0.0.1:5000   # an MLflow run (see docs/tracking.md)
   ginpipe gc . --dry-run                  # caches and set-aside checkpoints no experiment uses
   ginpipe status experiments/audio        # done / failed / interrupted / running, lock, last task, age
 """
@@ -201,9 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--track-parent", metavar="RUN_ID", help=argparse.SUPPRESS)  # set by a sweep for its members
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="run the data jobs (header probing, feature extraction) on the Dask scheduler at"
-                        " ADDRESS, e.g. tcp://10.0.0.5:8786 (see README: Large datasets); default: this"
+                        " ADDRESS, e.g. tcp://10.0.0.5:8786 (see docs/large-datasets.md); default: this"
                         " machine's cores")
-    sweep = p.add_argument_group("sweeps (see README: Sweeps, comparison and reproduction)")
+    sweep = p.add_argument_group("sweeps (see docs/sweeps.md)")
     sweep.add_argument("--sweep", action="append", default=[], metavar="BINDING=[VALUES]",
                        help='run every combination of these values, each as its own experiment, e.g.'
                             ' --sweep "Resnet.n_layers=[8,14,20]" (repeatable; also `!sweep:` in a config)')
@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                             " submitit (SLURM)")
     sweep.add_argument("--launcher-config", metavar="FILE",
                        help="gin file binding the jobs' resources, e.g. configs/launcher/slurm.gin")
-    search = p.add_argument_group("search (see README: Searching)")
+    search = p.add_argument_group("search (see docs/search.md)")
     search.add_argument("--search", action="append", default=[], metavar="BINDING=DISTRIBUTION",
                         help='sample this binding in a study, e.g. --search "Resnet.n_layers=int(4, 20, step=2)";'
                              " loguniform(lo, hi), uniform(lo, hi), int(lo, hi, step=1, log=False),"

@@ -21,7 +21,7 @@ def monitored_metric(folder: Path, metrics: dict[str, float]) -> str | None:
         chosen = _MONITOR.findall((folder / "config.gin").read_text(errors="replace"))
     except OSError:
         chosen = []
-    for name in chosen:  # its test value first: what README promises the `done:` line shows
+    for name in chosen:  # its test value first: what docs/command-line.md promises the `done:` line shows
         for candidate in (name.replace("val_", "test_", 1), name):
             if candidate in metrics:
                 return candidate

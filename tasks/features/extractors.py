@@ -1,7 +1,7 @@
 """Feature extractors: callables `(1, T) waveform -> (features, frames)` tensor, plus their settings.
 
 `Extractor` is the interface `extract_features`, the DataLoaders, the model bundle and the demo need;
-subclass it to write your own (README, "Writing your own extractor"). Each extractor's `settings()`
+subclass it to write your own (docs/extending.md, "Writing your own extractor"). Each extractor's `settings()`
 (class name, constructor arguments and a format version) is what the feature store is keyed on, with
 the digest of the extractor's code, so two experiments configured alike share features and an edited
 extractor gets new ones. Transforms are built lazily and never pickled: DataLoader and Dask workers

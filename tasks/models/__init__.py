@@ -1,7 +1,7 @@
 """Classifiers as LightningModules: `Resnet` (spectrograms), `CNN1D` (waveforms), `MLP` (pooled).
 
 `AudioClassifier` (tasks/models/lightning_module.py) is the public base class of a model of your
-own: README "Writing your own model". It is imported lazily (`from tasks.models import AudioClassifier`),
+own: docs/extending.md, "Writing your own model". It is imported lazily (`from tasks.models import AudioClassifier`),
 so that importing a submodule such as `tasks.models.masking` does not import Lightning.
 """
 import importlib

@@ -24,7 +24,7 @@ _DEFAULT_METRICS: dict[str, Callable] = {
 class AudioClassifier(pl.LightningModule):
     """Shared training logic; subclasses build layers and define `forward(x, lengths) -> logits`.
 
-    The public base class of a model of your own (README "Writing your own model"). What the tasks
+    The public base class of a model of your own (docs/extending.md, "Writing your own model"). What the tasks
     need of a model, and what subclassing this gives or asks for:
 
     - `fit_model` calls `YourModel(num_classes=..., input_dim=...)`: take both, plus your own

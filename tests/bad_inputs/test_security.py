@@ -1,6 +1,6 @@
 """What must never run code: `$()` arithmetic in configs, and the model bundle and uploads the demo reads.
 
-(Config files themselves are code, like Python files: README, "Security". These are the inputs that
+(Config files themselves are code, like Python files: docs/security.md. These are the inputs that
 are documented as safe.) Each attack would create a file named PWNED if it ran.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Docker image as a user builds and runs it (README.md, "Docker"), on a private dockerd.
+"""The Docker image as a user builds and runs it (docs/demo-and-docker.md, "Docker"), on a private dockerd.
 
 Needs root (it starts its own dockerd), Docker's engine and debootstrap (Debian: apt-get install
 docker.io debootstrap), Debian's mirror and PyPI, and about 25 GB free under TMPDIR. Skipped where one is
@@ -116,7 +116,7 @@ def host(workdir) -> Path:
 
 @pytest.fixture(scope="module")
 def trained(engine, image, host) -> Path:
-    """README.md's command with the host user's UID; with no network, as on an offline cluster node."""
+    """The manual's command with the host user's UID; with no network, as on an offline cluster node."""
     engine.docker("run", "--rm", "--network", "none", "--user", f"{HOST_UID}:{HOST_GID}",
                   "--volume", f"{host / 'experiments'}:/app/experiments", "--volume", f"{host / 'data'}:/app/data",
                   image, *CONFIGS, "--experiment-name", EXPERIMENT, timeout=900)

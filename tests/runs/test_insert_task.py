@@ -1,4 +1,4 @@
-"""README's idiom for adding a task in the middle of a pipeline without rewriting its list: the
+"""The manual's idiom (docs/configs.md) for adding a task in the middle of a pipeline without rewriting its list: the
 pipeline is made of stages (nested `@scope/execute_pipeline` tasks) and a later config appends to a
 stage with `+=`. Through the real command: the task runs where it was put, the tasks before it come
 from the cache of the run without it."""
@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.projects import make_project
 
-# The two configs exactly as README shows them ("Adding a task in the middle of a pipeline").
+# The two configs exactly as docs/configs.md shows them ("Adding a task in the middle of a pipeline").
 STAGES = """
 execute_pipeline.tasks = [@prepare/execute_pipeline, @total]
 prepare/execute_pipeline.tasks = [@load, @double]

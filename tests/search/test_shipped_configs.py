@@ -1,4 +1,4 @@
-"""The reference project's search config and the README's sweep-as-a-study, planned with --dry-run."""
+"""The reference project's search config and the manual's sweep-as-a-study (docs/search.md), planned with --dry-run."""
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,4 @@
-"""README's "Writing your own extractor", as printed: its module and gin file in a copy of the reference
+"""The manual's "Writing your own extractor" (docs/extending.md), as printed: its module and gin file in a copy of the reference
 project, its command run for real (with configs/debug/fast.gin), and the model bundle rebuilding it."""
 import re
 import subprocess
@@ -11,8 +11,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _readme_files() -> dict[str, str]:
-    """`{path: text}` of the code blocks in README's section, each named by its first line's comment."""
-    readme = (REPO / "README.md").read_text()
+    """`{path: text}` of the code blocks in the manual's section, each named by its first line's comment."""
+    readme = (REPO / "docs" / "extending.md").read_text()
     section = readme[readme.index("## Writing your own extractor"):]
     end = re.search(r"\n##+ ", section[1:])  # the next heading (a code block's comment has one `#`)
     section = section[:end.start() + 1] if end else section

@@ -1,4 +1,4 @@
-"""README's "Writing your own model", as printed: a project folder with its own model class, trained
+"""The manual's "Writing your own model" (docs/extending.md), as printed: a project folder with its own model class, trained
 by the real command on the reference pipeline (configs/debug/fast.gin), evaluated, exported, then
 `ginpipe predict` on it gives the probabilities evaluation computed."""
 from __future__ import annotations
@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def readme_blocks(section: str) -> dict[str, str]:
-    """The fenced blocks of a README section, by the file their first line names (`# mylab/tiny.py ...`)."""
-    text = (REPO / "README.md").read_text()
+    """The fenced blocks of a section of docs/extending.md, by the file their first line names (`# mylab/tiny.py ...`)."""
+    text = (REPO / "docs" / "extending.md").read_text()
     body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```[a-z]*\n(.*?)```", body, re.S)
     return {block.split("\n", 1)[0].lstrip("# ").split()[0]: block for block in blocks}

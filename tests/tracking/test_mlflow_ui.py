@@ -2,7 +2,7 @@
 (driven by Playwright; its own browsers are never downloaded): the project's experiment is listed,
 its runs are there, and the members' `val_accuracy` curves are compared on one page.
 
-`GINPIPE_MLFLOW_SCREENSHOT` names where the comparison's screenshot goes (README's is
+`GINPIPE_MLFLOW_SCREENSHOT` names where the comparison's screenshot goes (the manual's is
 docs/images/mlflow.png); by default a temporary folder. Skipped without Chromium, except in CI
 (GINPIPE_REQUIRE_BROWSER=1).
 """
