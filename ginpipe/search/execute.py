@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ExperimentError, GinpipeError, RunInterrupted, did_you_mean
+from ..experiment.statuses import RunStatus, TrialState
 from ..files import read_json, write_json
 from ..log import logger
 from ..sweeps.plan import Member
+from ..sweeps.scheduler import Job, Launcher, Readiness, Result, schedule
 from .objective import MissingMetric, trial_value
+from .optuna_internals import trial_id
 from .plan import StudyPlan
 from .records import check_records, check_storage_file, recorded_trials
 from .study import SURPLUS_ATTR, WORKER_ATTR, asking, counts, fail_dead_trials, open_study, worker_identity
@@ -38,19 +41,15 @@ class StudyError(GinpipeError):
 
 
 @dataclass
-class _Running:
+class _Asked:
+    """A trial optuna gave this command: the scheduler's `Job.data`."""
     trial: object  # optuna's Trial, as asked
     number: int
-    member: Member
-    handle: object | None = None  # None while the start gate holds it back
-    started: float = 0.0
     params: dict = field(default_factory=dict)
 
 
-def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
+def run_study(plan: StudyPlan, launcher: Launcher, poll_s: float = 0.2):
     """Run trials until the study has `plan.trials` finished ones; return the optuna study."""
-    from optuna.trial import TrialState
-
     if (plan.folder / "config.gin").is_file():
         raise ExperimentError(f"{plan.folder} is an experiment, not a study: a study's folder holds its trials.",
                               hint="Give the study a name of its own: --experiment-name NAME.")
@@ -62,73 +61,74 @@ def run_study(plan: StudyPlan, launcher, poll_s: float = 0.2):
     fail_dead_trials(study)
     _check_objective(study, plan)
     logger.info(plan.describe())
-    mine: dict[int, _Running] = {}
-    gate = None
-    failures_in_a_row, last_error = 0, ""
-    tally, counted = None, 0.0
-    try:
-        while True:
-            if tally is None or time.monotonic() - counted > _RECOUNT_S:
-                tally, counted = counts(study), time.monotonic()
-            finished = tally["complete"] + tally["pruned"]
-            others = tally["running"] - len(mine)  # other commands' trials
-            if not mine and finished + others >= plan.trials:
-                if finished >= plan.trials or not fail_dead_trials(study):
-                    break  # done, or the rest is running elsewhere
-                tally = None
-                continue
-            if failures_in_a_row >= MAX_FAILURES and not mine:
-                raise StudyError(f"{failures_in_a_row} trials in a row failed; the study stops. The last error:"
-                                 f" {last_error}", hint=f"Each trial's log is in {plan.folder}/trial-*/logs/run.log."
-                                 " Fix the cause and run the same command again: the study continues.")
-            held = [r for r in mine.values() if r.handle is None]  # asked, not started (the gate)
-            if (failures_in_a_row < MAX_FAILURES and finished + tally["running"] < plan.trials
-                    and len(mine) < launcher.capacity and len(held) < 1 + (gate is not None)):
-                entry, tally = _ask(study, plan), None
-                if entry is not None:
-                    mine[entry.number] = entry
-                    if launcher.capacity > 1:
-                        if gate is None:
-                            from ..sweeps.gate import StartGate
-                            gate = StartGate([])
-                        gate.add(entry.member)
-                    continue  # ask again before sleeping, while there is room
-            released = {m.name for m in gate.released()} if gate else None
-            for entry in [r for r in mine.values() if r.handle is None]:
-                if sum(r.handle is not None for r in mine.values()) >= launcher.capacity:
-                    break
-                if released is None or entry.member.name in released:
-                    logger.info(f"▶ {entry.member.name}  " + "  ".join(entry.member.mods))
-                    entry.handle, entry.started = launcher.start(entry.member), time.perf_counter()
-            for number, entry in list(mine.items()):
-                result = entry.handle.poll() if entry.handle is not None else None
-                if result is None:
-                    continue
-                del mine[number]
-                tally = None  # recount after a trial ended
-                if gate:
-                    gate.finished(entry.member)
-                state, error = _tell(study, plan, entry, result)
-                if state == TrialState.FAIL:
-                    failures_in_a_row, last_error = failures_in_a_row + 1, error
-                else:
-                    failures_in_a_row = 0
-            time.sleep(poll_s)
-    except KeyboardInterrupt:
-        for entry in mine.values():
-            if entry.handle is not None:
-                entry.handle.cancel()
-            _fail(study, plan, entry, "interrupted (Ctrl-C)", retry=True)
-        raise RunInterrupted(f"interrupted: study {plan.settings.name} was stopped (Ctrl-C); its running trials"
-                             " are marked failed and queued again.",
-                             hint="Run the same command again: the study continues to its --trials.") from None
-    except BaseException:
-        for entry in mine.values():  # a MissingMetric, a lost database: leave no trial RUNNING behind
-            if entry.handle is not None:
-                entry.handle.cancel()
-            _fail(study, plan, entry, "stopped: the study's command failed", retry=True)
-        raise
+    schedule(_StudyTrials(study, plan), launcher, poll_s=poll_s)
     return study
+
+
+class _StudyTrials:
+    """The scheduler's job source for a study: trials asked from optuna one at a time, as room opens
+    (so each is sampled knowing every result so far), told to optuna as they end."""
+
+    lookahead = 1
+
+    def __init__(self, study, plan: StudyPlan):
+        self.study, self.plan = study, plan
+        self.failures_in_a_row, self.last_error = 0, ""
+        self._tally: dict | None = None
+        self._counted = 0.0
+
+    def tally(self) -> dict:
+        if self._tally is None or time.monotonic() - self._counted > _RECOUNT_S:
+            self._tally, self._counted = counts(self.study), time.monotonic()
+        return self._tally
+
+    def exhausted(self) -> bool:
+        while True:
+            tally = self.tally()
+            finished = tally["complete"] + tally["pruned"]
+            if finished + tally["running"] >= self.plan.trials:  # others' trials: none of ours runs
+                if finished >= self.plan.trials or not fail_dead_trials(self.study):
+                    return True  # done, or the rest is running elsewhere
+                self._tally = None
+                continue
+            if self.failures_in_a_row >= MAX_FAILURES:
+                raise StudyError(f"{self.failures_in_a_row} trials in a row failed; the study stops. The last"
+                                 f" error: {self.last_error}", hint=f"Each trial's log is in"
+                                 f" {self.plan.folder}/trial-*/logs/run.log. Fix the cause and run the same"
+                                 " command again: the study continues.")
+            return False
+
+    def next_job(self) -> Job | None:
+        tally = self.tally()
+        if (self.failures_in_a_row >= MAX_FAILURES
+                or tally["complete"] + tally["pruned"] + tally["running"] >= self.plan.trials):
+            return None
+        job, self._tally = _ask(self.study, self.plan), None
+        return job
+
+    def ready(self, job: Job) -> Readiness:
+        logger.info(f"▶ {job.member.name}  " + "  ".join(job.member.mods))
+        return Readiness.START
+
+    def finished(self, job: Job, result: Result) -> bool:
+        """Where a trial is accepted as finished: told to optuna, recorded in its folder."""
+        self._tally = None  # recount after a trial ended
+        state, error = _tell(self.study, self.plan, job, result)
+        if state == TrialState.FAILED:
+            self.failures_in_a_row, self.last_error = self.failures_in_a_row + 1, error
+        else:
+            self.failures_in_a_row = 0
+        return True
+
+    def stopped(self, unfinished: list[Job], error: BaseException) -> None:
+        interrupted = isinstance(error, KeyboardInterrupt)
+        for job in unfinished:  # a MissingMetric, a lost database: leave no trial RUNNING behind
+            _fail(self.study, self.plan, job,
+                  "interrupted (Ctrl-C)" if interrupted else "stopped: the study's command failed", retry=True)
+        if interrupted:
+            raise RunInterrupted(f"interrupted: study {self.plan.settings.name} was stopped (Ctrl-C); its running"
+                                 " trials are marked failed and queued again.",
+                                 hint="Run the same command again: the study continues to its --trials.") from None
 
 
 def _check_writable(folder: Path) -> None:
@@ -146,9 +146,9 @@ def _check_writable(folder: Path) -> None:
 
 def _check_objective(study, plan: StudyPlan) -> None:
     """A study with finished trials tells before any new trial whether the objective is a metric they made."""
-    from optuna.trial import TrialState
+    from optuna.trial import TrialState as Told
 
-    for frozen in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+    for frozen in study.get_trials(deepcopy=False, states=(Told.COMPLETE,)):
         made = set(frozen.user_attrs.get("metrics", {})) | {frozen.user_attrs.get("reported_metric")} - {None}
         if made and plan.objective.metric not in made:
             made = sorted(made)
@@ -160,41 +160,41 @@ def _check_objective(study, plan: StudyPlan) -> None:
         return
 
 
-def _ask(study, plan: StudyPlan) -> _Running | None:
-    from optuna.trial import TrialState
+def _ask(study, plan: StudyPlan) -> Job | None:
+    from optuna.trial import TrialState as Told
 
     with asking(study):
         trial = study.ask()
         trial.set_user_attr(WORKER_ATTR, worker_identity())
-    before = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
-                                                                   TrialState.RUNNING))
+    before = [t for t in study.get_trials(deepcopy=False, states=(Told.COMPLETE, Told.PRUNED,
+                                                                   Told.RUNNING))
               if t.number < trial.number]
     if len(before) >= plan.trials:  # another command asked at the same moment: the study is full
         trial.set_user_attr(SURPLUS_ATTR, True)
-        study.tell(trial, state=TrialState.FAIL)
+        study.tell(trial, state=Told.FAIL)
         return None
     mods = [f"{p.key}={p.suggest(trial)}" for p in plan.params]
-    member = plan.member(trial.number, trial._trial_id, mods)
-    return _Running(trial, trial.number, member, params=dict(trial.params))
+    member = plan.member(trial.number, trial_id(trial), mods)
+    return Job(member, _Asked(trial, trial.number, dict(trial.params)))
 
 
-def _tell(study, plan: StudyPlan, entry: _Running, result) -> tuple[object, str]:
+def _tell(study, plan: StudyPlan, job: Job, result) -> tuple[TrialState, str]:
     """Tell the study how the trial ended; its state and error."""
-    from optuna.trial import TrialState
+    from optuna.trial import TrialState as Told
 
     ok, error, _log = result
-    number, folder = entry.number, entry.member.folder
+    number, folder = job.data.number, job.member.folder
     run = read_json(folder / "run.json", None) or {}
-    if run.get("status") == "pruned":
-        study.tell(entry.trial, state=TrialState.PRUNED)
+    if run.get("status") == RunStatus.PRUNED:
+        study.tell(job.data.trial, state=Told.PRUNED)
         frozen = study.get_trials(deepcopy=False)[number]
-        _record(entry.member, number, "pruned", frozen.value, entry.params)
-        logger.info(f"✂ {entry.member.name} pruned after step {frozen.last_step}")
+        _record(job.member, number, TrialState.PRUNED, frozen.value, job.data.params)
+        logger.info(f"✂ {job.member.name} pruned after step {frozen.last_step}")
         return TrialState.PRUNED, ""
     if not ok:
-        _fail(study, plan, entry, error)
-        logger.error(f"✗ {entry.member.name} failed: {error}")
-        return TrialState.FAIL, error
+        _fail(study, plan, job, error)
+        logger.error(f"✗ {job.member.name} failed: {error}")
+        return TrialState.FAILED, error
     def reports_of(n: int) -> tuple[dict, str | None]:
         frozen = study.get_trials(deepcopy=False)[n]
         return frozen.intermediate_values, frozen.user_attrs.get("reported_metric")
@@ -202,30 +202,30 @@ def _tell(study, plan: StudyPlan, entry: _Running, result) -> tuple[object, str]
     try:
         value, metrics = trial_value(folder, plan.objective, number, reports_of)
     except MissingMetric as e:
-        _fail(study, plan, entry, e.message)
+        _fail(study, plan, job, e.message)
         if not counts(study)["complete"]:
             raise  # the first trial says the objective is wrong: stop before running more
-        logger.error(f"✗ {entry.member.name}: {e.message}")
-        return TrialState.FAIL, e.message
-    entry.trial.set_user_attr("metrics", metrics)
-    study.tell(entry.trial, value)
-    _record(entry.member, number, "complete", value, entry.params)
-    logger.info(f"✓ {entry.member.name}  {plan.objective.metric} = {value:.6g}"
-                f" in {time.perf_counter() - entry.started:.1f} s")
+        logger.error(f"✗ {job.member.name}: {e.message}")
+        return TrialState.FAILED, e.message
+    job.data.trial.set_user_attr("metrics", metrics)
+    study.tell(job.data.trial, value)
+    _record(job.member, number, TrialState.COMPLETE, value, job.data.params)
+    logger.info(f"✓ {job.member.name}  {plan.objective.metric} = {value:.6g}"
+                f" in {time.perf_counter() - job.started:.1f} s")
     return TrialState.COMPLETE, ""
 
 
-def _fail(study, plan: StudyPlan, entry: _Running, error: str, retry: bool = False) -> None:
-    from optuna.trial import TrialState
+def _fail(study, plan: StudyPlan, job: Job, error: str, retry: bool = False) -> None:
+    from optuna.trial import TrialState as Told
 
-    entry.trial.set_user_attr("error", error)
-    study.tell(entry.trial, state=TrialState.FAIL)
+    job.data.trial.set_user_attr("error", error)
+    study.tell(job.data.trial, state=Told.FAIL)
     if retry:
-        study.enqueue_trial(entry.params, user_attrs={"ginpipe_retry_of": entry.number})
-    _record(entry.member, entry.number, "failed", None, entry.params, error)
+        study.enqueue_trial(job.data.params, user_attrs={"ginpipe_retry_of": job.data.number})
+    _record(job.member, job.data.number, TrialState.FAILED, None, job.data.params, error)
 
 
-def _record(member: Member, number: int, state: str, value, params: dict, error: str = "") -> None:
+def _record(member: Member, number: int, state: TrialState, value, params: dict, error: str = "") -> None:
     """trial.json: how the trial ended, beside its run.json (written after the run: a run refuses to open
     a folder that holds files it did not write)."""
     member.folder.mkdir(parents=True, exist_ok=True)
