@@ -19,6 +19,7 @@ from ..errors import ConfigError
 from ..log import logger
 from ..runs.study_storage import shown, storage_error
 from ..runs.trial import make_pruner, open_storage
+from .optuna_internals import grid_sampler, reread, trial_of
 from .space import Param
 
 __all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts", "asking"]
@@ -83,20 +84,7 @@ def _sampler(name: str, seed: int | None, params: list[Param]):
     import optuna.samplers as S
 
     if name == "grid":
-        class _Grid(S.GridSampler):
-            def before_trial(self, study, trial) -> None:
-                super().before_trial(study, trial)
-                fixed = trial.system_attrs.get("fixed_params")
-                if fixed and "grid_id" not in trial.system_attrs:  # a failed trial retried: its grid point
-                    point = tuple(fixed.get(name) for name in self._param_names)
-                    if point in self._all_grids:  # is taken, so no other trial draws it again
-                        study._storage.set_trial_system_attr(trial._trial_id, "search_space", self._search_space)
-                        study._storage.set_trial_system_attr(trial._trial_id, "grid_id", self._all_grids.index(point))
-
-            def after_trial(self, study, trial, state, values) -> None:
-                pass  # optuna's calls study.stop() at the grid's end, which only works inside optimize()
-
-        return _Grid({p.key: p.grid() for p in params}, seed=seed)
+        return grid_sampler({p.key: p.grid() for p in params}, seed=seed)
     if name == "random":
         return S.RandomSampler(seed=seed)
     if name == "cmaes":
@@ -153,7 +141,7 @@ def _someone_asking(study) -> bool:
 
 def fail_dead_trials(study) -> list[int]:
     """Mark RUNNING trials whose command died as failed, queue their parameters again; their numbers."""
-    from optuna.trial import Trial, TrialState
+    from optuna.trial import TrialState
 
     failed = []
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
@@ -162,7 +150,7 @@ def fail_dead_trials(study) -> list[int]:
     for frozen in running:
         worker = frozen.user_attrs.get(WORKER_ATTR)
         if worker is None:
-            frozen = study._storage.get_trial(frozen._trial_id)  # it may have recorded itself meanwhile
+            frozen = reread(study, frozen)  # it may have recorded itself meanwhile
             worker = frozen.user_attrs.get(WORKER_ATTR)
             if frozen.state != TrialState.RUNNING or (worker is None and asking_now):
                 continue
@@ -171,7 +159,7 @@ def fail_dead_trials(study) -> list[int]:
         why = (f"the command running it (pid {worker.get('pid')} on {worker.get('host')}) died" if worker else
                "the command that asked for it died before starting it")
         try:
-            Trial(study, frozen._trial_id).set_user_attr("error", why)
+            trial_of(study, frozen).set_user_attr("error", why)
             study.tell(frozen.number, state=TrialState.FAIL)
         except (RuntimeError, ValueError):  # another command got there first
             continue
