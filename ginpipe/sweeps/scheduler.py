@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from .plan import Member
+from .sweep_plan import Member
 
 __all__ = ["Launcher", "Handle", "Result", "JobSource", "Job", "Readiness", "schedule"]
 

@@ -40,7 +40,7 @@ class Check:
 def check_sweep(sweep, composition: Composition) -> None:
     """Raise the first refusal among the sweep's members (its covering set, and those whose folder
     exists and that would not be skipped as finished); `composition` is the sweep's configs and mods."""
-    from .execute import finished
+    from .sweep_jobs import finished
 
     checked = set(covering(len(sweep.members), [len(a.values) for a in sweep.axes]))
     checked |= {i for i, m in enumerate(sweep.members)

@@ -19,11 +19,11 @@ from ..errors import ExperimentError, GinpipeError, RunInterrupted, did_you_mean
 from ..experiment.statuses import RunStatus, TrialState
 from ..files import read_json, write_json
 from ..log import logger
-from ..sweeps.plan import Member
+from ..sweeps.sweep_plan import Member
 from ..sweeps.scheduler import Job, Launcher, Readiness, Result, schedule
 from .objective import MissingMetric, trial_value
 from .optuna_internals import trial_id
-from .plan import StudyPlan
+from .study_plan import StudyPlan
 from .records import check_records, check_storage_file, recorded_trials
 from .study import SURPLUS_ATTR, WORKER_ATTR, asking, counts, fail_dead_trials, open_study, worker_identity
 

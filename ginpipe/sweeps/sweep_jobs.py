@@ -15,7 +15,7 @@ from ..experiment.statuses import Action, MemberStatus, RunStatus
 from ..files import read_json, write_json
 from ..log import logger
 from ..tools.summary import members_table
-from .plan import Member, Sweep
+from .sweep_plan import Member, Sweep
 from .scheduler import Job, Launcher, Readiness, Result, schedule
 
 __all__ = ["SweepError", "Outcome", "run_sweep", "finished", "summary", "MARKER"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..files import atomic_write, read_json, write_json
 from ..runs.options import command_line
-from .plan import StudyPlan
+from .study_plan import StudyPlan
 from .study import SURPLUS_ATTR, redact
 
 __all__ = ["study_record", "write_summary", "describe", "write_plots", "STUDY_RECORD"]
