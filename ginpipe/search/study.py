@@ -16,13 +16,15 @@ import os
 from dataclasses import dataclass
 
 from ..errors import ConfigError
+from ..experiment.statuses import TrialState
 from ..log import logger
 from ..runs.study_storage import shown, storage_error
 from ..runs.trial import make_pruner, open_storage
 from .optuna_internals import grid_sampler, reread, trial_of
 from .space import Param
 
-__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts", "asking"]
+__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts", "asking",
+           "state_of"]
 
 WORKER_ATTR = "ginpipe_worker"
 # A study attribute per command, set while it asks for a trial and records itself as the trial's
@@ -141,10 +143,10 @@ def _someone_asking(study) -> bool:
 
 def fail_dead_trials(study) -> list[int]:
     """Mark RUNNING trials whose command died as failed, queue their parameters again; their numbers."""
-    from optuna.trial import TrialState
+    from optuna.trial import TrialState as Told
 
     failed = []
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    running = study.get_trials(deepcopy=False, states=(Told.RUNNING,))
     # read after the trials: a command that asked one of them and is still recording itself shows here
     asking_now = _someone_asking(study) if any(WORKER_ATTR not in t.user_attrs for t in running) else False
     for frozen in running:
@@ -152,7 +154,7 @@ def fail_dead_trials(study) -> list[int]:
         if worker is None:
             frozen = reread(study, frozen)  # it may have recorded itself meanwhile
             worker = frozen.user_attrs.get(WORKER_ATTR)
-            if frozen.state != TrialState.RUNNING or (worker is None and asking_now):
+            if frozen.state != Told.RUNNING or (worker is None and asking_now):
                 continue
         if worker is not None and _alive(worker):
             continue
@@ -160,7 +162,7 @@ def fail_dead_trials(study) -> list[int]:
                "the command that asked for it died before starting it")
         try:
             trial_of(study, frozen).set_user_attr("error", why)
-            study.tell(frozen.number, state=TrialState.FAIL)
+            study.tell(frozen.number, state=Told.FAIL)
         except (RuntimeError, ValueError):  # another command got there first
             continue
         if frozen.params:  # killed before drawing its parameters: there is nothing to retry
@@ -174,21 +176,18 @@ def fail_dead_trials(study) -> list[int]:
 
 def counts(study) -> dict[str, int]:
     """Trials by state: complete, pruned, failed, running, waiting (queued again, for the next ask)."""
-    from optuna.trial import TrialState
-
-    found = {"complete": 0, "pruned": 0, "failed": 0, "running": 0, "waiting": 0}
+    found = dict.fromkeys(TrialState, 0)
     for t in study.get_trials(deepcopy=False):
-        if t.state == TrialState.COMPLETE:
-            found["complete"] += 1
-        elif t.state == TrialState.PRUNED:
-            found["pruned"] += 1
-        elif t.state == TrialState.RUNNING:
-            found["running"] += 1
-        elif t.state == TrialState.WAITING:
-            found["waiting"] += 1
-        elif not t.user_attrs.get(SURPLUS_ATTR):
-            found["failed"] += 1
+        state = state_of(t)
+        if state is not TrialState.FAILED or not t.user_attrs.get(SURPLUS_ATTR):
+            found[state] += 1
     return found
+
+
+def state_of(frozen) -> TrialState:
+    """An optuna trial's state in ginpipe's words (trial.json, study.json): optuna's name, lower case,
+    and FAIL as "failed"."""
+    return TrialState.FAILED if frozen.state.name == "FAIL" else TrialState(frozen.state.name.lower())
 
 
 def redact(url: str) -> str:

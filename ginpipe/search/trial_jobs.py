@@ -85,8 +85,8 @@ class _StudyTrials:
     def exhausted(self) -> bool:
         while True:
             tally = self.tally()
-            finished = tally["complete"] + tally["pruned"]
-            if finished + tally["running"] >= self.plan.trials:  # others' trials: none of ours runs
+            finished = tally[TrialState.COMPLETE] + tally[TrialState.PRUNED]
+            if finished + tally[TrialState.RUNNING] >= self.plan.trials:  # others' trials: none of ours runs
                 if finished >= self.plan.trials or not fail_dead_trials(self.study):
                     return True  # done, or the rest is running elsewhere
                 self._tally = None
@@ -101,7 +101,7 @@ class _StudyTrials:
     def next_job(self) -> Job | None:
         tally = self.tally()
         if (self.failures_in_a_row >= MAX_FAILURES
-                or tally["complete"] + tally["pruned"] + tally["running"] >= self.plan.trials):
+                or sum(tally[s] for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)) >= self.plan.trials):
             return None
         job, self._tally = _ask(self.study, self.plan), None
         return job
@@ -203,7 +203,7 @@ def _tell(study, plan: StudyPlan, job: Job, result) -> tuple[TrialState, str]:
         value, metrics = trial_value(folder, plan.objective, number, reports_of)
     except MissingMetric as e:
         _fail(study, plan, job, e.message)
-        if not counts(study)["complete"]:
+        if not counts(study)[TrialState.COMPLETE]:
             raise  # the first trial says the objective is wrong: stop before running more
         logger.error(f"✗ {job.member.name}: {e.message}")
         return TrialState.FAILED, e.message
