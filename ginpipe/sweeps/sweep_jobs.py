@@ -1,8 +1,8 @@
-"""Running a sweep: its members through a launcher, skipping finished ones, failures listed at the end.
+"""Running a sweep: its members as the scheduler's jobs, skipping finished ones, failures listed at the end.
 
 A member that finished is marked (`sweep.json` in its folder, with the digest of its command and
-config files), so rerunning the same sweep skips it; with several members at once, the start gate
-(`ginpipe.sweeps.gate`) holds members back until the first one has made what they share.
+config files), so rerunning the same sweep skips it. `_SweepMembers` is the sweep's job source for
+`ginpipe.sweeps.scheduler`, which starts, gates and cancels the members through a launcher.
 """
 from __future__ import annotations
 
@@ -119,7 +119,10 @@ class _SweepMembers:
         if self.parent is not None:
             self.parent.finish("KILLED", members=len(self.sweep.members))
         raise RunInterrupted(f"interrupted: sweep {self.sweep.base} was stopped (Ctrl-C); unfinished members: "
-                             + ", ".join(m.name for m in [*(j.member for j in unfinished), *self.todo]) + ".",
+                             + ", ".join(m.name for m in [*(j.member for j in unfinished if j.handle is None),
+                                                          *self.todo,
+                                                          *(j.member for j in unfinished if j.handle is not None)])
+                             + ".",
                              hint="Run the same command again: finished members are skipped, and each"
                                   " unfinished one resumes after its last finished task.") from None
 

@@ -60,8 +60,10 @@ def check_runs(checks: Sequence[Check]) -> list[str]:
         texts.append(prepared.config_text)
         if check.folder is None:
             continue
+        # locked=True: a member whose folder another command's run holds is not refused here; the
+        # sweep waits for that run and adopts what it finished (sweep_jobs._SweepMembers.ready)
         refused = Experiment(check.folder).refusal(prepared.config_text, resume=check.options.resume,
-                                                   overwrite=check.options.overwrite)
+                                                   overwrite=check.options.overwrite, locked=True)
         if refused is not None:
             raise refused
     return texts
