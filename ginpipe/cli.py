@@ -172,7 +172,7 @@ def _run(options: RunOptions, args) -> int:
     check_jobs(args.jobs)  # before anything is read: the same refusal for a run, a sweep and a search
     composition = compose(list(options.configs), list(options.mods))
     if args.trials is not None or args.search or composition.searches:  # else the planner is not imported
-        from .search.plan import plan_study
+        from .search.study_plan import plan_study
         study = plan_study(options, args, composition)
         if study is not None:
             return _search(study, args, composition)
@@ -181,7 +181,7 @@ def _run(options: RunOptions, args) -> int:
                           hint='Add --trials N and --search "name.param=distribution(...)" (or a `!search:` block).')
     sweep = None
     if args.sweep or composition.sweeps:  # else the sweep planner is not imported
-        from .sweeps.plan import plan_sweep
+        from .sweeps.sweep_plan import plan_sweep
         sweep = plan_sweep(options, args.sweep, composition)
     if sweep is None and (args.sweep or args.launcher is not None or args.jobs):
         raise ConfigError("--jobs and --launcher run sweeps, and these configs declare none.",
@@ -216,7 +216,7 @@ def _launcher(args, folder):
 
 def _search(plan, args, composition) -> int:
     """A study: trials through the sweep launchers, then its summary (and plots)."""
-    from .search.plan import check_objective, check_study_folder, sample_trials
+    from .search.study_plan import check_objective, check_study_folder, sample_trials
     from .sweeps.validate import check_runs
 
     texts = check_runs(sample_trials(plan, composition))  # once, before the first trial starts
@@ -225,8 +225,8 @@ def _search(plan, args, composition) -> int:
     if plan.options.dry_run:
         print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
         return 0
-    from .search.execute import run_study
-    from .search.summary import describe, write_plots, write_summary
+    from .search.trial_jobs import run_study
+    from .search.study_report import describe, write_plots, write_summary
 
     study = run_study(plan, _launcher(args, plan.folder))
     record = write_summary(study, plan)
@@ -246,7 +246,7 @@ def _sweep(sweep, options: RunOptions, args, composition) -> int:
         for member in sweep.members:
             print("  " + command_line(["ginpipe", *member.argv]))
         return 0
-    from .sweeps.execute import run_sweep
+    from .sweeps.sweep_jobs import run_sweep
 
     run_sweep(sweep, _launcher(args, sweep.project_dir))
     return 0

@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..config.text.composition import Composition
 from ..errors import ConfigError, did_you_mean
+from ..experiment.statuses import RunStatus
 from ..tools.finished import final_metrics, read_record
 
 __all__ = ["Objective", "choose_objective", "trial_value", "MissingMetric", "check_made_by_siblings"]
@@ -69,7 +70,7 @@ def check_made_by_siblings(objective: Objective, config_text: str, project_folde
     if tasks is None or not project_folder.is_dir():
         return
     for folder in sorted(p for p in project_folder.iterdir() if (p / "config.gin").is_file()):
-        if (read_record(folder / "run.json") or {}).get("status") != "done":
+        if (read_record(folder / "run.json") or {}).get("status") != RunStatus.DONE:
             continue
         if _task_list((folder / "config.gin").read_text(errors="replace")) != tasks:
             continue

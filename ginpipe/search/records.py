@@ -12,12 +12,14 @@ import json
 from pathlib import Path
 
 from ..errors import ExperimentError
+from ..experiment.statuses import TrialState
 from ..files import read_json
 from ..runs.study_storage import shown, sqlite_path
 
 __all__ = ["recorded_trials", "check_storage_file", "check_records"]
 
-_STATES = {"complete": "COMPLETE", "pruned": "PRUNED", "failed": "FAIL"}
+# trial.json's state -> the name of optuna's TrialState it records
+_STATES = {TrialState.COMPLETE: "COMPLETE", TrialState.PRUNED: "PRUNED", TrialState.FAILED: "FAIL"}
 
 
 def recorded_trials(folder: Path) -> dict[int, dict]:

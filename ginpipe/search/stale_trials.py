@@ -17,7 +17,8 @@ from ..experiment.statuses import RunStatus
 from ..files import read_json
 from ..runs.options import command_line
 from ..sweeps.member_cache import tasks_to_rerun
-from ..sweeps.plan import Member
+from ..sweeps.sweep_plan import Member
+from .optuna_internals import trial_id
 
 __all__ = ["StaleTrials", "refuse_stale_trials"]
 
@@ -55,7 +56,7 @@ def _member(plan, frozen) -> Member | None:
     (a trial another machine ran on a shared storage has no folder here: nothing to check)."""
     from optuna.trial import FixedTrial
 
-    member = plan.member(frozen.number, frozen._trial_id, [])
+    member = plan.member(frozen.number, trial_id(frozen), [])
     if (read_json(member.folder / "run.json", None) or {}).get("status") != RunStatus.DONE:
         return None
     record = read_json(member.folder / "trial.json", None) or {}
@@ -63,7 +64,7 @@ def _member(plan, frozen) -> Member | None:
     if not isinstance(mods, list):
         fixed = FixedTrial(frozen.params)
         mods = [f"{p.key}={p.suggest(fixed)}" for p in plan.params]
-    return plan.member(frozen.number, frozen._trial_id, [str(m) for m in mods])
+    return plan.member(frozen.number, trial_id(frozen), [str(m) for m in mods])
 
 
 def fresh_command(plan) -> str:

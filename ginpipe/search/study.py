@@ -16,12 +16,15 @@ import os
 from dataclasses import dataclass
 
 from ..errors import ConfigError
+from ..experiment.statuses import TrialState
 from ..log import logger
 from ..runs.study_storage import shown, storage_error
 from ..runs.trial import make_pruner, open_storage
+from .optuna_internals import grid_sampler, reread, trial_of
 from .space import Param
 
-__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts", "asking"]
+__all__ = ["StudySettings", "open_study", "fail_dead_trials", "worker_identity", "WORKER_ATTR", "counts", "asking",
+           "state_of"]
 
 WORKER_ATTR = "ginpipe_worker"
 # A study attribute per command, set while it asks for a trial and records itself as the trial's
@@ -83,20 +86,7 @@ def _sampler(name: str, seed: int | None, params: list[Param]):
     import optuna.samplers as S
 
     if name == "grid":
-        class _Grid(S.GridSampler):
-            def before_trial(self, study, trial) -> None:
-                super().before_trial(study, trial)
-                fixed = trial.system_attrs.get("fixed_params")
-                if fixed and "grid_id" not in trial.system_attrs:  # a failed trial retried: its grid point
-                    point = tuple(fixed.get(name) for name in self._param_names)
-                    if point in self._all_grids:  # is taken, so no other trial draws it again
-                        study._storage.set_trial_system_attr(trial._trial_id, "search_space", self._search_space)
-                        study._storage.set_trial_system_attr(trial._trial_id, "grid_id", self._all_grids.index(point))
-
-            def after_trial(self, study, trial, state, values) -> None:
-                pass  # optuna's calls study.stop() at the grid's end, which only works inside optimize()
-
-        return _Grid({p.key: p.grid() for p in params}, seed=seed)
+        return grid_sampler({p.key: p.grid() for p in params}, seed=seed)
     if name == "random":
         return S.RandomSampler(seed=seed)
     if name == "cmaes":
@@ -153,26 +143,26 @@ def _someone_asking(study) -> bool:
 
 def fail_dead_trials(study) -> list[int]:
     """Mark RUNNING trials whose command died as failed, queue their parameters again; their numbers."""
-    from optuna.trial import Trial, TrialState
+    from optuna.trial import TrialState as Told
 
     failed = []
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    running = study.get_trials(deepcopy=False, states=(Told.RUNNING,))
     # read after the trials: a command that asked one of them and is still recording itself shows here
     asking_now = _someone_asking(study) if any(WORKER_ATTR not in t.user_attrs for t in running) else False
     for frozen in running:
         worker = frozen.user_attrs.get(WORKER_ATTR)
         if worker is None:
-            frozen = study._storage.get_trial(frozen._trial_id)  # it may have recorded itself meanwhile
+            frozen = reread(study, frozen)  # it may have recorded itself meanwhile
             worker = frozen.user_attrs.get(WORKER_ATTR)
-            if frozen.state != TrialState.RUNNING or (worker is None and asking_now):
+            if frozen.state != Told.RUNNING or (worker is None and asking_now):
                 continue
         if worker is not None and _alive(worker):
             continue
         why = (f"the command running it (pid {worker.get('pid')} on {worker.get('host')}) died" if worker else
                "the command that asked for it died before starting it")
         try:
-            Trial(study, frozen._trial_id).set_user_attr("error", why)
-            study.tell(frozen.number, state=TrialState.FAIL)
+            trial_of(study, frozen).set_user_attr("error", why)
+            study.tell(frozen.number, state=Told.FAIL)
         except (RuntimeError, ValueError):  # another command got there first
             continue
         if frozen.params:  # killed before drawing its parameters: there is nothing to retry
@@ -184,23 +174,20 @@ def fail_dead_trials(study) -> list[int]:
     return failed
 
 
-def counts(study) -> dict[str, int]:
+def counts(study) -> dict[TrialState, int]:
     """Trials by state: complete, pruned, failed, running, waiting (queued again, for the next ask)."""
-    from optuna.trial import TrialState
-
-    found = {"complete": 0, "pruned": 0, "failed": 0, "running": 0, "waiting": 0}
+    found = dict.fromkeys(TrialState, 0)
     for t in study.get_trials(deepcopy=False):
-        if t.state == TrialState.COMPLETE:
-            found["complete"] += 1
-        elif t.state == TrialState.PRUNED:
-            found["pruned"] += 1
-        elif t.state == TrialState.RUNNING:
-            found["running"] += 1
-        elif t.state == TrialState.WAITING:
-            found["waiting"] += 1
-        elif not t.user_attrs.get(SURPLUS_ATTR):
-            found["failed"] += 1
+        state = state_of(t)
+        if state is not TrialState.FAILED or not t.user_attrs.get(SURPLUS_ATTR):
+            found[state] += 1
     return found
+
+
+def state_of(frozen) -> TrialState:
+    """An optuna trial's state in ginpipe's words (trial.json, study.json): optuna's name, lower case,
+    and FAIL as "failed"."""
+    return TrialState.FAILED if frozen.state.name == "FAIL" else TrialState(frozen.state.name.lower())
 
 
 def redact(url: str) -> str:

@@ -26,6 +26,7 @@ from collections import defaultdict
 from ..config.resolution import ResolvedConfig
 from ..config.text.values import MacroRef, Ref, canonical_text, walk
 from ..errors import GinpipeError
+from ..experiment.statuses import Action
 from ..experiment.run_record import RunRecord
 from ..log import logger
 from ..runs.engine import Engine
@@ -81,7 +82,7 @@ class StartGate:
                         objects=prepared.objects, from_task=prepared.options.from_task)
         state = State({"output_dir": str(member.folder), **prepared.initial})
         decisions = engine.plan(prepared.tasks, state)
-        first = next(((t, d) for t, d in zip(prepared.tasks, decisions) if d.action != "cached"), None)
+        first = next(((t, d) for t, d in zip(prepared.tasks, decisions) if d.action != Action.CACHED), None)
         if first is None:
             return True
         task, decision = first
@@ -96,7 +97,7 @@ class StartGate:
             if theirs is None:
                 continue
             differing = self._differing_between(member.name, other.name, prepared.config, theirs.config)
-            if decision.action == "run" and selector and _reachable(selector, prepared.config) & differing:
+            if decision.action == Action.RUN and selector and _reachable(selector, prepared.config) & differing:
                 continue  # will differ
             logger.debug(f"{member.name} waits for {other.name} to make {decision.label}")
             return False

@@ -1,7 +1,8 @@
 """Where sweep members run: local processes, or jobs of a cluster through submitit.
 
-A launcher has a `capacity` (how many members may run at once) and `start(member)`, which returns a
-handle whose `poll()` gives None while the member runs, then `(ok, error, last_log_lines)`.
+Each meets `ginpipe.sweeps.scheduler.Launcher` (the contract, a `typing.Protocol`): a `capacity` (how
+many members may run at once) and `start(member)`, which returns a `Handle` whose `poll()` gives None
+while the member runs, then `(ok, error, last_log_lines)`, and whose `cancel()` stops it.
 
 * `LocalLauncher`: one `ginpipe` process per member, `jobs` at once; with GPUs visible, each running
   member gets its own (`CUDA_VISIBLE_DEVICES`, round-robin when there are more jobs than GPUs).
@@ -30,6 +31,7 @@ from ..experiment.quiet import make_quiet
 from ..runs.options import RunOptions, check_jobs
 from ..runs.runner import run_experiment
 from .parent_death import death_hook
+from .scheduler import Result
 from .warm_start import ForkedCommand, fork_is_safe, warm_up
 
 __all__ = ["LocalLauncher", "WarmLauncher", "SubmititLauncher", "visible_gpus", "run_member"]
@@ -106,7 +108,7 @@ class _LocalHandle:
     def code(self) -> int | None:
         return self.process.returncode
 
-    def poll(self):
+    def poll(self) -> Result | None:
         if self.process.poll() is None:
             return None
         self.reader.join()
@@ -135,7 +137,7 @@ class WarmLauncher:
         self._free = list(range(self.capacity))
         self._warm: bool | None = None  # None until the first member
 
-    def start(self, member):
+    def start(self, member) -> _LocalHandle | _ForkedHandle:
         if not fork_is_safe(member.options):
             return self.fresh.start(member)
         if self._warm is None:
@@ -153,7 +155,9 @@ class WarmLauncher:
         handle = self.start(_OneMember(options))
         while handle.poll() is None:
             time.sleep(0.05)
-        return handle.code
+        code = handle.code
+        assert code is not None  # poll() answered: the process ended
+        return code
 
     def _release(self, slot: int) -> None:
         self._free.append(slot)
@@ -177,7 +181,7 @@ class _ForkedHandle:
     def code(self) -> int | None:
         return self.forked.code
 
-    def poll(self):
+    def poll(self) -> Result | None:
         code = self.forked.poll()
         if code is None:
             return None
@@ -231,7 +235,7 @@ class _SubmititHandle:
     def __init__(self, job):
         self.job = job
 
-    def poll(self):
+    def poll(self) -> Result | None:
         if not self.job.done():
             return None
         lines = (self.job.stderr() or "").splitlines()[-_TAIL:]

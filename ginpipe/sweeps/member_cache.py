@@ -7,7 +7,7 @@ not change are not enough (an edited helper or data folder changes nothing in th
 from __future__ import annotations
 
 from ..errors import GinpipeError
-from .plan import Member
+from .sweep_plan import Member
 
 __all__ = ["tasks_to_rerun"]
 

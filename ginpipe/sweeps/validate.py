@@ -40,7 +40,7 @@ class Check:
 def check_sweep(sweep, composition: Composition) -> None:
     """Raise the first refusal among the sweep's members (its covering set, and those whose folder
     exists and that would not be skipped as finished); `composition` is the sweep's configs and mods."""
-    from .execute import finished
+    from .sweep_jobs import finished
 
     checked = set(covering(len(sweep.members), [len(a.values) for a in sweep.axes]))
     checked |= {i for i, m in enumerate(sweep.members)
@@ -60,8 +60,8 @@ def check_runs(checks: Sequence[Check]) -> list[str]:
         texts.append(prepared.config_text)
         if check.folder is None:
             continue
-        # locked=True: a member folder another command's run holds is waited for and adopted by the
-        # sweep (execute.py), not refused here; the member's own run checks the lock again.
+        # locked=True: a member whose folder another command's run holds is not refused here; the
+        # sweep waits for that run and adopts what it finished (sweep_jobs._SweepMembers.ready)
         refused = Experiment(check.folder).refusal(prepared.config_text, resume=check.options.resume,
                                                    overwrite=check.options.overwrite, locked=True)
         if refused is not None:

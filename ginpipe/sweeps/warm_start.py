@@ -28,6 +28,7 @@ from ..errors import GinpipeError
 from ..experiment.console import configure_console, exit_code
 from ..experiment.quiet import make_quiet
 from ..experiment.ranks import is_main_process
+from ..experiment.statuses import RunStatus
 from ..log import logger
 from ..runs.options import RunOptions
 from ..runs.prepare import prepare, run_scope
@@ -62,7 +63,7 @@ def _run(options: RunOptions) -> int:
         return 0
     state = run_experiment(options)
     if is_main_process():
-        print(summary_line(state["output_dir"], "done"))
+        print(summary_line(state["output_dir"], RunStatus.DONE))
     return 0
 
 

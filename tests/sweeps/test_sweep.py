@@ -9,7 +9,7 @@ import pytest
 
 from ginpipe.errors import ConfigError
 from ginpipe.runs.options import RunOptions
-from ginpipe.sweeps.plan import plan_sweep
+from ginpipe.sweeps.sweep_plan import plan_sweep
 from tests.support.projects import sweep_project  # noqa: F401 - the `project` of these tests
 
 SWEEP_GIN = """

@@ -56,7 +56,7 @@ class Composition:
     initial_state: list[tuple[str, object, Where]] = field(default_factory=list)
     expressions: dict[str, tuple[str, Where]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, includes and templates too
-    sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # `!sweep:` lines, see ginpipe.sweeps.plan
+    sweeps: list[tuple[str, str, Where]] = field(default_factory=list)  # `!sweep:` lines, see ginpipe.sweeps.sweep_plan
     searches: list[tuple[str, str, Where]] = field(default_factory=list)  # `!search:` lines, see ginpipe.search.space
 
     def macros(self) -> dict[str, Binding]:

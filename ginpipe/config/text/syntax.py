@@ -7,7 +7,7 @@ Handled here, before gin's own parser sees the text:
   appends to the list an earlier line gave `$key`, also over several lines);
 * `$(expression)` becomes a placeholder string, computed later once every macro is known;
 * `key += value` becomes `key = value`, and its line is remembered as an append;
-* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweeps.plan`;
+* `!sweep:` blocks (indented `name.param = [values]` lines) are kept aside for `ginpipe.sweeps.sweep_plan`;
 * `!search:` blocks (indented `name.param = distribution(...)` lines) for `ginpipe.search.space`.
 
 Every output line keeps the file and line it came from, so errors name the user's own file and line.

@@ -1,22 +1,22 @@
-"""Running a sweep: its members through a launcher, skipping finished ones, failures listed at the end.
+"""Running a sweep: its members as the scheduler's jobs, skipping finished ones, failures listed at the end.
 
 A member that finished is marked (`sweep.json` in its folder, with the digest of its command and
-config files), so rerunning the same sweep skips it; with several members at once, the start gate
-(`ginpipe.sweeps.gate`) holds members back until the first one has made what they share.
+config files), so rerunning the same sweep skips it. `_SweepMembers` is the sweep's job source for
+`ginpipe.sweeps.scheduler`, which starts, gates and cancels the members through a launcher.
 """
 from __future__ import annotations
 
 import dataclasses
 import sys
-import time
-from typing import Any
 from dataclasses import dataclass, field
 
 from ..errors import GinpipeError, RunInterrupted
+from ..experiment.statuses import MemberStatus, RunStatus
 from ..files import read_json, write_json
 from ..log import logger
 from ..tools.run_summary import members_table
-from .plan import Member, Sweep
+from .sweep_plan import Member, Sweep
+from .scheduler import Job, Launcher, Readiness, Result, schedule
 
 __all__ = ["SweepError", "Outcome", "run_sweep", "finished", "summary", "MARKER"]
 
@@ -30,93 +30,101 @@ class SweepError(GinpipeError):
 @dataclass
 class Outcome:
     member: Member
-    status: str  # "done", "skipped" (finished earlier) or "failed"
+    status: MemberStatus
     seconds: float = 0.0
     error: str = ""
     log: list[str] = field(default_factory=list)  # the last lines the member printed
 
 
-def run_sweep(sweep: Sweep, launcher, share_prefix: bool = True, poll_s: float = 0.2) -> list[Outcome]:
+def run_sweep(sweep: Sweep, launcher: Launcher, share_prefix: bool = True, poll_s: float = 0.2) -> list[Outcome]:
     """Run the members not finished yet through `launcher`; raise SweepError if any failed.
 
-    With room for several members at once, a `StartGate` starts the first member alone and each other
-    member once the first has made every task the two share (`share_prefix=False` starts them at once).
+    With room for several members at once, the scheduler's start gate starts the first member alone
+    and each other member once the first has made every task the two share (`share_prefix=False`
+    starts them at once).
     """
     logger.info(sweep.describe())
-    outcomes: dict[str, Outcome] = {}
-    todo = []
-    for member in sweep.members:
-        if not sweep.rerun_finished and finished(member):
-            outcomes[member.name] = Outcome(member, "skipped")
-            logger.info(f"↷ {member.name}: finished earlier, skipped")
-        else:
-            todo.append(member)
-    parent = _start_parent_run(sweep)
-    gate = None
-    if share_prefix and launcher.capacity > 1 and len(todo) > 1:
-        from .gate import StartGate
-        gate = StartGate(todo)
-    running: dict[str, tuple[Member, Any, float]] = {}  # the launcher's handles (poll, cancel)
-    waiting: set[str] = set()  # members an earlier command's process still runs
-    try:
-        while todo or running:
-            allowed = gate.released() if gate else todo
-            for member in [m for m in allowed if m in todo][:max(0, launcher.capacity - len(running))]:
-                if _still_running_elsewhere(member, waiting):
-                    continue
-                todo.remove(member)
-                if member.name in waiting and not sweep.rerun_finished and _adoptable(member):
-                    outcomes[member.name] = Outcome(member, "skipped")  # that process finished it: adopted
-                    _mark_finished(member)
-                    logger.info(f"↷ {member.name}: finished by the earlier command's process, skipped")
-                    if gate:
-                        gate.finished(member)
-                    continue
-                logger.info(f"▶ member {member.name}")
-                running[member.name] = (member, launcher.start(_child_of(member, parent)), time.perf_counter())
-            for name, (member, handle, started) in list(running.items()):
-                result = handle.poll()
-                if result is None:
-                    continue
-                del running[name]
-                ok, error, log = result
-                if not ok and _still_running_elsewhere(member, waiting):  # another command took it first
-                    todo.append(member)
-                    continue
-                outcome = Outcome(member, "done" if ok else "failed", time.perf_counter() - started, error, log)
-                outcomes[name] = outcome
-                if ok:
-                    _mark_finished(member)
-                    logger.info(f"✓ member {name} in {outcome.seconds:.1f} s")
-                else:
-                    logger.error(f"✗ member {name} failed: {error}")
-                if gate:
-                    gate.finished(member)
-            if running or todo:
-                time.sleep(poll_s)
-    except KeyboardInterrupt:
-        for _member, handle, _ in running.values():
-            handle.cancel()
-        if parent is not None:
-            parent.finish("KILLED", members=len(sweep.members))
-        raise RunInterrupted(f"interrupted: sweep {sweep.base} was stopped (Ctrl-C); unfinished members: "
-                         + ", ".join(m.name for m in [*todo, *(r[0] for r in running.values())]) + ".",
-                         hint="Run the same command again: finished members are skipped, and each"
-                              " unfinished one resumes after its last finished task.") from None
-    ordered = [outcomes[m.name] for m in sweep.members]
+    source = _SweepMembers(sweep, _start_parent_run(sweep))
+    schedule(source, launcher, share_prefix=share_prefix, poll_s=poll_s)
+    ordered = [source.outcomes[m.name] for m in sweep.members]
     print(summary(ordered))
     metrics = members_table([m.folder for m in sweep.members])
     if metrics:  # on stderr: stdout keeps one line per member, for scripts
         print("\n" + metrics, file=sys.stderr)
-    failed = [o for o in ordered if o.status == "failed"]
-    if parent is not None:
-        parent.finish("FAILED" if failed else "FINISHED", members=len(ordered), failed=len(failed))
+    failed = [o for o in ordered if o.status == MemberStatus.FAILED]
+    if source.parent is not None:
+        source.parent.finish("FAILED" if failed else "FINISHED", members=len(ordered), failed=len(failed))
     if failed:
         raise SweepError(
             f"{len(failed)} of {len(ordered)} sweep members failed: " + ", ".join(o.member.name for o in failed)
             + ".", hint=_where_logs_are(failed) + " Fix the cause and run the same command again: finished members"
                         " are skipped, failed ones resume after their last finished task.")
     return ordered
+
+
+class _SweepMembers:
+    """The scheduler's job source for a sweep: every member not finished yet, all known up front."""
+
+    lookahead = None
+
+    def __init__(self, sweep: Sweep, parent):
+        self.sweep, self.parent = sweep, parent
+        self.outcomes: dict[str, Outcome] = {}
+        self.todo: list[Member] = []
+        self.waiting: set[str] = set()  # members an earlier command's process still runs
+        for member in sweep.members:
+            if not sweep.rerun_finished and finished(member):
+                self.outcomes[member.name] = Outcome(member, MemberStatus.SKIPPED)
+                logger.info(f"↷ {member.name}: finished earlier, skipped")
+            else:
+                self.todo.append(member)
+
+    def exhausted(self) -> bool:
+        return not self.todo
+
+    def next_job(self) -> Job | None:
+        return Job(_child_of(self.todo.pop(0), self.parent)) if self.todo else None
+
+    def ready(self, job: Job) -> Readiness:
+        member = job.member
+        if _still_running_elsewhere(member, self.waiting):
+            return Readiness.WAIT
+        if member.name in self.waiting and not self.sweep.rerun_finished and _adoptable(member):
+            self.outcomes[member.name] = Outcome(member, MemberStatus.SKIPPED)  # that process finished it: adopted
+            _mark_finished(member)
+            logger.info(f"↷ {member.name}: finished by the earlier command's process, skipped")
+            return Readiness.DROP
+        logger.info(f"▶ member {member.name}")
+        return Readiness.START
+
+    def finished(self, job: Job, result: Result) -> bool:
+        """Where a member is accepted as ended (done or failed), or handed back to wait for the
+        other command that took its folder first."""
+        ok, error, log = result
+        member = job.member
+        if not ok and _still_running_elsewhere(member, self.waiting):
+            return False
+        outcome = Outcome(member, MemberStatus.DONE if ok else MemberStatus.FAILED, job.seconds, error, log)
+        self.outcomes[member.name] = outcome
+        if ok:
+            _mark_finished(member)
+            logger.info(f"✓ member {member.name} in {outcome.seconds:.1f} s")
+        else:
+            logger.error(f"✗ member {member.name} failed: {error}")
+        return True
+
+    def stopped(self, unfinished: list[Job], error: BaseException) -> None:
+        if not isinstance(error, KeyboardInterrupt):
+            return
+        if self.parent is not None:
+            self.parent.finish("KILLED", members=len(self.sweep.members))
+        raise RunInterrupted(f"interrupted: sweep {self.sweep.base} was stopped (Ctrl-C); unfinished members: "
+                             + ", ".join(m.name for m in [*(j.member for j in unfinished if j.handle is None),
+                                                          *self.todo,
+                                                          *(j.member for j in unfinished if j.handle is not None)])
+                             + ".",
+                             hint="Run the same command again: finished members are skipped, and each"
+                                  " unfinished one resumes after its last finished task.") from None
 
 
 def _where_logs_are(failed: list[Outcome]) -> str:
@@ -170,7 +178,7 @@ def finished(member: Member) -> bool:
     and the files alone would skip a member whose task code or data was edited since)."""
     run = read_json(member.folder / "run.json", None) or {}
     marker = read_json(member.folder / MARKER, None) or {}
-    return run.get("status") == "done" and marker.get("inputs") == member.inputs and _all_cached(member)
+    return run.get("status") == RunStatus.DONE and marker.get("inputs") == member.inputs and _all_cached(member)
 
 
 def _adoptable(member: Member) -> bool:
@@ -178,7 +186,7 @@ def _adoptable(member: Member) -> bool:
     every task from its cache (bindings, code and data as now). The earlier command writes the
     member's marker only after its process ends, so the marker cannot be waited on here."""
     run = read_json(member.folder / "run.json", None) or {}
-    return run.get("status") == "done" and _all_cached(member)
+    return run.get("status") == RunStatus.DONE and _all_cached(member)
 
 
 def _all_cached(member: Member) -> bool:
@@ -192,7 +200,7 @@ def summary(outcomes: list[Outcome]) -> str:
     width = max(len(o.member.name) for o in outcomes)
     lines = []
     for o in outcomes:
-        detail = ("finished earlier" if o.status == "skipped" else f"{o.seconds:.1f} s"
+        detail = ("finished earlier" if o.status == MemberStatus.SKIPPED else f"{o.seconds:.1f} s"
                   + (f"  {o.error.splitlines()[0]}" if o.error else ""))
         lines.append(f"{o.status:<8} {o.member.name:<{width}}  {detail}")
     return "\n".join(lines)

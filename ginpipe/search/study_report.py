@@ -9,10 +9,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from ..experiment.statuses import TrialState
 from ..files import atomic_write, read_json, write_json
 from ..runs.options import command_line
-from .plan import StudyPlan
-from .study import SURPLUS_ATTR, redact
+from .study import SURPLUS_ATTR, redact, state_of
+from .study_plan import StudyPlan
 
 __all__ = ["study_record", "write_summary", "describe", "write_plots", "STUDY_RECORD"]
 
@@ -21,21 +22,20 @@ STUDY_RECORD = "study.json"
 
 def study_record(study, plan: StudyPlan) -> dict:
     """What study.json holds."""
-    from optuna.trial import TrialState
+    from optuna.trial import TrialState as Told
 
     trials = []
     for t in study.get_trials(deepcopy=False):
         if t.user_attrs.get(SURPLUS_ATTR):
             continue
-        state = {"FAIL": "failed"}.get(t.state.name, t.state.name.lower())  # as trial.json words it
-        trials.append({"number": t.number, "state": state, "value": t.value,
+        trials.append({"number": t.number, "state": state_of(t), "value": t.value,
                        "params": t.params, "folder": str(plan.folder / f"trial-{t.number:04d}"),
                        **({"error": t.user_attrs["error"]} if "error" in t.user_attrs else {})})
     record = {"study": plan.settings.name, "storage": redact(plan.settings.storage),
               "objective": plan.objective.metric, "direction": plan.objective.direction,
               "sampler": plan.settings.sampler, "pruner": plan.settings.pruner, "target_trials": plan.trials,
               "trials": trials, "best": None}
-    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+    complete = [t for t in study.get_trials(deepcopy=False, states=(Told.COMPLETE,))]
     if complete:
         best = study.best_trial
         folder = plan.folder / f"trial-{best.number:04d}"
@@ -55,7 +55,8 @@ def write_summary(study, plan: StudyPlan) -> dict:
 def describe(record: dict, plan: StudyPlan) -> str:
     """The lines a study ends with."""
     states = [t["state"] for t in record["trials"]]
-    tally = ", ".join(f"{states.count(s)} {s}" for s in ("complete", "pruned", "failed", "running") if states.count(s))
+    tally = ", ".join(f"{states.count(s)} {s}" for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED,
+                                                                             TrialState.RUNNING) if states.count(s))
     lines = [f"Study {record['study']}: {len(states)} trials ({tally or 'none'}) in {plan.folder}"]
     best = record["best"]
     if best:

@@ -7,7 +7,7 @@ with its own bindings and name, i.e. the plain command
 
     ginpipe CONFIG... --mods <base mods> Resnet.n_layers=8 LR=0.001 --experiment-name <base>__n_layers=8__LR=0.001
 
-which a launcher runs (`ginpipe.sweeps.execute`, `ginpipe.sweeps.launchers`); its run.json records
+which a launcher runs (`ginpipe.sweeps.sweep_jobs`, `ginpipe.sweeps.launchers`); its run.json records
 that command, so any member can be rerun by hand. A member whose run.json says "done" and whose
 command and config files are unchanged is skipped, so rerunning an interrupted sweep resumes it.
 """

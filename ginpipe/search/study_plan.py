@@ -22,7 +22,7 @@ from ..experiment.folder_safety import check_name
 from ..experiment.naming import DEFAULT_PROJECT
 from ..runs.options import RunOptions, command_line
 from ..runs.trial import TrialLink
-from ..sweeps.plan import Member
+from ..sweeps.sweep_plan import Member
 from .objective import Objective, check_made_by_siblings, choose_objective
 from .space import Param, parse_space
 from .study import StudySettings
@@ -115,7 +115,7 @@ def check_objective(plan: StudyPlan, composition: Composition, config_text: str)
     """A new study's objective, against what finished experiments of the same tasks made (a study with
     finished trials is checked against them when it opens)."""
     if (plan.folder / "study.db").exists() or not plan.settings.storage.startswith("sqlite:///"):
-        return  # the study's own trials tell (`execute`), and they know better than siblings
+        return  # the study's own trials tell (`trial_jobs`), and they know better than siblings
     reported = next((b.value for b in reversed(composition.bindings) if not b.scope and b.arg == "monitor"
                      and b.selector.rsplit(".", 1)[-1] == "fit_model" and isinstance(b.value, str)), None)
     check_made_by_siblings(plan.objective, config_text, plan.folder.parent, reported)
