@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 
+from ..environ import variable_set
+
 __all__ = ["must_recompute", "recomputing", "VARIABLE"]
 
 VARIABLE = "GINPIPE_MUST_RECOMPUTE"
@@ -29,15 +31,6 @@ def must_recompute() -> bool:
     return os.environ.get(VARIABLE, "") not in ("", "0")
 
 
-@contextlib.contextmanager
-def recomputing():
+def recomputing() -> contextlib.AbstractContextManager[None]:
     """`must_recompute()` is True inside (and in the processes started inside)."""
-    before = os.environ.get(VARIABLE)
-    os.environ[VARIABLE] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(VARIABLE, None)
-        else:
-            os.environ[VARIABLE] = before
+    return variable_set(VARIABLE, "1")

@@ -14,6 +14,8 @@ import os
 import warnings
 from typing import Iterator
 
+from ..environ import variable_set
+
 __all__ = ["make_quiet", "quiet", "quiet_for"]
 
 _VARIABLE = "GINPIPE_QUIET"
@@ -38,19 +40,15 @@ def quiet_for(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    saved = {name: os.environ.get(name) for name in (_VARIABLE, "TQDM_DISABLE")}
     level = logging.root.manager.disable
-    with warnings.catch_warnings():  # restores the warning filters make_quiet adds
+    tqdm = None if "TQDM_DISABLE" in os.environ else "1"  # the user's own setting stays
+    # catch_warnings restores the filters make_quiet adds; variable_set the environment it changes
+    with warnings.catch_warnings(), variable_set(_VARIABLE, "1"), variable_set("TQDM_DISABLE", tqdm):
         make_quiet()
         try:
             yield
         finally:
             logging.disable(level)
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 def quiet() -> bool:

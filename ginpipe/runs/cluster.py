@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import os
 
+from ..environ import variable_set
+
 __all__ = ["cluster_address", "cluster_environment"]
 
 _VARIABLE = "GINPIPE_CLUSTER"
@@ -17,18 +19,6 @@ def cluster_address() -> str | None:
     return os.environ.get(_VARIABLE) or None
 
 
-@contextlib.contextmanager
-def cluster_environment(address: str | None):
+def cluster_environment(address: str | None) -> contextlib.AbstractContextManager[None]:
     """Put `address` in the environment while the run executes (nothing when it is None)."""
-    if not address:
-        yield
-        return
-    before = os.environ.get(_VARIABLE)
-    os.environ[_VARIABLE] = address
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(_VARIABLE, None)
-        else:
-            os.environ[_VARIABLE] = before
+    return variable_set(_VARIABLE, address)

@@ -17,6 +17,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from ..environ import variable_set
 from ..errors import GinpipeError
 from .study_storage import open_storage
 
@@ -61,21 +62,9 @@ def in_trial() -> bool:
     return bool(os.environ.get(_VARIABLE))
 
 
-@contextlib.contextmanager
-def trial_environment(link_text: str | None):
+def trial_environment(link_text: str | None) -> contextlib.AbstractContextManager[None]:
     """Put the run's trial link in the environment while it runs (nothing when it is no trial)."""
-    if not link_text:
-        yield
-        return
-    before = os.environ.get(_VARIABLE)
-    os.environ[_VARIABLE] = link_text
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(_VARIABLE, None)
-        else:
-            os.environ[_VARIABLE] = before
+    return variable_set(_VARIABLE, link_text)
 
 
 def make_pruner(name: str):
