@@ -9,6 +9,7 @@ the first trial (`search/declared_metrics`); one task without a declaration leav
 """
 from __future__ import annotations
 
+import ast
 import functools
 from typing import Any, Callable, Iterable
 
@@ -16,7 +17,7 @@ import gin
 
 from .task_names import original
 
-__all__ = ["declares_metrics", "declared_by", "bound_arguments"]
+__all__ = ["declares_metrics", "declared_by", "bound_arguments", "all_decorated"]
 
 Declaration = Callable[..., "Iterable[str] | None"]
 
@@ -36,6 +37,35 @@ def declares_metrics(declare: Declaration | None = None) -> Callable[[Callable],
 
 def _none(**_: Any) -> Iterable[str]:
     return ()
+
+
+def all_decorated(tasks: Iterable[Any], selectors: dict[int, str], signatures: dict) -> bool:
+    """Whether each task's source shows a `declares_metrics` decorator: read, not imported, so that a
+    list with a custom task that declares nothing costs no import (a project's tasks may import torch).
+    `signatures` is the registry's (complete selector -> `Signature`, whose `site` is the source)."""
+    for task in tasks:
+        fn = original(task)  # a stand-in, named after the object it stands for
+        signature = signatures.get(selectors.get(id(task)) or f"{fn.__module__}.{fn.__qualname__}")
+        site = getattr(signature, "site", None)
+        if not site or not _decorated(*site):
+            return False
+    return True
+
+
+def _decorated(path: str, qualname: str) -> bool:
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == qualname:
+            return any(_named(d.func if isinstance(d, ast.Call) else d) == "declares_metrics"
+                       for d in node.decorator_list)
+    return False
+
+
+def _named(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 def declared_by(tasks: Iterable[Any], selectors: dict[int, str]) -> set[str] | None:

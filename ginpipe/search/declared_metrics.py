@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import did_you_mean
 from ..runs.prepare import prepare, run_scope
-from ..runs.task_metrics import declared_by
+from ..runs.task_metrics import all_decorated, declared_by
 from ..sweeps.validate import Check
 from .objective import MissingMetric
 from .plan import StudyPlan
@@ -25,7 +25,11 @@ def check_declared_metrics(plan: StudyPlan, trial: Check) -> None:
     if (plan.folder / "study.db").exists():
         return
     with run_scope():
-        prepared = prepare(trial.options, trial.composition).bind()
+        prepared = prepare(trial.options, trial.composition)
+        if prepared.registry is None or not all_decorated(prepared.tasks, prepared.selectors,
+                                                          prepared.registry.signatures):
+            return  # a task declares nothing: the first trial tells, and nothing is imported for it
+        prepared.bind()
         made = declared_by(prepared.tasks, prepared.selectors)
     if made is None or plan.objective.metric in made:
         return
