@@ -216,12 +216,15 @@ def _launcher(args, folder):
 
 def _search(plan, args, composition) -> int:
     """A study: trials through the sweep launchers, then its summary (and plots)."""
+    from .search.declared_metrics import check_declared_metrics
     from .search.study_plan import check_objective, check_study_folder, sample_trials
     from .sweeps.validate import check_runs
 
-    texts = check_runs(sample_trials(plan, composition))  # once, before the first trial starts
+    trials = sample_trials(plan, composition)
+    texts = check_runs(trials)  # once, before the first trial starts
     check_study_folder(plan)
     check_objective(plan, composition, texts[0])
+    check_declared_metrics(plan, trials[0])  # imports the tasks: after the checks that need none
     if plan.options.dry_run:
         print("\n".join([plan.describe(), *(f"  {param.describe()}" for param in plan.params)]))
         return 0

@@ -40,6 +40,7 @@ from .experiment.set_aside import set_aside
 from .experiment.statuses import RunStatus
 from .files import atomic_write, fsync_path, read_json, write_json, write_text
 from .runs.cluster import cluster_address
+from .runs.task_metrics import declares_metrics
 from .runs.trial import TrialPruned, in_trial, report_trial
 from .cache.declared import declare_input
 from .cache.object_code import code_digest
@@ -53,7 +54,7 @@ __all__ = ["atomic_write", "write_text", "write_json", "read_json", "fsync_path"
            "quiet", "check_removable", "set_aside", "mark_cache", "read_run_state", "tracking_run", "TrackingRun",
            "plain_float", "plain_numbers", "read_config", "Ref", "MacroRef", "walk",
            "in_trial", "report_trial", "TrialPruned", "code_digest", "is_project_module", "must_recompute",
-           "declare_input", "cluster_address", "RunStatus"]
+           "declare_input", "cluster_address", "RunStatus", "declares_metrics"]
 
 
 def read_config(configs: str | os.PathLike | Sequence[str | os.PathLike], mods: Sequence[str] = ()):

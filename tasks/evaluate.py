@@ -4,14 +4,14 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
-from typing import Callable, Mapping, MutableMapping, Sequence
+from typing import Any, Callable, Mapping, MutableMapping, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 from loguru import logger
 
-from ginpipe.io import atomic_write, is_main_process, plain_numbers
+from ginpipe.io import atomic_write, declares_metrics, is_main_process, plain_numbers
 
 # Parameter names under which sklearn metrics take scores rather than predicted labels.
 _SCORE_PARAMETERS = {"y_score", "y_prob", "y_proba", "probas_pred"}
@@ -26,6 +26,9 @@ def predict_logits(model: torch.nn.Module, loader, device: str = "cpu") -> tuple
         logits.append(model(batch["x"].to(device), batch["lengths"].to(device)).float().cpu())
         targets.append(batch["y"])
     return torch.cat(logits), torch.cat(targets)
+
+
+_CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "auroc_macro", "loss", "size")
 
 
 def classification_metrics(logits: torch.Tensor, targets: torch.Tensor, classes: Sequence[str],
@@ -97,6 +100,14 @@ def _predictions(metadata, split: str, probs: np.ndarray, targets: torch.Tensor,
     return prediction_table(paths, probs, classes, top_k or len(classes), label=[classes[int(t)] for t in targets])
 
 
+def _evaluate_metrics(split: str = "test", sklearn_metrics: Mapping[str, Callable] | Sequence[Callable] = (),
+                      **_: Any) -> list[str]:
+    """The numbers metrics.json holds (`classification_metrics`, and each of `sklearn_metrics`)."""
+    names = sklearn_metrics.keys() if isinstance(sklearn_metrics, Mapping) else map(_function_name, sklearn_metrics)
+    return [f"{split}_{name}" for name in (*_CLASSIFICATION_METRICS, *names)]
+
+
+@declares_metrics(_evaluate_metrics)
 def evaluate_model(state: MutableMapping, sklearn_metrics: Mapping[str, Callable] | Sequence[Callable] = (),
                    split: str = "test", device: str = "auto", plots: bool = True,
                    checkpoint_key: str = "best_checkpoint", dataloaders_key: str = "dataloaders",

@@ -13,9 +13,10 @@ from typing import Mapping, MutableMapping
 import pandas as pd
 from loguru import logger
 
-from ginpipe.io import is_main_process
+from ginpipe.io import declares_metrics, is_main_process
 
 
+@declares_metrics()  # no metric: a study cannot be judged by it
 def export_model(state: MutableMapping, split: str = "test", examples: int = 4,
                  checkpoint_key: str = "best_checkpoint", class_map_key: str = "class_map",
                  features_key: str = "features", metadata_key: str = "dataset_metadata",

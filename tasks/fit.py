@@ -11,7 +11,8 @@ from typing import Any, Callable, MutableMapping, Sequence
 
 from loguru import logger
 
-from ginpipe.io import code_digest, in_trial, is_main_process, plain_float, quiet, set_aside, tracking_run, write_text
+from ginpipe.io import (code_digest, declares_metrics, in_trial, is_main_process, plain_float, quiet, set_aside,
+                        tracking_run, write_text)
 
 
 CHECKPOINTS = "checkpoints"
@@ -112,6 +113,14 @@ def _on_terminal() -> bool:
         return False
 
 
+def _fit_metrics(monitor: str = "val_accuracy", **_: Any) -> list[str]:
+    """What a trial can be judged by: the monitored metric it reports each epoch (`TrialReport`), or
+    `train_loss`, which it monitors instead when there is no validation split. The other curves
+    (metrics.csv) are logged, not final metrics of the run."""
+    return [monitor, "train_loss"]
+
+
+@declares_metrics(_fit_metrics)
 def fit_model(state: MutableMapping, model: Callable[..., Any] | None = None,
               trainer: Callable[..., Any] | None = None, monitor: str = "val_accuracy",
               mode: str = "max", callbacks: Sequence[Any] = (), loggers: Sequence[Any] = (), resume: bool = True,

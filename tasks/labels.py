@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 from loguru import logger
 
+from ginpipe.io import declares_metrics
 
+
+@declares_metrics()  # no metric: a study cannot be judged by it
 def make_labels(state: MutableMapping, column: str = "label", classes: Sequence[str] | None = None,
                 target_column: str = "target", key_in: str = "dataset_metadata",
                 key_out: str = "dataset_metadata", class_map_key: str = "class_map") -> MutableMapping:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import MutableMapping
 
+from ginpipe.io import declares_metrics
 
+
+@declares_metrics()  # no metric: a study cannot be judged by it
 def set_seed(state: MutableMapping, seed: int = 42, deterministic: bool = False,
              key_out: str = "seed") -> MutableMapping:
     """Seed every random generator the pipeline uses and record the seed in the state.

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from loguru import logger
 
+from ginpipe.io import declares_metrics
+
 Strategy = Callable[..., "np.ndarray | pd.Categorical"]
 
 DEFAULT_PROPORTIONS = {"train": 0.7, "validation": 0.15, "test": 0.15}
@@ -248,6 +250,7 @@ def split_kfold(metadata: pd.DataFrame, seed: int = 0, n_folds: int = 5, fold: i
     return _categorical(codes, ["train", "validation", "test"])
 
 
+@declares_metrics()  # no metric: a study cannot be judged by it
 def split_dataset(state: MutableMapping, strategy: Strategy = split_random, column: str = "split",
                   required: Sequence[str] = ("train",), key_in: str = "dataset_metadata",
                   key_out: str = "dataset_metadata", seed_key: str = "seed") -> MutableMapping:

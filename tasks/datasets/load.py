@@ -9,6 +9,8 @@ from loguru import logger
 
 from .probe import probe_audio
 
+from ginpipe.io import declares_metrics
+
 Filter = Callable[[pd.DataFrame], pd.DataFrame] | str
 
 
@@ -16,6 +18,7 @@ class UnreadableAudioError(RuntimeError):
     """Raised by `load_dataset(on_bad_files='raise')` when some listed files cannot be used."""
 
 
+@declares_metrics()  # no metric: a study cannot be judged by it
 def load_dataset(state: MutableMapping, reader_fn: Sequence[Callable[[], pd.DataFrame]] = (),
                  filters: Sequence[Filter] = (), on_bad_files: Literal["drop", "raise"] = "drop",
                  n_jobs: int | None = None, engine: Any = None, key_out: str = "dataset_metadata",

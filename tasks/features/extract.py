@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 from loguru import logger
 
-from ginpipe.io import declare_input, must_recompute
+from ginpipe.io import declare_input, declares_metrics, must_recompute
 
 from ..engine import DataEngine
 from .audio_io import load_audio
@@ -26,6 +26,7 @@ class NonFiniteAudioError(ValueError):
     """Audio files whose samples include NaN or infinity (float WAVs can hold them)."""
 
 
+@declares_metrics()  # no metric: a study cannot be judged by it
 def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: bool = False,
                      cache_dir: str = "data/generated/features", shard_size: int = 1000,
                      engine: DataEngine | None = None, n_jobs: int | None = None,

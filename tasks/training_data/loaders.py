@@ -12,6 +12,8 @@ from .collate import pad_collate
 from .dataset import AudioFeatureDataset
 from .streaming import ShardStream
 
+from ginpipe.io import declares_metrics
+
 # Used when the config names no loaders; configs write
 # `get_dataloaders.loaders = {'train': @train/torch.utils.data.DataLoader, ...}` and bind
 # `train/torch.utils.data.DataLoader.batch_size = 32` and so on per scope.
@@ -22,6 +24,7 @@ _DEFAULT_LOADERS = {
 }
 
 
+@declares_metrics()  # no metric: a study cannot be judged by it
 def get_dataloaders(state: MutableMapping, loaders: Mapping[str, Callable[..., DataLoader]] | None = None,
                     train_crop_seconds: float | None = None, memory_cache_mb: float = 512,
                     train_split: str = "train", streaming: bool = False, shuffle_buffer: int = 1000,

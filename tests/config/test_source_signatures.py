@@ -118,3 +118,23 @@ def test_a_decorated_function_is_unsure(package):
     node = top_level_binding(read_tree(located), "f")
     with pytest.raises(Unsure):
         signature_from_source(located, node, None)
+
+
+@pytest.mark.parametrize("source, readable", [
+    ("from ginpipe.io import declares_metrics\n\n@declares_metrics(lambda **_: ['acc'])\ndef f(state, k=1):\n"
+     "    return state\n", True),
+    ("import ginpipe.io\n\n@ginpipe.io.declares_metrics()\ndef f(state, k=1):\n    return state\n", True),
+    # a decorator of the same name that is not ginpipe's may replace the function: imported to know
+    ("def declares_metrics(f):\n    return lambda *a: f\n\n@declares_metrics\ndef f(state, k=1):\n"
+     "    return state\n", False),
+    ("from ginpipe.io import declares_metrics\nimport functools\n\n@declares_metrics()\n@functools.cache\n"
+     "def f(state, k=1):\n    return state\n", False),
+])
+def test_ginpipes_metric_declaration_keeps_a_task_readable_from_source(package, tmp_path, source, readable):
+    """`@declares_metrics` returns the task itself: its signature is read from source, no import (so a
+    decorated reference task keeps `--dry-run` and typo answers free of torch)."""
+    (package / "srcpkg" / "declared.py").write_text(source)
+    signature = Lookup(cache=SignatureCache(tmp_path / "cache")).object("srcpkg.declared.f", None, "f")
+    assert ("srcpkg.declared" not in sys.modules) is readable
+    import srcpkg.declared
+    assert signature == signature_of_object(srcpkg.declared.f)  # what an import gives, either way

@@ -168,11 +168,8 @@ class Lookup:
                 if statement.name == "__getattr__":
                     raise Unsure("module __getattr__")
                 if not statement.name.startswith("_") and top_level_binding(tree, statement.name) is statement:
-                    sig = signature_from_source(located, statement, self._resolve_class) \
-                        if not statement.decorator_list else None
-                    if sig is None:
-                        raise Unsure("decorated")
-                    yield statement.name, f"{located.name}.{statement.name}", sig.site
+                    found = signature_from_source(located, statement, self._resolve_class)  # Unsure if decorated
+                    yield statement.name, f"{located.name}.{statement.name}", found.site
             elif isinstance(statement, (ast.Import, ast.ImportFrom)):
                 for alias in statement.names:
                     name = alias.asname or alias.name.split(".")[0]

@@ -87,7 +87,7 @@ def signature_from_source(located: Located, node, resolve_class) -> Signature:
     project base class's (Located, ClassDef), or None for a library's)."""
     module = located.name
     site = (os.path.realpath(located.file or ""), node.name)  # a module with source has a file
-    if node.decorator_list:
+    if not only_transparent_decorators(located, node):
         raise Unsure("decorated")  # a decorator may change the signature or replace the object
     if isinstance(node, ast.ClassDef):
         init, callable_instances = _class_parts(located, node, resolve_class, depth=0)
@@ -155,6 +155,30 @@ def _arguments(args: ast.arguments, skip_first: bool):
     annotations = {a.arg: text for a in keyword if (text := annotation_text(a.annotation)) is not None}
     nones = tuple(name for name, d in defaults.items() if isinstance(d, ast.Constant) and d.value is None)
     return parameters, annotations, nones
+
+
+# Decorators known to return the very function they are given (they only set an attribute on it):
+# a function under them has the signature its source shows, so reading it needs no import.
+_TRANSPARENT = {("ginpipe.io", "declares_metrics"), ("ginpipe", "declares_metrics")}
+
+
+def only_transparent_decorators(located: Located, node) -> bool:
+    """Whether every decorator of the top-level `node` is one of `_TRANSPARENT`, bound by a
+    `from ginpipe.io import declares_metrics` of its module (or written `ginpipe.io.declares_metrics`)."""
+    tree = read_tree(located)
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Name):
+            try:
+                binding = top_level_binding(tree, target.id)
+            except Unsure:
+                return False
+            if not (isinstance(binding, tuple) and isinstance(binding[0], ast.ImportFrom)
+                    and (binding[0].module, binding[1].name) in _TRANSPARENT and not binding[0].level):
+                return False
+        elif not (isinstance(target, ast.Attribute) and ast.unparse(target) in {".".join(t) for t in _TRANSPARENT}):
+            return False
+    return True
 
 
 def read_tree(located: Located) -> ast.Module:
