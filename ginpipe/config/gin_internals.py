@@ -8,13 +8,15 @@ keeps every other module, inside ginpipe and out, off gin's private names.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import gin
 
 __all__ = ["registered_selector", "registered_object", "forget", "registered_objects", "constants",
            "ensure_configurable", "operative_config", "set_operative_config", "reference", "macro",
-           "unwrap_exception"]
+           "unwrap_exception", "bound_arguments"]
 
 
 def registered_selector(name: str) -> str | None:
@@ -83,3 +85,27 @@ def unwrap_exception(error: BaseException) -> BaseException:
             return error
         error = inner[0]
     return error
+
+
+def bound_arguments(selector: str) -> dict[str, Any]:
+    """The arguments gin binds to `selector`, as the run resolves them: macros by their values, an
+    `@name` reference as `functools.partial(object, **its bound arguments)` (what calling it makes);
+    an `@name()` reference, which gin calls when the value is built, is left as gin's reference."""
+    try:
+        bound = gin.get_bindings(selector)
+    except (ValueError, KeyError):
+        return {}
+    return {arg: _resolved(value) for arg, value in bound.items()}
+
+
+def _resolved(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolved(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_resolved(v) for v in value)
+    if isinstance(value, gin.config.ConfigurableReference):
+        if value.configurable.wrapped is gin.config.macro:
+            return _resolved(value.scoped_configurable_fn())
+        if not value.evaluate:
+            return functools.partial(value.configurable.wrapped, **bound_arguments(value.configurable.selector))
+    return value

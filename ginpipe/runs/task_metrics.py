@@ -10,14 +10,13 @@ the first trial (`search/declared_metrics`); one task without a declaration leav
 from __future__ import annotations
 
 import ast
-import functools
 from typing import Any, Callable, Iterable
 
-import gin
-
+from ..config.registry.project_signatures import is_metric_declaration
+from ..config.registry.source_modules import Unsure, parse_file
 from .task_names import original
 
-__all__ = ["declares_metrics", "declared_by", "bound_arguments", "all_decorated"]
+__all__ = ["declares_metrics", "declared_by", "all_decorated"]
 
 Declaration = Callable[..., "Iterable[str] | None"]
 
@@ -54,18 +53,13 @@ def all_decorated(tasks: Iterable[Any], selectors: dict[int, str], signatures: d
 
 def _decorated(path: str, qualname: str) -> bool:
     try:
-        tree = ast.parse(open(path, encoding="utf-8").read(), path)
-    except (OSError, SyntaxError, ValueError):
+        tree = parse_file(path)
+    except Unsure:
         return False
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == qualname:
-            return any(_named(d.func if isinstance(d, ast.Call) else d) == "declares_metrics"
-                       for d in node.decorator_list)
+            return any(is_metric_declaration(tree, d) for d in node.decorator_list)
     return False
-
-
-def _named(node: ast.expr) -> str:
-    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 def declared_by(tasks: Iterable[Any], selectors: dict[int, str]) -> set[str] | None:
@@ -77,32 +71,10 @@ def declared_by(tasks: Iterable[Any], selectors: dict[int, str]) -> set[str] | N
         if declare is None:
             return None
         selector = selectors.get(id(task)) or selectors.get(id(fn))
+        from ..config.gin_internals import bound_arguments  # gin: imported when a study asks, not with ginpipe.io
+
         made = declare(**(bound_arguments(selector) if selector else {}))
         if made is None:
             return None
         names |= set(made)
     return names
-
-
-def bound_arguments(selector: str) -> dict[str, Any]:
-    """The arguments gin binds to `selector`, as the run resolves them: macros by their values, an
-    `@name` reference as `functools.partial(object, **its bound arguments)` (what calling it makes);
-    an `@name()` reference, which gin calls when the value is built, is left as gin's reference."""
-    try:
-        bound = gin.get_bindings(selector)
-    except (ValueError, KeyError):
-        return {}
-    return {arg: _resolved(value) for arg, value in bound.items()}
-
-
-def _resolved(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _resolved(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_resolved(v) for v in value)
-    if isinstance(value, gin.config.ConfigurableReference):
-        if value.configurable.wrapped is gin.config.macro:
-            return _resolved(value.scoped_configurable_fn())
-        if not value.evaluate:
-            return functools.partial(value.configurable.wrapped, **bound_arguments(value.configurable.selector))
-    return value

@@ -124,6 +124,7 @@ def test_a_decorated_function_is_unsure(package):
     ("from ginpipe.io import declares_metrics\n\n@declares_metrics(lambda **_: ['acc'])\ndef f(state, k=1):\n"
      "    return state\n", True),
     ("import ginpipe.io\n\n@ginpipe.io.declares_metrics()\ndef f(state, k=1):\n    return state\n", True),
+    ("from ginpipe import io\n\n@io.declares_metrics()\ndef f(state, k=1):\n    return state\n", True),
     # a decorator of the same name that is not ginpipe's may replace the function: imported to know
     ("def declares_metrics(f):\n    return lambda *a: f\n\n@declares_metrics\ndef f(state, k=1):\n"
      "    return state\n", False),

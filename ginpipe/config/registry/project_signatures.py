@@ -13,7 +13,8 @@ import os
 from .signature import Signature, annotation_text
 from .source_modules import Located, Unsure, parse_file
 
-__all__ = ["top_level_binding", "signature_from_source", "imported_path", "module_signature"]
+__all__ = ["top_level_binding", "signature_from_source", "imported_path", "module_signature",
+           "is_metric_declaration", "read_tree"]
 
 _COMPOUND: tuple[type[ast.stmt], ...] = (ast.If, ast.Try, ast.For, ast.While, ast.With, ast.AsyncFor,
                                          ast.AsyncWith, ast.Match)
@@ -157,28 +158,48 @@ def _arguments(args: ast.arguments, skip_first: bool):
     return parameters, annotations, nones
 
 
-# Decorators known to return the very function they are given (they only set an attribute on it):
-# a function under them has the signature its source shows, so reading it needs no import.
-_TRANSPARENT = {("ginpipe.io", "declares_metrics"), ("ginpipe", "declares_metrics")}
-
-
 def only_transparent_decorators(located: Located, node) -> bool:
-    """Whether every decorator of the top-level `node` is one of `_TRANSPARENT`, bound by a
-    `from ginpipe.io import declares_metrics` of its module (or written `ginpipe.io.declares_metrics`)."""
+    """Whether every decorator of the top-level `node` is ginpipe's `declares_metrics`: it returns the
+    very function it is given (it only sets an attribute), so the source's signature is the object's."""
     tree = read_tree(located)
-    for decorator in node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(target, ast.Name):
-            try:
-                binding = top_level_binding(tree, target.id)
-            except Unsure:
-                return False
-            if not (isinstance(binding, tuple) and isinstance(binding[0], ast.ImportFrom)
-                    and (binding[0].module, binding[1].name) in _TRANSPARENT and not binding[0].level):
-                return False
-        elif not (isinstance(target, ast.Attribute) and ast.unparse(target) in {".".join(t) for t in _TRANSPARENT}):
-            return False
-    return True
+    return all(is_metric_declaration(tree, decorator) for decorator in node.decorator_list)
+
+
+def is_metric_declaration(tree: ast.Module, decorator: ast.expr) -> bool:
+    """Whether `decorator` (in the module `tree`) is `ginpipe.io.declares_metrics`, called or not, by
+    the name an import of this module gives it; a function of the same name defined elsewhere is not."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(target, ast.Name):
+        origin = _imported_name(tree, target.id)
+    elif isinstance(target, ast.Attribute):
+        base = _imported_dotted(tree, target.value)
+        origin = f"{base}.{target.attr}" if base else None
+    else:
+        return False
+    return origin in ("ginpipe.io.declares_metrics", "ginpipe.declares_metrics")
+
+
+def _imported_dotted(tree: ast.Module, node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return _imported_name(tree, node.id)
+    if isinstance(node, ast.Attribute):
+        base = _imported_dotted(tree, node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _imported_name(tree: ast.Module, name: str) -> str | None:
+    """The dotted path a top-level import binds to `name` (None: not bound by an absolute import)."""
+    try:
+        binding = top_level_binding(tree, name)
+    except Unsure:
+        return None
+    if not isinstance(binding, tuple):
+        return None
+    statement, alias = binding
+    if isinstance(statement, ast.ImportFrom):
+        return None if statement.level or not statement.module else f"{statement.module}.{alias.name}"
+    return alias.name if alias.asname else alias.name.split(".")[0]
 
 
 def read_tree(located: Located) -> ast.Module:
