@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .audio_io import load_audio
-from .shard_file import DamagedShardError, open_shard, write_shard
+from .shard_file import DamagedShardError, verify_shard, write_shard
 
 _CAP = 2  # a shard holds at most this many times the shard size
 
@@ -68,7 +68,7 @@ def compute_shard(job: ShardJob) -> bool:
     target = Path(job.path)
     if target.is_file() and not job.recompute:
         try:
-            open_shard(target)
+            verify_shard(target)  # whole: the store records it as it is now, trusted from then on
             return False
         except DamagedShardError:
             pass  # rewritten below
