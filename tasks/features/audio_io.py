@@ -25,8 +25,10 @@ def load_audio(path: str | BinaryIO, sample_rate: int | None = None, start: int 
         torch.Size([1, 16000])
     """
     data, rate = sf.read(path, start=start, frames=frames, dtype="float32", always_2d=True)
-    # Averaging channels keeps the level of a centred source instead of summing it up.
-    wave = torch.from_numpy(np.ascontiguousarray(data.mean(axis=1)))[None, :]
+    # Averaging channels keeps the level of a centred source instead of summing it up; a mono file
+    # skips it (numpy's mean over a (T, 1) array costs as much as the file's decoding).
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
+    wave = torch.from_numpy(np.ascontiguousarray(mono))[None, :]
     if sample_rate is not None and rate != sample_rate:
         wave = _resampler(rate, sample_rate)(wave)
     return wave

@@ -82,7 +82,7 @@ def extract_features(state: MutableMapping, extractor: Any = None, on_the_fly: b
     for i, fresh in engine.map(compute_shard, jobs, desc="extract features", in_process=in_process):
         computed += fresh
         files += len(jobs[i].paths) * fresh
-    if jobs or len(index) != _index_rows(store):
+    if jobs or store.stats_recorded or len(index) != _index_rows(store):
         index = store.add_to_index(index, [_file_name(job.path) for job in jobs])
         located = located[["path", "size", "mtime_ns"]].merge(index, on=["path", "size", "mtime_ns"], how="left")
     EXTRACTION_COUNTER["computed"] += files

@@ -13,6 +13,12 @@ the same files and extractor finds them, whatever its split or subset.
 The shards are the truth, the index a summary of them: a shard on disk that the index does not list
 (written by a run killed before it updated the index, or by a concurrent run whose index write lost)
 is read back into it, so nothing finished is ever computed again.
+
+A shard is trusted by the same rule as an audio file: the index records its size and mtime when its
+job wrote it (or when it was last read whole), and a shard whose stats still match is only checked
+for its structure and row count. One whose stats changed (overwritten, copied, or never recorded)
+is read whole against the checksum written with it: damaged, it is discarded and its files are
+extracted again; whole, its new stats are recorded.
 """
 from __future__ import annotations
 
@@ -31,9 +37,10 @@ from loguru import logger
 
 from ginpipe.io import atomic_write, code_digest, mark_cache, write_text
 
-from .shard_file import INDEX_COLUMNS, DamagedShardError, open_shard, read_shard_index
+from .shard_file import INDEX_COLUMNS, DamagedShardError, open_shard, read_shard_index, verify_shard
 
 LOCATION = ["shard", "row"]
+SHARD_STATS = ["shard_size", "shard_mtime_ns"]  # the shard file as the store last knew it whole; -1: unknown
 _STALE_S = 24 * 3600
 
 
@@ -53,6 +60,7 @@ class FeatureStore:
         self.folder = Path(root).expanduser().resolve() / self.key
         self.shards = self.folder / "shards"
         self.index_path = self.folder / "index.arrow"
+        self.stats_recorded = False  # `locate` recorded a shard's new stats: the index must be written
 
     def prepare(self) -> None:
         """Create the folders, write `settings.json` for humans, mark the folder as a cache
@@ -82,8 +90,11 @@ class FeatureStore:
         if self.index_path.is_file():
             try:
                 found = pa.ipc.open_file(pa.memory_map(str(self.index_path), "r")).read_all().to_pandas()
-                if not set(_empty_index().columns) <= set(found.columns):  # another Arrow file copied over it
+                if not set(INDEX_COLUMNS + LOCATION) <= set(found.columns):  # another Arrow file copied over it
                     raise ValueError(f"not a feature store index (columns {', '.join(map(str, found.columns))})")
+                for column in SHARD_STATS:  # an index written before shards' stats were recorded
+                    if column not in found.columns:
+                        found[column] = np.int64(-1)
                 index = found
             except (pa.ArrowInvalid, OSError, ValueError) as e:
                 logger.warning(f"feature store index {self.index_path} is damaged ({e}): rebuilt from its shards")
@@ -92,13 +103,13 @@ class FeatureStore:
         gone = listed - on_disk
         if gone:
             index = index[~index["shard"].isin(gone)]
-        unlisted = [self._listing(name) for name in sorted(on_disk - listed)]
+        unlisted = [self._listing(name, trusted=False) for name in sorted(on_disk - listed)]
         frames = [index, *[u for u in unlisted if u is not None]]
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else index
 
     def add_to_index(self, index: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         """The index with these shards' rows added (and extra rows), written atomically."""
-        new = [self._listing(name) for name in names]
+        new = [self._listing(name, trusted=True) for name in names]  # just written or verified by their jobs
         index = pd.concat([index, *[n for n in new if n is not None]], ignore_index=True)
         return self.write_index(index)
 
@@ -108,13 +119,18 @@ class FeatureStore:
         atomic_write(self.index_path, lambda f: _write_ipc(f, table), durable=False)
         return index
 
-    def _listing(self, name: str) -> pd.DataFrame | None:
+    def _listing(self, name: str, trusted: bool) -> pd.DataFrame | None:
+        """The shard's rows for the index; its stats recorded when `trusted` (else checked whole
+        the first time a run needs it)."""
+        path = self.shard_path(name)
         try:
-            frame = read_shard_index(self.shard_path(name)).to_pandas()
-        except DamagedShardError as e:
+            frame = read_shard_index(path).to_pandas()
+            stats = os.stat(path)
+        except (DamagedShardError, OSError) as e:
             self.discard(name, f"{e}")
             return None
         frame["shard"], frame["row"] = name, np.arange(len(frame), dtype=np.int32)
+        frame["shard_size"], frame["shard_mtime_ns"] = (stats.st_size, stats.st_mtime_ns) if trusted else (-1, -1)
         return frame
 
     # -- current-ness -----------------------------------------------------------------------------
@@ -140,18 +156,31 @@ class FeatureStore:
         return located, index
 
     def _drop_damaged(self, located: pd.DataFrame, index: pd.DataFrame):
-        """Shards that no longer read whole (truncated on disk): discarded, their files computed again."""
+        """Shards no longer whole (truncated, or changed since written, see the module): discarded,
+        their files computed again. Only shards whose stats changed are read whole."""
         needed = located["shard"].dropna().unique()
+        shards = index.drop_duplicates("shard", keep="last").set_index("shard")
         last_row = index.groupby("shard")["row"].max()
-        damaged = []
+        damaged, changed = [], {}
         for name in needed:
+            path = self.shard_path(name)
             try:
-                rows = open_shard(self.shard_path(name)).num_rows
+                stats = os.stat(path)
+                now = (stats.st_size, stats.st_mtime_ns)
+                if now == (shards.at[name, "shard_size"], shards.at[name, "shard_mtime_ns"]):
+                    rows = open_shard(path).num_rows
+                else:
+                    rows = verify_shard(path).num_rows
+                    changed[name] = now
                 if rows <= int(last_row[name]):
-                    raise DamagedShardError(f"{self.shard_path(name)}: {rows} rows, the index lists more")
-            except DamagedShardError as e:
+                    raise DamagedShardError(f"{path}: {rows} rows, the index lists more")
+            except (DamagedShardError, OSError) as e:
                 damaged.append(name)
+                changed.pop(name, None)
                 self.discard(name, str(e), count=int((located["shard"] == name).sum()))
+        for name, now in changed.items():  # whole: trusted by its stats from now on
+            index.loc[index["shard"] == name, SHARD_STATS] = now
+            self.stats_recorded = True
         if damaged:
             lost = located["shard"].isin(damaged)
             located.loc[lost, [c for c in located.columns if c not in ("path", "size", "mtime_ns")]] = np.nan
@@ -214,7 +243,8 @@ def _hash_file(path: str) -> str:
 
 def _empty_index() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-        INDEX_COLUMNS + LOCATION, [object, np.int64, np.int64, object, np.int32, np.int32, object, object, np.int32])})
+        INDEX_COLUMNS + LOCATION + SHARD_STATS,
+        [object, np.int64, np.int64, object, np.int32, np.int32, object, object, np.int32, np.int64, np.int64])})
     return frame
 
 

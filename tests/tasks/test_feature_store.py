@@ -9,6 +9,8 @@ import sys
 import textwrap
 import time
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,6 +233,65 @@ def test_a_shard_overwritten_with_garbage_is_recomputed_never_read_as_features(t
         in messages
     for a, b in zip(items(again), reference):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_shard_changed_inside_with_its_arrow_structure_whole_is_found_by_its_checksum(tmp_path, messages):
+    from tasks.features.shard_file import open_shard
+
+    metadata = tones(tmp_path / "audio", 64)
+    features, _, _ = extract(metadata, tmp_path / "store")
+    reference = items(features)
+    damaged = features.shard_files[1]
+    data = bytearray(open(damaged, "rb").read())
+    middle = len(data) // 2  # inside the features: other numbers, the footer untouched
+    data[middle:middle + 64] = bytes(64)
+    open(damaged, "wb").write(bytes(data))
+    assert open_shard(damaged).num_rows == int((features.shard_of_row == 1).sum())  # Arrow reads it
+    count = int((features.shard_of_row == 1).sum())
+    again, files, shards = extract(metadata, tmp_path / "store")
+    assert (files, shards) == (count, 1)
+    assert (f"feature shard {damaged} is damaged (its content does not match the checksum written with it);"
+            f" its {count} files are extracted again.") in messages
+    for a, b in zip(items(again), reference):
+        np.testing.assert_array_equal(a, b)
+
+
+def _recorded_stats(store_root) -> dict[str, tuple[int, int]]:
+    """Each shard's size and mtime as the store's index records them."""
+    import pyarrow as pa
+
+    index_path = next(store_root.glob("store-*/index.arrow"))
+    index = pa.ipc.open_file(pa.memory_map(str(index_path), "r")).read_all().to_pandas()
+    return {row.shard: (row.shard_size, row.shard_mtime_ns) for row in index.itertuples()}
+
+
+def test_a_shard_touched_but_whole_is_checked_once_and_its_new_stats_recorded(tmp_path, messages):
+    metadata = tones(tmp_path / "audio", 64)
+    features, _, _ = extract(metadata, tmp_path / "store")
+    touched = Path(features.shard_files[0])
+    st = touched.stat()
+    assert _recorded_stats(tmp_path / "store")[touched.name] == (st.st_size, st.st_mtime_ns)
+    os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a copy, `touch`: same bytes
+    again, files, shards = extract(metadata, tmp_path / "store")
+    assert (files, shards) == (0, 0) and not [m for m in messages if "damaged" in m]
+    # Recorded as it is now: the next run trusts its stats and does not read it whole again.
+    assert _recorded_stats(tmp_path / "store")[touched.name] == (st.st_size, st.st_mtime_ns + 10**9)
+
+
+def test_an_index_written_before_shard_stats_were_recorded_is_read_not_rebuilt(tmp_path, messages):
+    import pyarrow as pa
+
+    metadata = tones(tmp_path / "audio", 64)
+    features, _, _ = extract(metadata, tmp_path / "store")
+    index_path = next((tmp_path / "store").glob("store-*/index.arrow"))
+    old = pa.ipc.open_file(pa.BufferReader(index_path.read_bytes())).read_all().drop_columns(
+        ["shard_size", "shard_mtime_ns"])  # read into memory: the file is rewritten below
+    with pa.ipc.new_file(str(index_path), old.schema) as writer:
+        writer.write_table(old)
+    again, files, shards = extract(metadata, tmp_path / "store")
+    assert (files, shards) == (0, 0) and not [m for m in messages if "damaged" in m]
+    recorded = _recorded_stats(tmp_path / "store")
+    assert all(recorded[Path(p).name] == (os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in features.shard_files)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "a shard copied over it"])

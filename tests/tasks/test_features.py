@@ -17,6 +17,28 @@ def test_load_audio_mixes_to_mono_and_resamples(tmp_path, write_tone):
     assert crop.shape == (1, 1000)
 
 
+def test_load_audio_gives_a_mono_file_its_own_samples_and_averages_channels(tmp_path):
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    left, right = (rng.uniform(-0.5, 0.5, 4000).astype(np.float32) for _ in range(2))
+    sf.write(tmp_path / "mono.wav", left, 16000, subtype="FLOAT")
+    sf.write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), 16000, subtype="FLOAT")
+    np.testing.assert_array_equal(load_audio(str(tmp_path / "mono.wav"))[0].numpy(), left)
+    np.testing.assert_allclose(load_audio(str(tmp_path / "stereo.wav"))[0].numpy(), (left + right) / 2, atol=1e-7)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_one_non_finite_sample_is_found_among_extreme_finite_ones(bad):
+    from tasks.features.shard_jobs import all_finite
+
+    wave = torch.full((1, 100_000), torch.finfo(torch.float32).max)  # sums past float32's range
+    wave[0, ::2] = torch.finfo(torch.float32).min
+    assert all_finite(wave)
+    wave[0, 31_337] = bad
+    assert not all_finite(wave)
+
+
 @pytest.mark.parametrize("extractor, dim", [(LogMel(n_mels=40), 40), (MFCC(n_mfcc=13), 13),
                                             (Fbank(num_mel_bins=23), 23), (RawWaveform(), 1)])
 def test_extractors_give_feature_by_frame_arrays(extractor, dim):
