@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from .runs.options import QUIET_HELP, RunOptions, add_console_flags, build_parser, check_jobs, command_line
+
+if TYPE_CHECKING:  # for the checkers only: the sweeps are imported by the commands that start members
+    from pathlib import Path
+
+    from .sweeps.scheduler import Launcher
 
 SUBCOMMANDS = ("compare", "reproduce", "status", "gc", "predict")
 
@@ -199,7 +205,7 @@ def _run(options: RunOptions, args) -> int:
     return 0
 
 
-def _launcher(args, folder):
+def _launcher(args: argparse.Namespace, folder: Path) -> Launcher:
     """The launcher a sweep's members or a study's trials start through."""
     from .sweeps.launchers import LocalLauncher, SubmititLauncher, WarmLauncher
     from .sweeps.resources import read_resources
