@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from .runs.options import RunOptions, build_parser, check_jobs, command_line
+from .runs.options import QUIET_HELP, RunOptions, add_console_flags, build_parser, check_jobs, command_line
+
+if TYPE_CHECKING:  # for the checkers only: the sweeps are imported by the commands that start members
+    from pathlib import Path
+
+    from .sweeps.scheduler import Launcher
 
 SUBCOMMANDS = ("compare", "reproduce", "status", "gc", "predict")
 
@@ -19,7 +25,7 @@ def _folders_parser(name: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"ginpipe {name}", description=description)
     p.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
                    help="experiment folders (or a project folder: all its experiments)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_console_flags(p)
     return p
 
 
@@ -49,9 +55,7 @@ def build_reproduce_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment", metavar="EXPERIMENT", help="the experiment folder to reproduce")
     p.add_argument("--experiment-name", "--experiment_name", dest="experiment_name",
                    help="name of the new experiment (default: <name>__reproduced)")
-    p.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
-    p.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_console_flags(p, verbose=True, quiet=QUIET_HELP)
     return p
 
 
@@ -71,7 +75,7 @@ def build_gc_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     p.add_argument("--failed-older-than", metavar="AGE",
                    help="also remove failed or interrupted experiments older than AGE (7d, 12h, 30min, 90s)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_console_flags(p)
     return p
 
 
@@ -89,8 +93,7 @@ def build_predict_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64, metavar="N", help="windows classified at once (default 64)")
     p.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu, cuda, cuda:1, ...")
     p.add_argument("--max-seconds", type=float, metavar="S", help="classify only the first S seconds of each file")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar; warnings and errors only")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_console_flags(p, quiet="no progress bar; warnings and errors only")
     return p
 
 
@@ -202,7 +205,7 @@ def _run(options: RunOptions, args) -> int:
     return 0
 
 
-def _launcher(args, folder):
+def _launcher(args: argparse.Namespace, folder: Path) -> Launcher:
     """The launcher a sweep's members or a study's trials start through."""
     from .sweeps.launchers import LocalLauncher, SubmititLauncher, WarmLauncher
     from .sweeps.resources import read_resources

@@ -4,6 +4,9 @@ A task is a plain function `task(state) -> state` (returning None means it chang
 place). `execute_pipeline` is itself a task, so pipelines nest. Before a list runs, a plan says which
 tasks will run and which come from the cache; a cached task whose outputs were not saved is rerun
 when a later task that runs needs them.
+
+This module executes; the plan is `task_plan`'s job and whether a stored record is still valid (and
+restoring it) is `cache_reuse`'s, both mixed into `Engine`. `Decision` is imported from here as before.
 """
 from __future__ import annotations
 
@@ -17,21 +20,20 @@ from typing import Any
 
 from ..config import gin_internals
 from ..config.binding import is_stand_in
-from ..config.registry.module_identity import definition_site
 from ..config.gin_internals import unwrap_exception
 from ..config.resolution import ResolvedConfig
 from ..config.usage_recorder import UsageRecorder
 from ..errors import ConfigError, GinpipeError, RunInterrupted, TaskError
 from ..experiment.run_record import RunRecord
-from ..cache.data_paths import binding_paths
 from ..cache.declared import recording
-from ..cache.shared import ABSENT, State
+from ..cache.shared import State
 from ..cache.task_cache_folder import TaskCacheFolder
-from ..cache.task_keys import CodeDigests, KeyInputs, TaskRecord, changes, key_inputs, written_version
+from ..cache.task_keys import CodeDigests, TaskRecord, written_version
 from ..experiment.statuses import Action, TaskStatus
 from ..log import logger, use_loguru
 from .failures import resume_only
-from .task_names import original, task_identity, task_name
+from .task_names import original, task_identity
+from .task_plan import Decision, TaskPlanning
 
 __all__ = ["execute_pipeline", "register_pipeline", "Engine", "Decision"]
 
@@ -68,18 +70,11 @@ def register_pipeline() -> None:
 
 
 @dataclass
-class Decision:
-    label: str
-    action: Action  # DECIDE: known only once earlier tasks ran
-    reason: str = ""
-    record: TaskRecord | None = None
-    missing: list[str] = field(default_factory=list)
-    source: TaskCacheFolder | None = None  # the state folder the record is in
+class Engine(TaskPlanning):
+    """Executes task lists for one run: caching, persistence, timing and the run record.
 
-
-@dataclass
-class Engine:
-    """Executes task lists for one run: caching, persistence, timing and the run record."""
+    It plans with `TaskPlanning.plan` and restores cached tasks with `CacheReuse._reuse`.
+    """
 
     config: ResolvedConfig | None
     task_cache: TaskCacheFolder | None
@@ -114,7 +109,7 @@ class Engine:
             for position, (task, decision) in enumerate(zip(tasks, plan)):
                 if decision.action is Action.NESTED:
                     state = self._run_nested(task, decision.label, state)
-                elif self._reuse(task, decision, state, cache):
+                elif self._may_reuse(task, decision, cache) and self._reuse(task, decision.label, state):
                     self.cached.append(decision.label)
                 else:
                     use_loguru()  # project code runs now: its loguru lines join ginpipe's console
@@ -126,125 +121,7 @@ class Engine:
         finally:
             _engine.reset(token)
 
-    # -- planning --------------------------------------------------------------------------------
-    def plan(self, tasks: list, state: State, prefix: str = "", cache: bool = True) -> list[Decision]:
-        """Decide, before running, which tasks run and which come from the cache."""
-        versions = {key: state.version(key) for key in state}
-        known = True  # False once a task's outputs cannot be predicted
-        producers: dict[str, str] = {}  # state key -> label of the task of this plan that writes it
-        decisions: list[Decision] = []
-        forcing = self._forcing
-        caching = self.task_cache is not None and cache and not self.no_cache
-        for number, task in enumerate(tasks, 1):
-            label = f"{prefix}{number:02d}-{task_name(task)}"
-            forcing = forcing or self._starts_forcing(task, label)
-            if is_pipeline(task):
-                decisions.append(Decision(label, Action.NESTED))
-                known = False
-                continue
-            own = self.task_cache.record(label) if self.task_cache else None
-            if not known:  # it runs unless a record turns out valid once earlier tasks ran: is there one?
-                hopeless = (forcing or not caching or self.task_cache is None
-                            or next(self.task_cache.candidates(label, self.share), None) is None)
-                if hopeless:
-                    reason = "forced" if forcing else "caching off" if not caching else "never ran"
-                    decisions.append(Decision(label, Action.RUN, reason, own, source=self.task_cache))
-                else:
-                    decisions.append(Decision(label, Action.DECIDE, "after earlier tasks", own, source=self.task_cache))
-                continue
-            hit = None if forcing or not caching else self._find_hit(task, label, versions)
-            if hit is not None:
-                source, record = hit
-                reason = "" if source is self.task_cache else f"from experiment {source.name}"
-                decisions.append(Decision(label, Action.CACHED, reason, record, source=source))
-                _apply(versions, record, {k: w["version"] for k, w in record.writes.items()})
-                continue
-            inputs = None if own is None else self._inputs(task, own.used,
-                                                           {k: versions.get(k, ABSENT) for k in own.reads},
-                                                           own.declared)
-            reason = ("forced" if forcing else "caching off" if not caching
-                      else self._never_ran(task, label, versions) if own is None or inputs is None
-                      else _why(own, inputs, producers))
-            missing = [k for k, v in (own.reads if own else {}).items() if v != ABSENT and k not in versions]
-            decisions.append(Decision(label, Action.RUN, reason, own, missing, self.task_cache))
-            if own is None or inputs is None:
-                known = False
-                continue
-            _apply(versions, own, {k: written_version(inputs.key, k) for k in own.writes})
-            producers.update({k: label for k in own.writes})
-        self._rerun_producers_of_unsaved(decisions)
-        return decisions
-
-    def _find_hit(self, task, label: str, versions: dict[str, str]):
-        """The first stored record of this task (this experiment's, then its siblings') still valid."""
-        assert self.task_cache is not None  # asked only while caching
-        for folder, record in self.task_cache.candidates(label, siblings=self.share):
-            key = self._inputs(task, record.used, {k: versions.get(k, ABSENT) for k in record.reads},
-                               record.declared).key
-            if key == record.key and folder.complete(record):
-                return folder, record
-        return None
-
-    def _never_ran(self, task, label: str, versions: dict[str, str]) -> str:
-        """Why a task this experiment never ran is not taken from the latest sibling that ran it."""
-        assert self.task_cache is not None  # asked only while caching
-        for source, record in self.task_cache.candidates(label, siblings=self.share):
-            found = changes(record.inputs, self._inputs(task, record.used, {k: versions.get(k, ABSENT)
-                                                                             for k in record.reads},
-                                                        record.declared))
-            if found:
-                return f"never ran; experiment {source.name}'s differs: " + "; ".join(found)
-            break
-        return "never ran"
-
-    def _rerun_producers_of_unsaved(self, decisions: list[Decision]) -> None:
-        """A task that runs may need a value a cached task made but did not save: rerun that task."""
-        changed = True
-        while changed:
-            changed = False
-            for i, d in enumerate(decisions):
-                if d.action not in (Action.RUN, Action.DECIDE):
-                    continue
-                needs = set(d.record.reads) if d.record else None  # None: could read anything
-                for producer in reversed(decisions[:i]):
-                    if producer.action is not Action.CACHED:
-                        continue
-                    record, source = producer.record, producer.source
-                    assert record is not None and source is not None  # a cached decision names both
-                    unsaved = {k for k in record.writes if not source.restorable(record, k)}
-                    wanted = unsaved if needs is None else unsaved & needs
-                    if wanted:
-                        producer.action, producer.reason = Action.RUN, f"{sorted(wanted)} not saved"
-                        changed = True
-
-    def _starts_forcing(self, task, label: str) -> bool:
-        name = self.from_task
-        return bool(name) and name in (label, task_name(task), label.rsplit("/", 1)[-1])
-
     # -- executing -------------------------------------------------------------------------------
-    def _reuse(self, task, decision: Decision, state: State, cache: bool) -> bool:
-        """Restore a task's outputs instead of running it, if a stored record is still valid now."""
-        if (decision.action not in (Action.CACHED, Action.DECIDE) or self.task_cache is None or self.no_cache
-                or not cache):
-            return False
-        if self._forcing or self._starts_forcing(task, decision.label):
-            return False
-        hit = self._find_hit(task, decision.label, {k: state.version(k) for k in state})
-        if hit is None:
-            return False
-        source, record = hit
-        if source is not self.task_cache:  # another experiment of the project made exactly this
-            try:
-                record = self.task_cache.adopt(decision.label, record, source)
-            except FileNotFoundError:  # that experiment is rewriting it right now: make our own
-                return False
-        self.task_cache.restore(record, state, resume=self.resume_hint)
-        entry = self.run_record.start(decision.label, record.task)
-        origin = {} if source is self.task_cache else {"from": source.name}
-        self.run_record.finish(entry, TaskStatus.CACHED, write=False, key=record.key, **origin)
-        logger.info(f"↷ {decision.label}: cached" + (f" (from experiment {source.name})" if origin else ""))
-        return True
-
     def _execute_task(self, task, label: str, state: State) -> State:
         self._forcing = self._forcing or self._starts_forcing(task, label)
         identity = task_identity(task)
@@ -318,46 +195,9 @@ class Engine:
         raise TaskError(f"Task `{label}` returned {article} {kind}; a task returns the state"
                         " (or None when it changed the state in place).")
 
-    def _inputs(self, task, used, reads: dict[str, str], declared=()) -> KeyInputs:
-        """What the task's key is made of, from the config, the source (the same before and after
-        the task's module is imported) and the data its bindings name or it declared."""
-        own = self._selector_of(task)
-        selectors = set(used) | ({own} if own else set())
-        sites = [site for s in sorted(selectors) if (site := self._site(s)) is not None]
-        task_site = self._site(own) if own else None
-        if task_site is None and not is_stand_in(original(task)):
-            task_site = definition_site(original(task))  # a task no selector names (GinPipe's own calls)
-            if task_site is not None:
-                sites.append(task_site)
-        code = self.code.of(sites, task_site)
-        config = self.config or _EMPTY
-        data = self.code.data.of([*binding_paths(config, selectors), *declared])
-        return key_inputs(task_identity(task), code, selectors, config, reads, data)
-
-    def _site(self, selector: str) -> tuple[str, str] | None:
-        signature = self.config.signatures.get(selector) if self.config else None
-        if signature is not None:
-            return signature.site
-        obj = self.objects.get(selector)
-        return None if obj is None or is_stand_in(obj) else definition_site(obj)
-
-    def _selector_of(self, task) -> str | None:
-        return self.selectors.get(id(original(task)))
-
-
-def _why(own: TaskRecord, inputs: KeyInputs, producers: dict[str, str]) -> str:
-    """Why a task that ran before runs again: what changed in its key's inputs."""
-    found = changes(own.inputs, inputs)
-    for key, version in sorted(own.reads.items()):
-        if inputs.reads.get(key) != version:
-            found.append(f"`{key}` changed ({producers[key]} reruns)" if key in producers else f"`{key}` changed")
-    return "inputs changed: " + "; ".join(found) if found else "inputs changed"
-
-
-def _apply(versions: dict[str, str], record: TaskRecord, written: dict[str, str]) -> None:
-    versions.update(written)
-    for key in record.deletes:
-        versions.pop(key, None)
+    @staticmethod
+    def _is_pipeline(task) -> bool:
+        return is_pipeline(task)
 
 
 def _peek_not_saved(state: State) -> list[str]:
@@ -371,5 +211,3 @@ def _peek_not_saved(state: State) -> list[str]:
 def is_pipeline(task) -> bool:
     return original(task) is execute_pipeline
 
-
-_EMPTY = ResolvedConfig([], {})

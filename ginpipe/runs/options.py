@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RunOptions", "build_parser", "check_jobs", "EXAMPLES", "command_line"]
+__all__ = ["RunOptions", "build_parser", "check_jobs", "EXAMPLES", "command_line", "add_console_flags", "QUIET_HELP"]
 
 _PLAIN_IN_DOUBLE_QUOTES = frozenset('"$`\\!')  # what a shell still reads inside "..."
 
@@ -241,7 +241,20 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--plot", action="store_true",
                         help="write the study's optimisation history, importance and parallel-coordinate PNGs")
     p.add_argument("--trial", help=argparse.SUPPRESS)  # set by a study on the runs it starts
-    p.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
-    p.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_console_flags(p, verbose=True, quiet=QUIET_HELP)
     return p
+
+
+QUIET_HELP = "show warnings and errors only"  # what -q means where a command shows nothing else
+
+
+def add_console_flags(parser: argparse.ArgumentParser, *, verbose: bool = False, quiet: str | None = None) -> None:
+    """Add the console flags a command takes, worded and ordered alike in every command:
+    -v/--verbose when `verbose`, -q/--quiet when `quiet` is given (its help: what quiet means for
+    this command, e.g. `predict` also hides its progress bar), and --debug always.
+    """
+    if verbose:
+        parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    if quiet is not None:
+        parser.add_argument("-q", "--quiet", action="store_true", help=quiet)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
