@@ -111,23 +111,6 @@ def test_current_ness_reads_no_audio_and_a_changed_file_is_recomputed(tmp_path):
     assert (files, shards) == (1, 1)
 
 
-def test_a_truncated_shard_is_recomputed_and_said_so(tmp_path, messages):
-    metadata = tones(tmp_path / "audio", 64)
-    features, _, _ = extract(metadata, tmp_path / "store")
-    reference = items(features)
-    damaged = features.shard_files[1]
-    size = os.path.getsize(damaged)
-    with open(damaged, "r+b") as f:
-        f.truncate(size // 2)
-    count = int((features.shard_of_row == 1).sum())
-    again, files, shards = extract(metadata, tmp_path / "store")
-    assert (files, shards) == (count, 1)
-    assert f"feature shard {damaged} is damaged (Not an Arrow file); its {count} files are extracted again." \
-        in messages
-    for a, b in zip(items(again), reference):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_a_run_killed_mid_extraction_resumes_without_recomputing_finished_shards(tmp_path):
     metadata = tones(tmp_path / "audio", 160)
     metadata.to_parquet(tmp_path / "meta.parquet")
@@ -218,40 +201,44 @@ def test_reproduce_recomputes_every_shard(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_shard_overwritten_with_garbage_is_recomputed_never_read_as_features(tmp_path, messages):
-    metadata = tones(tmp_path / "audio", 64)
-    features, _, _ = extract(metadata, tmp_path / "store")
-    reference = items(features)
-    damaged = features.shard_files[2]
-    size = os.path.getsize(damaged)
-    with open(damaged, "wb") as f:  # the same size, other bytes (a bad copy, a disk fault)
+def _truncate(path: str) -> None:
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+
+
+def _overwrite_with_garbage(path: str) -> None:  # the same size, other bytes (a bad copy, a disk fault)
+    size = os.path.getsize(path)
+    with open(path, "wb") as f:
         f.write(np.random.default_rng(0).integers(0, 256, size, dtype=np.uint8).tobytes())
-    count = int((features.shard_of_row == 2).sum())
-    again, files, shards = extract(metadata, tmp_path / "store")
-    assert (files, shards) == (count, 1)
-    assert f"feature shard {damaged} is damaged (Not an Arrow file); its {count} files are extracted again." \
-        in messages
-    for a, b in zip(items(again), reference):
-        np.testing.assert_array_equal(a, b)
 
 
-def test_a_shard_changed_inside_with_its_arrow_structure_whole_is_found_by_its_checksum(tmp_path, messages):
+def _change_inside(path: str) -> None:
+    """Bytes zeroed in the features, the Arrow structure and footer untouched: Arrow still reads it."""
     from tasks.features.shard_file import open_shard
 
+    rows = open_shard(path).num_rows
+    data = bytearray(open(path, "rb").read())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(64)
+    open(path, "wb").write(bytes(data))
+    assert open_shard(path).num_rows == rows
+
+
+@pytest.mark.parametrize("damage, why", [
+    (_truncate, "Not an Arrow file"),
+    (_overwrite_with_garbage, "Not an Arrow file"),
+    (_change_inside, "its content does not match the checksum written with it"),
+], ids=["truncated", "garbage", "changed inside"])
+def test_a_damaged_shard_is_named_and_recomputed_never_read_as_features(tmp_path, messages, damage, why):
     metadata = tones(tmp_path / "audio", 64)
     features, _, _ = extract(metadata, tmp_path / "store")
     reference = items(features)
     damaged = features.shard_files[1]
-    data = bytearray(open(damaged, "rb").read())
-    middle = len(data) // 2  # inside the features: other numbers, the footer untouched
-    data[middle:middle + 64] = bytes(64)
-    open(damaged, "wb").write(bytes(data))
-    assert open_shard(damaged).num_rows == int((features.shard_of_row == 1).sum())  # Arrow reads it
+    damage(damaged)
     count = int((features.shard_of_row == 1).sum())
     again, files, shards = extract(metadata, tmp_path / "store")
     assert (files, shards) == (count, 1)
-    assert (f"feature shard {damaged} is damaged (its content does not match the checksum written with it);"
-            f" its {count} files are extracted again.") in messages
+    assert f"feature shard {damaged} is damaged ({why}); its {count} files are extracted again." in messages
     for a, b in zip(items(again), reference):
         np.testing.assert_array_equal(a, b)
 
